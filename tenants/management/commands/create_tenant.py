@@ -1,0 +1,75 @@
+"""``manage.py create_tenant <slug> --name "<legal name>" [options]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from requests_app import deadlines
+from tenants.models import RequestMethod
+from tenants.services import tenant_create
+
+
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Command(BaseCommand):
+    help = "Create a business (tenant) on the portal."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="Short name used in the portal address: /<slug>/")
+        parser.add_argument("--name", required=True, help="Legal name of the business")
+        parser.add_argument("--contact-email", default="", help="Where consumers can write (default privacy@<slug>.example)")
+        parser.add_argument("--toll-free", default="", help="Toll-free number, e.g. +1 888 555 0100 (§7020(b))")
+        parser.add_argument("--time-zone", default="America/Los_Angeles")
+        parser.add_argument("--languages", default="en,es", help="Comma-separated: en,es")
+        parser.add_argument(
+            "--methods",
+            default="",
+            help=f"Comma-separated request methods ({', '.join(RequestMethod.values)}); "
+            "default: webform,toll_free_phone (email only when --online-only)",
+        )
+        parser.add_argument("--website", default="")
+        parser.add_argument("--domain", default=None, help="The business's own host name for the portal")
+        parser.add_argument("--sells", action="store_true", help="Sells or shares personal information")
+        parser.add_argument("--uses-sensitive", action="store_true", help="Uses sensitive PI beyond §7027(m)")
+        parser.add_argument("--online-only", action="store_true", help="Online only, direct relationship (§7020(a))")
+        parser.add_argument("--calendar", choices=[c for c, _ in deadlines.CALENDAR_CHOICES], default=deadlines.CA_STATE)
+        parser.add_argument("--prefix", default=None, help="Reference prefix, 2-4 capital letters (default: initials)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        methods = _csv(options["methods"]) or (
+            [RequestMethod.EMAIL] if options["online_only"] else [RequestMethod.WEBFORM, RequestMethod.TOLL_FREE_PHONE]
+        )
+        extra: dict[str, Any] = {}
+        if options["prefix"]:
+            extra["reference_prefix"] = options["prefix"]
+        try:
+            tenant = tenant_create(
+                slug=options["slug"],
+                legal_name=options["name"],
+                contact_email=options["contact_email"] or f"privacy@{options['slug']}.example",
+                toll_free_number=options["toll_free"],
+                time_zone=options["time_zone"],
+                languages=_csv(options["languages"]),
+                request_methods=methods,
+                website_url=options["website"],
+                domain=options["domain"] or None,
+                sells_or_shares=options["sells"],
+                uses_sensitive_beyond_7027m=options["uses_sensitive"],
+                online_only=options["online_only"],
+                business_calendar=options["calendar"],
+                **extra,
+            )
+        except ValidationError as error:
+            raise CommandError(_explain(error)) from error
+        self.stdout.write(f"Created business {tenant.legal_name} at /{tenant.slug}/ (references {tenant.reference_prefix}-…)")
+
+
+def _explain(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
+    return " ".join(error.messages)

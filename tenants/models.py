@@ -1,0 +1,262 @@
+"""Tenants (the businesses using the portal), their staff, API keys, and the one scoping path.
+
+Every tenant-owned row carries a ``tenant`` foreign key and is reached only through
+``Model.objects.for_tenant(tenant)``. The plain manager refuses to answer, so a forgotten filter
+raises instead of leaking another business's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from phonenumber_field.modelfields import PhoneNumberField
+
+from requests_app import deadlines
+
+# US toll-free numbering plan areas (§7020(b) asks for a toll-free telephone number).
+TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned model was queried without saying which tenant."""
+
+
+class TenantManager(models.Manager):
+    """Fail-closed manager: ``objects.all()``/``filter()``/``create()`` raise; use ``for_tenant``."""
+
+    def get_queryset(self) -> models.QuerySet:
+        raise TenantScopeError(f"{self.model.__name__}: use .objects.for_tenant(tenant)")
+
+    def for_tenant(self, tenant: Tenant | None) -> models.QuerySet:
+        if tenant is None or tenant.pk is None:
+            raise TenantScopeError("for_tenant() needs a saved tenant")
+        return super().get_queryset().filter(tenant=tenant)
+
+
+class TenantOwnedModel(models.Model):
+    """Base for every row that belongs to one tenant."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
+
+    # Django internals (admin forms, full_clean unique checks, reverse relations) and the short,
+    # reviewed allowlist of cross-tenant code (the deadline sweep, benchmarks) use this one.
+    all_tenants = models.Manager()
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "all_tenants"
+
+    def clean(self) -> None:
+        super().clean()
+        # A row may only point at rows of its own tenant (admin forms included).
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.ForeignKey) or field.name == "tenant":
+                continue
+            related_model = field.related_model
+            if not (isinstance(related_model, type) and issubclass(related_model, TenantOwnedModel)):
+                continue
+            related = getattr(self, field.name, None)
+            if related is not None and related.tenant_id != self.tenant_id:
+                raise ValidationError({field.name: "That record belongs to another business."})
+
+
+class RequestMethod(models.TextChoices):
+    """Designated methods for submitting requests to know, delete and correct (§7020)."""
+
+    WEBFORM = "webform", "Online form on this portal"
+    EMAIL = "email", "Email"
+    TOLL_FREE_PHONE = "toll_free_phone", "Toll-free telephone number"
+    MAIL = "mail", "Mail"
+    IN_PERSON = "in_person", "In person"
+
+
+def default_languages() -> list[str]:
+    return ["en", "es"]
+
+
+def default_request_methods() -> list[str]:
+    return [RequestMethod.WEBFORM, RequestMethod.TOLL_FREE_PHONE]
+
+
+DEFAULT_VERIFICATION_DESCRIPTION = (
+    "To protect your information, we first check that the request comes from you. We compare "
+    "details you give us (such as your name, email address and phone number) with information "
+    "we already hold. For some requests we may ask for one more detail or a signed statement. "
+    "We only use this information to check your identity."
+)
+
+
+class Tenant(models.Model):
+    """A business that handles its consumers' privacy requests on the portal."""
+
+    slug = models.SlugField(
+        unique=True,
+        max_length=50,
+        help_text="Used in the portal address: /<slug>/.",
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")],
+    )
+    legal_name = models.CharField(max_length=200)
+    reference_prefix = models.CharField(
+        max_length=4,
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", "Use 2 to 4 capital letters.")],
+        help_text="Starts every request reference, e.g. LL in LL-7KQ3-9XW2.",
+    )
+    domain = models.CharField(
+        max_length=253,
+        blank=True,
+        null=True,
+        unique=True,
+        help_text="The business's own host name for the portal, if it has one.",
+    )
+    time_zone = models.CharField(max_length=64, default="America/Los_Angeles")
+    contact_email = models.EmailField()
+    toll_free_number = PhoneNumberField(blank=True)
+    website_url = models.URLField(blank=True)
+    languages = models.JSONField(default=default_languages)
+    sells_or_shares = models.BooleanField(
+        default=False, help_text="Sells or shares personal information (§7013)."
+    )
+    uses_sensitive_beyond_7027m = models.BooleanField(
+        "uses sensitive personal information beyond §7027(m)", default=False
+    )
+    online_only = models.BooleanField(
+        default=False,
+        help_text="Operates exclusively online and has a direct relationship with consumers (§7020(a)).",
+    )
+    request_methods = models.JSONField(
+        default=default_request_methods,
+        help_text="Designated methods for requests to know, delete and correct (§7020).",
+    )
+    business_calendar = models.CharField(
+        max_length=20, choices=deadlines.CALENDAR_CHOICES, default=deadlines.CA_STATE
+    )
+    verification_description = models.TextField(
+        default=DEFAULT_VERIFICATION_DESCRIPTION,
+        help_text="Told to consumers in every receipt confirmation (§7021(a)).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def zone(self) -> Any:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def calendar(self) -> deadlines.BusinessCalendar:
+        return deadlines.business_calendar(self.business_calendar)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = f"“{self.time_zone}” is not a time zone name (e.g. America/Los_Angeles)."
+        unknown = [lang for lang in self.languages or [] if lang not in dict(settings.LANGUAGES)]
+        if unknown or not self.languages:
+            errors["languages"] = "Choose one or more of: en, es."
+        methods = list(self.request_methods or [])
+        bad_methods = [m for m in methods if m not in RequestMethod.values]
+        if bad_methods:
+            errors["request_methods"] = f"Unknown request method(s): {', '.join(bad_methods)}."
+        elif self.online_only:
+            # §7020(a): an online-only business with a direct relationship may offer only email.
+            if RequestMethod.EMAIL not in methods:
+                errors["request_methods"] = (
+                    "A business that operates only online must at least offer an email address "
+                    "for requests (§7020(a))."
+                )
+        else:
+            # §7020(b): two or more methods, one of them a toll-free telephone number.
+            if len(set(methods)) < 2 or RequestMethod.TOLL_FREE_PHONE not in methods:
+                errors["request_methods"] = (
+                    "Offer at least two ways to submit requests, one of them a toll-free "
+                    "telephone number (§7020(b))."
+                )
+            if self.website_url and RequestMethod.WEBFORM not in methods:
+                errors["request_methods"] = (
+                    "A business with a website must offer the online form as one of its "
+                    "methods (§7020(b))."
+                )
+        if RequestMethod.TOLL_FREE_PHONE in methods and not self.toll_free_number:
+            errors["toll_free_number"] = "Enter the toll-free number consumers can call (§7020(b))."
+        if self.toll_free_number:
+            number = self.toll_free_number
+            if not number.is_valid() or str(number.country_code) != "1":
+                errors["toll_free_number"] = "Enter a valid US phone number, e.g. +1 888 555 0100."
+            elif str(number.national_number)[:3] not in TOLL_FREE_AREA_CODES:
+                errors["toll_free_number"] = (
+                    "This is not a toll-free number: it must start with 800, 833, 844, 855, "
+                    "866, 877 or 888 (§7020(b))."
+                )
+        if self.domain:
+            self.domain = self.domain.strip().lower()
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", "Staff (review queue)"
+    COMPLIANCE = "compliance", "Compliance (records, metrics, exports)"
+    ADMIN = "admin", "Admin (settings, users, keys)"
+
+
+class Membership(models.Model):
+    """A user's role at one tenant. Staff see only the tenants they are members of."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.tenant} ({self.get_role_display()})"
+
+
+API_KEY_PREFIX = "pp_"
+
+
+def hash_api_key(raw_key: str) -> str:
+    # Keys are 256-bit random tokens, so one SHA-256 is enough (no slow password hash needed:
+    # nothing to brute-force) and keeps the per-request cost of authentication tiny.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A tenant's key for the REST API. Only a hash is stored; the key is shown once."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, default="API key")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The first characters, to tell keys apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def generate() -> str:
+        return API_KEY_PREFIX + secrets.token_urlsafe(32)

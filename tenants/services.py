@@ -1,0 +1,72 @@
+"""Write path for tenants, staff memberships and API keys."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import transaction
+
+from privacyportal import clock
+
+from .models import ApiKey, Membership, Role, Tenant, hash_api_key
+
+
+def _initials(name: str) -> str:
+    letters = [word[0] for word in name.split() if word[:1].isalpha()]
+    prefix = "".join(letters).upper()[:4]
+    return prefix if len(prefix) >= 2 else (name[:2].upper() if len(name) >= 2 else "PR")
+
+
+@transaction.atomic
+def tenant_create(*, slug: str, legal_name: str, **settings: Any) -> Tenant:
+    settings.setdefault("reference_prefix", _initials(legal_name))
+    tenant = Tenant(slug=slug, legal_name=legal_name, **settings)
+    tenant.full_clean()
+    tenant.save()
+    return tenant
+
+
+@transaction.atomic
+def staff_create(
+    *, tenant: Tenant, username: str, role: str = Role.STAFF, email: str = "", password: str | None = None
+) -> tuple[AbstractUser, str | None]:
+    """Create (or reuse) a staff user and give them ``role`` at ``tenant``.
+
+    Returns the user and the new password (None when an existing user kept theirs).
+    """
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    new_password = None
+    if user is None:
+        new_password = password or secrets.token_urlsafe(12)
+        user = user_model(username=username, email=email, is_staff=True)
+        user.set_password(new_password)
+        user.full_clean()
+        user.save()
+    elif not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    if membership is None:
+        membership = Membership(user=user, tenant=tenant, role=role)
+    membership.role = role
+    membership.full_clean()
+    membership.save()
+    return user, new_password
+
+
+@transaction.atomic
+def api_key_create(*, tenant: Tenant, name: str = "API key") -> tuple[ApiKey, str]:
+    """Create a key for ``tenant``; the raw key is returned once and never stored."""
+    raw_key = ApiKey.generate()
+    api_key = ApiKey(tenant=tenant, name=name, key_hash=hash_api_key(raw_key), hint=raw_key[:10])
+    api_key.full_clean()
+    api_key.save()
+    return api_key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
