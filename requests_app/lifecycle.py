@@ -53,7 +53,9 @@ def initial_status(request_type: str) -> str:
 
 def check_transition(*, request_type: str, current: str, target: str) -> None:
     if current == CLOSED:
-        raise TransitionRefused("closed", "This request is already closed; it cannot change any more.")
+        raise TransitionRefused(
+            "closed", "This request is already closed; it cannot change any more."
+        )
     if target not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(
             "illegal_transition",
@@ -88,7 +90,11 @@ def check_close(
         raise TransitionRefused(
             "invalid_outcome", "Choose an outcome: complied, complied in part, or denied."
         )
-    if outcome in {"complied", "complied_in_part"} and needs_verification(request_type) and not verified:
+    if (
+        outcome in {"complied", "complied_in_part"}
+        and needs_verification(request_type)
+        and not verified
+    ):
         raise TransitionRefused(
             "not_verified",
             "This request cannot be closed as complied before the requester's identity is "
@@ -102,7 +108,9 @@ def check_close(
                 "the request log (§7101(b)) and the yearly metrics (§7102).",
             )
         if denial_reason not in {"unverifiable", "not_a_consumer", "exempt", "fraudulent", "other"}:
-            raise TransitionRefused("invalid_denial_reason", "That denial reason is not one we know.")
+            raise TransitionRefused(
+                "invalid_denial_reason", "That denial reason is not one we know."
+            )
         if not explanation.strip():
             raise TransitionRefused(
                 "explanation_required",

@@ -114,7 +114,9 @@ class PrivacyRequest(TenantOwnedModel):
     denial_legal_basis = models.CharField(max_length=300, blank=True)
     denial_explanation = models.TextField(blank=True)
 
-    calendar = models.CharField(max_length=20, help_text="Business-day calendar the deadlines used.")
+    calendar = models.CharField(
+        max_length=20, help_text="Business-day calendar the deadlines used."
+    )
     confirm_by = models.DateField(null=True, blank=True)
     respond_by = models.DateField(null=True, blank=True)
     comply_by = models.DateField(null=True, blank=True)
@@ -122,7 +124,9 @@ class PrivacyRequest(TenantOwnedModel):
     extension_reason = models.TextField(blank=True)
 
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmation_method = models.CharField(max_length=12, choices=ConfirmationMethod.choices, blank=True)
+    confirmation_method = models.CharField(
+        max_length=12, choices=ConfirmationMethod.choices, blank=True
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
@@ -139,9 +143,12 @@ class PrivacyRequest(TenantOwnedModel):
 
     class Meta(TenantOwnedModel.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "reference"], name="request_unique_reference"),
+            models.UniqueConstraint(
+                fields=["tenant", "reference"], name="request_unique_reference"
+            ),
             models.CheckConstraint(
-                condition=~Q(status=lifecycle.CLOSED) | ~Q(outcome=""), name="request_closed_has_outcome"
+                condition=~Q(status=lifecycle.CLOSED) | ~Q(outcome=""),
+                name="request_closed_has_outcome",
             ),
         ]
         indexes = [
@@ -162,7 +169,7 @@ class PrivacyRequest(TenantOwnedModel):
         return self.reference
 
     @property
-    def active_due_date(self):  # noqa: ANN201 - a date or None
+    def active_due_date(self):
         """The statutory deadline the queue tracks: respond-by or comply-by."""
         return self.respond_by or self.comply_by
 
@@ -187,7 +194,9 @@ class EventKind(models.TextChoices):
 class RequestEvent(TenantOwnedModel):
     """One entry of a request's timeline: who did what, when, and why."""
 
-    privacy_request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="events")
+    privacy_request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -243,7 +252,11 @@ class OutboxMessage(TenantOwnedModel):
     """An email waiting to leave, written in the same transaction as the change that caused it."""
 
     privacy_request = models.ForeignKey(
-        PrivacyRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
+        PrivacyRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox_messages",
     )
     communication = models.ForeignKey(
         Communication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -252,7 +265,9 @@ class OutboxMessage(TenantOwnedModel):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     dedupe_key = models.CharField(max_length=160, unique=True)
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 @shared_task(name="requests_app.tasks.sweep_deadlines", acks_late=True)
 def sweep_deadlines_task() -> dict[str, int]:
     result = sweep_deadlines()
-    logger.info("Deadline sweep: %s examined, %s milestones", result.examined, result.milestones_recorded)
+    logger.info(
+        "Deadline sweep: %s examined, %s milestones", result.examined, result.milestones_recorded
+    )
     return {"examined": result.examined, "milestones": result.milestones_recorded}
 
 

@@ -60,7 +60,9 @@ class TenantOwnedModel(models.Model):
             if not isinstance(field, models.ForeignKey) or field.name == "tenant":
                 continue
             related_model = field.related_model
-            if not (isinstance(related_model, type) and issubclass(related_model, TenantOwnedModel)):
+            if not (
+                isinstance(related_model, type) and issubclass(related_model, TenantOwnedModel)
+            ):
                 continue
             related = getattr(self, field.name, None)
             if related is not None and related.tenant_id != self.tenant_id:
@@ -100,7 +102,9 @@ class Tenant(models.Model):
         unique=True,
         max_length=50,
         help_text="Used in the portal address: /<slug>/.",
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")],
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")
+        ],
     )
     legal_name = models.CharField(max_length=200)
     reference_prefix = models.CharField(
@@ -167,7 +171,9 @@ class Tenant(models.Model):
         try:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            errors["time_zone"] = f"“{self.time_zone}” is not a time zone name (e.g. America/Los_Angeles)."
+            errors["time_zone"] = (
+                f"“{self.time_zone}” is not a time zone name (e.g. America/Los_Angeles)."
+            )
         unknown = [lang for lang in self.languages or [] if lang not in dict(settings.LANGUAGES)]
         if unknown or not self.languages:
             errors["languages"] = "Choose one or more of: en, es."
@@ -220,13 +226,17 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's role at one tenant. Staff see only the tenants they are members of."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} at {self.tenant} ({self.get_role_display()})"
@@ -247,7 +257,9 @@ class ApiKey(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, default="API key")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(max_length=12, editable=False, help_text="The first characters, to tell keys apart.")
+    hint = models.CharField(
+        max_length=12, editable=False, help_text="The first characters, to tell keys apart."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -28,7 +28,9 @@ def membership_role(user: AbstractBaseUser | AnonymousUser, tenant: Tenant | Non
         return None
     if getattr(user, "is_superuser", False):
         return Role.ADMIN
-    return Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    return (
+        Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    )
 
 
 def role_allows(role: str | None, ability: str) -> bool:

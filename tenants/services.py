@@ -31,7 +31,12 @@ def tenant_create(*, slug: str, legal_name: str, **settings: Any) -> Tenant:
 
 @transaction.atomic
 def staff_create(
-    *, tenant: Tenant, username: str, role: str = Role.STAFF, email: str = "", password: str | None = None
+    *,
+    tenant: Tenant,
+    username: str,
+    role: str = Role.STAFF,
+    email: str = "",
+    password: str | None = None,
 ) -> tuple[AbstractUser, str | None]:
     """Create (or reuse) a staff user and give them ``role`` at ``tenant``.
 

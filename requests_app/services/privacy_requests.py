@@ -22,8 +22,8 @@ from privacyportal import clock
 from tenants.models import Membership, Tenant
 
 from .. import deadlines, lifecycle
-from ..milestones import next_due_at
 from ..lifecycle import TransitionRefused
+from ..milestones import next_due_at
 from ..models import (
     Channel,
     Communication,
@@ -93,7 +93,12 @@ def _human_date(day: date | None) -> str:
 
 
 def _send_to_consumer(
-    privacy_request: PrivacyRequest, *, template: str, subject: str, now: datetime, language: str = "en"
+    privacy_request: PrivacyRequest,
+    *,
+    template: str,
+    subject: str,
+    now: datetime,
+    language: str = "en",
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent."""
     recipient = privacy_request.agent_email or privacy_request.requester_email
@@ -104,7 +109,9 @@ def _send_to_consumer(
         context = {
             "tenant": tenant,
             "privacy_request": privacy_request,
-            "greeting_name": privacy_request.agent_name or privacy_request.requester_name or "there",
+            "greeting_name": privacy_request.agent_name
+            or privacy_request.requester_name
+            or "there",
             "type_label": privacy_request.get_request_type_display().lower(),
             "received_date": _human_date(privacy_request.received_date),
             "respond_by": _human_date(privacy_request.active_due_date),
@@ -256,7 +263,9 @@ def _create(
         requester_phone=requester.phone,
         requester_state=state,
         is_california_consumer=(
-            is_california_consumer if is_california_consumer is not None else (state == "CA" if state else None)
+            is_california_consumer
+            if is_california_consumer is not None
+            else (state == "CA" if state else None)
         ),
         submitted_by_agent=submitted_by_agent,
         agent_name=agent.name,
@@ -274,9 +283,7 @@ def _create(
     try:
         privacy_request.full_clean(exclude=["tenant", "reference"], validate_unique=False)
     except ValidationError as error:
-        raise RequestRefused(
-            "invalid", _first_message(error), _first_field(error)
-        ) from error
+        raise RequestRefused("invalid", _first_message(error), _first_field(error)) from error
     privacy_request.status = lifecycle.initial_status(request_type)
     privacy_request.next_due_at = next_due_at(privacy_request, tenant.zone, now)
     privacy_request.save()
@@ -359,7 +366,9 @@ def privacy_request_record_confirmation(
     privacy_request.confirmation_method = method
     privacy_request.updated_at = now
     privacy_request.next_due_at = next_due_at(privacy_request, privacy_request.tenant.zone, now)
-    privacy_request.save(update_fields=["confirmed_at", "confirmation_method", "updated_at", "next_due_at"])
+    privacy_request.save(
+        update_fields=["confirmed_at", "confirmation_method", "updated_at", "next_due_at"]
+    )
     _event(
         privacy_request,
         kind=EventKind.ACKNOWLEDGED,
@@ -382,7 +391,9 @@ def privacy_request_assign(
         getattr(assignee, "is_superuser", False)
         or Membership.objects.filter(user=assignee, tenant=privacy_request.tenant).exists()
     ):
-        raise RequestRefused("not_a_member", "Assign the request to a staff member of this business.")
+        raise RequestRefused(
+            "not_a_member", "Assign the request to a staff member of this business."
+        )
     now = clock.now()
     privacy_request.assignee = assignee
     privacy_request.updated_at = now
@@ -407,7 +418,9 @@ def privacy_request_mark_verified(
         raise RequestRefused("method_required", "Say how the identity was verified.", "method")
     try:
         lifecycle.check_transition(
-            request_type=privacy_request.request_type, current=privacy_request.status, target=Status.VERIFIED
+            request_type=privacy_request.request_type,
+            current=privacy_request.status,
+            target=Status.VERIFIED,
         )
     except TransitionRefused as error:
         raise _refuse(error) from error
@@ -416,12 +429,21 @@ def privacy_request_mark_verified(
     privacy_request.verified_at = now
     privacy_request.updated_at = now
     privacy_request.save(update_fields=["status", "verified_at", "updated_at"])
-    _event(privacy_request, kind=EventKind.VERIFIED, at=now, actor=actor, message="Identity verified.", reason=method)
+    _event(
+        privacy_request,
+        kind=EventKind.VERIFIED,
+        at=now,
+        actor=actor,
+        message="Identity verified.",
+        reason=method,
+    )
     return privacy_request
 
 
 @transaction.atomic
-def privacy_request_start(*, privacy_request: PrivacyRequest, actor: AbstractBaseUser) -> PrivacyRequest:
+def privacy_request_start(
+    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser
+) -> PrivacyRequest:
     privacy_request = _load_for_update(privacy_request)
     try:
         lifecycle.check_transition(
@@ -460,7 +482,9 @@ def privacy_request_extend(
         )
     if not reason.strip():
         raise RequestRefused(
-            "reason_required", "Give the reason for the extension; the consumer is told it (§7021(b)).", "reason"
+            "reason_required",
+            "Give the reason for the extension; the consumer is told it (§7021(b)).",
+            "reason",
         )
     tenant = privacy_request.tenant
     now = clock.now()
@@ -482,7 +506,14 @@ def privacy_request_extend(
     privacy_request.due_state = "on_track"
     privacy_request.next_due_at = next_due_at(privacy_request, tenant.zone, now)
     privacy_request.save(
-        update_fields=["respond_by", "extended_at", "extension_reason", "updated_at", "next_due_at", "due_state"]
+        update_fields=[
+            "respond_by",
+            "extended_at",
+            "extension_reason",
+            "updated_at",
+            "next_due_at",
+            "due_state",
+        ]
     )
     _event(
         privacy_request,

@@ -62,9 +62,21 @@ def _sweep_batch(ids: list[int], now: datetime, result: SweepResult) -> None:
         .exclude(status=Status.CLOSED)
         .select_related("tenant", "assignee")
         .only(
-            "pk", "tenant", "reference", "request_type", "confirm_by", "confirmed_at", "respond_by",
-            "comply_by", "next_due_at", "due_state", "assignee__email", "assignee__username",
-            "tenant__time_zone", "tenant__legal_name", "tenant__slug",
+            "pk",
+            "tenant",
+            "reference",
+            "request_type",
+            "confirm_by",
+            "confirmed_at",
+            "respond_by",
+            "comply_by",
+            "next_due_at",
+            "due_state",
+            "assignee__email",
+            "assignee__username",
+            "tenant__time_zone",
+            "tenant__legal_name",
+            "tenant__slug",
         )
     )
     events: list[RequestEvent] = []
@@ -102,7 +114,9 @@ def _sweep_batch(ids: list[int], now: datetime, result: SweepResult) -> None:
     # Only milestones this run recorded itself (its events carry this run's timestamp) are
     # announced, so a rerun or a concurrent sweep never sends the same reminder twice.
     new_keys = set(
-        RequestEvent.all_tenants.filter(dedupe_key__in=list(fired), at=now).values_list("dedupe_key", flat=True)
+        RequestEvent.all_tenants.filter(dedupe_key__in=list(fired), at=now).values_list(
+            "dedupe_key", flat=True
+        )
     )
     result.milestones_recorded += len(new_keys)
     result.emails_queued += _queue_staff_emails([fired[k] for k in sorted(new_keys)], now)
@@ -130,7 +144,7 @@ def _queue_staff_emails(
             recipients.update(admins.get(row.tenant_id, ()))
         for recipient in recipients:
             per_recipient[(row.tenant_id, recipient)].append(item)
-    from django.template.loader import render_to_string  # noqa: PLC0415
+    from django.template.loader import render_to_string
 
     for (tenant_id, recipient), items in per_recipient.items():
         tenant = tenants[tenant_id]
@@ -151,7 +165,9 @@ def _queue_staff_emails(
 
 def _admin_emails(tenant_ids: set[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
-    rows = Membership.objects.filter(tenant_id__in=tenant_ids, role=Role.ADMIN).exclude(user__email="")
+    rows = Membership.objects.filter(tenant_id__in=tenant_ids, role=Role.ADMIN).exclude(
+        user__email=""
+    )
     for tenant_id, email in rows.values_list("tenant_id", "user__email"):
         found[tenant_id].append(email)
     return found

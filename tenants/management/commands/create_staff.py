@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", choices=Role.values, default=Role.STAFF)
         parser.add_argument("--email", default="")
-        parser.add_argument("--password", default=None, help="Use this password instead of a random one")
+        parser.add_argument(
+            "--password", default=None, help="Use this password instead of a random one"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         tenant = Tenant.objects.filter(slug=options["slug"]).first()

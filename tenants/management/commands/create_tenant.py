@@ -22,8 +22,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug", help="Short name used in the portal address: /<slug>/")
         parser.add_argument("--name", required=True, help="Legal name of the business")
-        parser.add_argument("--contact-email", default="", help="Where consumers can write (default privacy@<slug>.example)")
-        parser.add_argument("--toll-free", default="", help="Toll-free number, e.g. +1 888 555 0100 (§7020(b))")
+        parser.add_argument(
+            "--contact-email",
+            default="",
+            help="Where consumers can write (default privacy@<slug>.example)",
+        )
+        parser.add_argument(
+            "--toll-free", default="", help="Toll-free number, e.g. +1 888 555 0100 (§7020(b))"
+        )
         parser.add_argument("--time-zone", default="America/Los_Angeles")
         parser.add_argument("--languages", default="en,es", help="Comma-separated: en,es")
         parser.add_argument(
@@ -33,16 +39,34 @@ class Command(BaseCommand):
             "default: webform,toll_free_phone (email only when --online-only)",
         )
         parser.add_argument("--website", default="")
-        parser.add_argument("--domain", default=None, help="The business's own host name for the portal")
-        parser.add_argument("--sells", action="store_true", help="Sells or shares personal information")
-        parser.add_argument("--uses-sensitive", action="store_true", help="Uses sensitive PI beyond §7027(m)")
-        parser.add_argument("--online-only", action="store_true", help="Online only, direct relationship (§7020(a))")
-        parser.add_argument("--calendar", choices=[c for c, _ in deadlines.CALENDAR_CHOICES], default=deadlines.CA_STATE)
-        parser.add_argument("--prefix", default=None, help="Reference prefix, 2-4 capital letters (default: initials)")
+        parser.add_argument(
+            "--domain", default=None, help="The business's own host name for the portal"
+        )
+        parser.add_argument(
+            "--sells", action="store_true", help="Sells or shares personal information"
+        )
+        parser.add_argument(
+            "--uses-sensitive", action="store_true", help="Uses sensitive PI beyond §7027(m)"
+        )
+        parser.add_argument(
+            "--online-only", action="store_true", help="Online only, direct relationship (§7020(a))"
+        )
+        parser.add_argument(
+            "--calendar",
+            choices=[c for c, _ in deadlines.CALENDAR_CHOICES],
+            default=deadlines.CA_STATE,
+        )
+        parser.add_argument(
+            "--prefix",
+            default=None,
+            help="Reference prefix, 2-4 capital letters (default: initials)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         methods = _csv(options["methods"]) or (
-            [RequestMethod.EMAIL] if options["online_only"] else [RequestMethod.WEBFORM, RequestMethod.TOLL_FREE_PHONE]
+            [RequestMethod.EMAIL]
+            if options["online_only"]
+            else [RequestMethod.WEBFORM, RequestMethod.TOLL_FREE_PHONE]
         )
         extra: dict[str, Any] = {}
         if options["prefix"]:
@@ -66,7 +90,9 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(_explain(error)) from error
-        self.stdout.write(f"Created business {tenant.legal_name} at /{tenant.slug}/ (references {tenant.reference_prefix}-…)")
+        self.stdout.write(
+            f"Created business {tenant.legal_name} at /{tenant.slug}/ (references {tenant.reference_prefix}-…)"
+        )
 
 
 def _explain(error: ValidationError) -> str:

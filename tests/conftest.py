@@ -1,0 +1,122 @@
+"""Shared fixtures: two businesses (A and B) with their own staff, admins and API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.test import Client
+
+from tenants.models import Role, Tenant
+from tenants.services import api_key_create, staff_create, tenant_create
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_clock_file(settings, tmp_path: Path) -> None:
+    # Each test gets its own clock file, so a moved clock never leaks between tests.
+    settings.CLOCK_FILE = tmp_path / "clock.json"
+
+
+@pytest.fixture
+def freeze() -> Iterator[object]:
+    """``freeze(datetime)`` pins now (clock.now() and timezone.now()) for the rest of the test."""
+    travellers: list[time_machine.travel] = []
+
+    def _freeze(when: datetime) -> None:
+        traveller = time_machine.travel(when, tick=False)
+        traveller.start()
+        travellers.append(traveller)
+
+    yield _freeze
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+def _tenant(slug: str, name: str, prefix: str) -> Tenant:
+    return tenant_create(
+        slug=slug,
+        legal_name=name,
+        reference_prefix=prefix,
+        contact_email=f"privacy@{slug}.example",
+        toll_free_number="+18005550100",
+        request_methods=["webform", "toll_free_phone", "email"],
+        sells_or_shares=True,
+        uses_sensitive_beyond_7027m=True,
+    )
+
+
+@pytest.fixture
+def tenant_a(db) -> Tenant:
+    return _tenant("acme", "ACME Corp.", "AC")
+
+
+@pytest.fixture
+def tenant_b(db) -> Tenant:
+    return _tenant("bravo", "Bravo LLC", "BR")
+
+
+def _user(tenant: Tenant, username: str, role: str):
+    user, _ = staff_create(
+        tenant=tenant,
+        username=username,
+        role=role,
+        email=f"{username}@staff.example",
+        password=PASSWORD,
+    )
+    return user
+
+
+@pytest.fixture
+def staff_a(tenant_a):
+    return _user(tenant_a, "staff_a", Role.STAFF)
+
+
+@pytest.fixture
+def staff_b(tenant_b):
+    return _user(tenant_b, "staff_b", Role.STAFF)
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return _user(tenant_a, "admin_a", Role.ADMIN)
+
+
+@pytest.fixture
+def admin_b(tenant_b):
+    return _user(tenant_b, "admin_b", Role.ADMIN)
+
+
+@pytest.fixture
+def compliance_a(tenant_a):
+    return _user(tenant_a, "compliance_a", Role.COMPLIANCE)
+
+
+@pytest.fixture
+def api_key_a(tenant_a) -> str:
+    return api_key_create(tenant=tenant_a)[1]
+
+
+@pytest.fixture
+def api_key_b(tenant_b) -> str:
+    return api_key_create(tenant=tenant_b)[1]
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(staff_a) -> Client:
+    return login(staff_a)
+
+
+@pytest.fixture
+def client_b(staff_b) -> Client:
+    return login(staff_b)
