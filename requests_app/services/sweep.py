@@ -119,13 +119,18 @@ def _sweep_batch(ids: list[int], now: datetime, result: SweepResult) -> None:
         )
     )
     result.milestones_recorded += len(new_keys)
-    result.emails_queued += _queue_staff_emails([fired[k] for k in sorted(new_keys)], now)
+    result.emails_queued += _queue_staff_emails(
+        [fired[k] for k in sorted(new_keys)], now, batch_key=ids[0]
+    )
 
 
 def _queue_staff_emails(
-    newly_fired: list[tuple[PrivacyRequest, milestones.Milestone]], now: datetime
+    newly_fired: list[tuple[PrivacyRequest, milestones.Milestone]], now: datetime, *, batch_key: int
 ) -> int:
-    """One digest per tenant and recipient per sweep run: assignees get reminders, admins escalations."""
+    """One digest per tenant and recipient per sweep batch: assignees get reminders, admins escalations.
+
+    Queued in the batch's transaction, with the events it announces, so a crash loses neither.
+    """
     tenants: dict[int, Tenant] = {}
     per_recipient: dict[tuple[int, str], list[dict[str, str]]] = defaultdict(list)
     admins = _admin_emails({row.tenant_id for row, _ in newly_fired})
@@ -157,7 +162,7 @@ def _queue_staff_emails(
             recipient=recipient,
             subject=f"{len(items)} privacy request deadline(s) need attention at {tenant.legal_name}",
             body=body,
-            dedupe_key=f"digest:{tenant_id}:{recipient}:{now.isoformat()}"[:160],
+            dedupe_key=f"digest:{tenant_id}:{batch_key}:{now.isoformat()}:{recipient}"[:160],
             now=now,
         )
     return len(per_recipient)

@@ -1,0 +1,157 @@
+"""The deadline sweep: one reminder per threshold, escalation of overdue and unconfirmed requests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
+from requests_app.services import (
+    privacy_request_assign,
+    privacy_request_close,
+    privacy_request_extend,
+    sweep_deadlines,
+)
+from tests.factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+RECEIVED = datetime(2025, 11, 3, 18, 0, tzinfo=UTC)  # D = 2025-11-03, respond by 2025-12-18
+
+
+def _reload(privacy_request):
+    return PrivacyRequest.objects.for_tenant(privacy_request.tenant).get(pk=privacy_request.pk)
+
+
+@pytest.fixture
+def assigned_request(tenant_a, staff_a, admin_a, freeze):
+    freeze(RECEIVED)
+    privacy_request = make_request(tenant_a, request_type="delete")
+    return privacy_request_assign(privacy_request=privacy_request, actor=admin_a, assignee=staff_a)
+
+
+def test_nothing_happens_before_the_first_milestone(assigned_request, freeze):
+    freeze(datetime(2025, 12, 1, tzinfo=UTC))
+    result = sweep_deadlines()
+    assert result.examined == 0
+    assert not assigned_request.events.filter(kind__in=["reminder", "escalated"]).exists()
+
+
+def test_due_soon_reminds_the_assignee_once_even_if_the_sweep_runs_twice_r_tl_3(
+    assigned_request, staff_a, freeze
+):
+    freeze(datetime(2025, 12, 16, 9, 0, tzinfo=UTC))  # 2 days before 2025-12-18
+    first = sweep_deadlines()
+    second = sweep_deadlines()
+    assert first.milestones_recorded == 1
+    assert second.milestones_recorded == 0
+    reminders = assigned_request.events.filter(kind="reminder")
+    assert reminders.count() == 1
+    emails = OutboxMessage.objects.for_tenant(assigned_request.tenant).filter(
+        recipient=staff_a.email
+    )
+    assert emails.count() == 1
+    assert assigned_request.reference in emails.get().body
+    assert _reload(assigned_request).due_state == "due_soon"
+
+
+def test_an_overdue_request_is_escalated_to_the_business_admins_r_tl_3(
+    assigned_request, admin_a, staff_a, freeze
+):
+    freeze(datetime(2025, 12, 19, 8, 30, tzinfo=UTC))  # 00:30 PT on day 46
+    sweep_deadlines()
+    sweep_deadlines()
+    assert assigned_request.events.filter(kind="escalated").count() == 1
+    recipients = set(
+        OutboxMessage.objects.for_tenant(assigned_request.tenant).values_list(
+            "recipient", flat=True
+        )
+    )
+    assert {admin_a.email, staff_a.email} <= recipients
+    reloaded = _reload(assigned_request)
+    assert reloaded.due_state == "overdue"
+    assert reloaded.next_due_at is None  # nothing left to watch until someone acts
+
+
+def test_still_due_at_2300_local_on_the_due_date_r_tl_1(assigned_request, freeze):
+    freeze(datetime(2025, 12, 19, 7, 0, tzinfo=UTC))  # 23:00 PT on 2025-12-18
+    sweep_deadlines()
+    assert _reload(assigned_request).due_state == "due_soon"
+    assert not assigned_request.events.filter(kind="escalated").exists()
+
+
+def test_an_extension_rearms_the_reminders_for_the_new_date(assigned_request, staff_a, freeze):
+    freeze(datetime(2025, 12, 16, tzinfo=UTC))
+    sweep_deadlines()
+    privacy_request_extend(
+        privacy_request=assigned_request, actor=staff_a, reason="Archive search."
+    )
+    reloaded = _reload(assigned_request)
+    assert reloaded.due_state == "on_track"
+    freeze(datetime(2026, 1, 30, 9, 0, tzinfo=UTC))  # 2 days before 2026-02-01
+    sweep_deadlines()
+    assert assigned_request.events.filter(kind="reminder").count() == 2
+
+
+def test_a_closed_request_is_never_swept(assigned_request, staff_a, freeze):
+    privacy_request_close(
+        privacy_request=assigned_request,
+        actor=staff_a,
+        outcome="denied",
+        denial_reason="other",
+        explanation="Duplicate of an earlier request.",
+    )
+    freeze(datetime(2026, 3, 1, tzinfo=UTC))
+    assert sweep_deadlines().examined == 0
+
+
+def test_an_unconfirmed_phone_request_is_escalated_before_its_confirm_by_date_7021a(
+    tenant_a, admin_a, freeze
+):
+    freeze(datetime(2025, 1, 10, 18, 0, tzinfo=UTC))
+    phone_request = make_request(tenant_a, channel="phone", email="")  # confirm by 2025-01-27
+    freeze(datetime(2025, 1, 24, 9, 0, tzinfo=UTC))  # 3 days before, start of day local has passed
+    sweep_deadlines()
+    escalation = phone_request.events.get(kind="escalated")
+    assert "confirm" in escalation.message
+    assert OutboxMessage.objects.for_tenant(tenant_a).filter(recipient=admin_a.email).count() == 1
+
+
+def test_an_unassigned_due_soon_request_reminds_the_admins(tenant_a, admin_a, freeze):
+    freeze(RECEIVED)
+    make_request(tenant_a)
+    freeze(datetime(2025, 12, 16, 9, 0, tzinfo=UTC))
+    sweep_deadlines()
+    assert OutboxMessage.objects.for_tenant(tenant_a).filter(recipient=admin_a.email).exists()
+
+
+def test_one_digest_per_recipient_per_batch_lists_every_request(tenant_a, admin_a, freeze):
+    freeze(RECEIVED)
+    references = {make_request(tenant_a).reference for _ in range(3)}
+    freeze(datetime(2025, 12, 20, tzinfo=UTC))
+    sweep_deadlines(batch_size=2)  # two batches: one digest each, not one email per request
+    bodies = list(
+        OutboxMessage.objects.for_tenant(tenant_a)
+        .filter(recipient=admin_a.email)
+        .values_list("body", flat=True)
+    )
+    assert len(bodies) == 2
+    for reference in references:
+        assert any(reference in body for body in bodies)
+
+
+def test_the_sweep_keeps_each_business_to_itself(tenant_a, tenant_b, admin_a, admin_b, freeze):
+    freeze(RECEIVED)
+    request_a = make_request(tenant_a)
+    request_b = make_request(tenant_b)
+    freeze(datetime(2025, 12, 20, tzinfo=UTC))
+    sweep_deadlines()
+    mail_to_b = " ".join(
+        OutboxMessage.objects.for_tenant(tenant_b)
+        .filter(recipient=admin_b.email)
+        .values_list("body", flat=True)
+    )
+    assert request_b.reference in mail_to_b
+    assert request_a.reference not in mail_to_b
+    assert RequestEvent.objects.for_tenant(tenant_b).filter(privacy_request=request_a).count() == 0

@@ -1,0 +1,73 @@
+"""When the sweep looks at a request again (pure): reminders, escalations, due states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from requests_app import milestones
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+@dataclass
+class Row:
+    confirm_by: date | None = None
+    confirmed_at: datetime | None = None
+    respond_by: date | None = None
+    comply_by: date | None = None
+
+
+def test_a_confirmed_request_has_a_due_soon_and_an_overdue_milestone():
+    row = Row(
+        confirm_by=date(2026, 12, 9),
+        confirmed_at=datetime(2026, 11, 24, tzinfo=UTC),
+        respond_by=date(2027, 1, 7),
+    )
+    keys = [m.key for m in milestones.milestones(row, LA)]
+    assert keys == ["due_soon:2027-01-07", "overdue:2027-01-07"]
+
+
+def test_an_unconfirmed_request_is_escalated_before_its_confirm_by_date_7021a():
+    row = Row(confirm_by=date(2026, 12, 9), respond_by=date(2027, 1, 7))
+    found = {m.key: m for m in milestones.milestones(row, LA)}
+    escalation = found["confirm_due:2026-12-09"]
+    assert escalation.escalate
+    # three days before, at the start of the local day
+    assert escalation.at == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    assert found["confirm_overdue:2026-12-09"].at == datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+
+
+def test_overdue_starts_just_after_the_end_of_the_local_due_day():
+    row = Row(comply_by=date(2026, 1, 13))
+    overdue = next(m for m in milestones.milestones(row, LA) if m.key.startswith("overdue"))
+    assert overdue.at == datetime(2026, 1, 14, 8, 0, tzinfo=UTC)
+
+
+def test_next_due_at_is_the_first_milestone_still_ahead():
+    row = Row(respond_by=date(2027, 1, 7), confirmed_at=datetime(2026, 11, 24, tzinfo=UTC))
+    assert milestones.next_due_at(row, LA, datetime(2026, 11, 24, tzinfo=UTC)) == datetime(
+        2027, 1, 4, 8, 0, tzinfo=UTC
+    )
+    assert milestones.next_due_at(row, LA, datetime(2027, 1, 5, tzinfo=UTC)) == datetime(
+        2027, 1, 8, 8, 0, tzinfo=UTC
+    )
+    assert milestones.next_due_at(row, LA, datetime(2027, 1, 9, tzinfo=UTC)) is None
+
+
+def test_due_state_follows_the_local_day_not_utc_tl1():
+    row = Row(respond_by=date(2026, 1, 5))
+    # 23:00 PT on the due date is 07:00 UTC the next day: still due, not overdue.
+    assert (
+        milestones.due_state(row, LA, datetime(2026, 1, 6, 7, 0, tzinfo=UTC)) == milestones.DUE_SOON
+    )
+    assert (
+        milestones.due_state(row, LA, datetime(2026, 1, 6, 8, 1, tzinfo=UTC)) == milestones.OVERDUE
+    )
+    assert milestones.due_state(row, LA, datetime(2025, 12, 20, tzinfo=UTC)) == milestones.ON_TRACK
+
+
+def test_a_request_with_no_deadline_has_no_milestones():
+    assert milestones.milestones(Row(), LA) == []
+    assert milestones.next_due_at(Row(), LA, datetime(2026, 1, 1, tzinfo=UTC)) is None
