@@ -1,0 +1,1 @@
+"""Identity verification (§7060–§7063): email possession, data-point matching, signed declarations, authorized-agent permissions. Filled by the verification issue; may import requests_app, never the reverse."""
