@@ -141,6 +141,7 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "admin:login"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 # --- Email -------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("PORTAL_FROM_EMAIL", "privacy@localhost")
@@ -179,6 +180,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the beat runs the sweep and the outbox relay (seconds).
 DEADLINE_SWEEP_INTERVAL = int(env_str("PORTAL_SWEEP_INTERVAL", "300"))
 OUTBOX_RELAY_INTERVAL = int(env_str("PORTAL_OUTBOX_INTERVAL", "30"))
+# The beat schedule, in one place. Both tasks are idempotent, so an overlap is harmless.
+CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {
+        "task": "requests_app.tasks.sweep_deadlines",
+        "schedule": float(DEADLINE_SWEEP_INTERVAL),
+    },
+    "outbox-relay": {
+        "task": "requests_app.tasks.relay_outbox",
+        "schedule": float(OUTBOX_RELAY_INTERVAL),
+    },
+}
 
 # --- Cache -------------------------------------------------------------------------------
 if REDIS_URL:
@@ -217,6 +229,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets share a field name each ("status", "channel"); name their enums.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "requests_app.models.Status",
+        "RequestChannelEnum": "requests_app.models.Channel",
+        "OutboxStatusEnum": "requests_app.models.OutboxStatus",
+        "CommunicationChannelEnum": "requests_app.models.ConfirmationMethod",
+        "RequestTypeEnum": "requests_app.models.RequestType",
+        "EventKindEnum": "requests_app.models.EventKind",
+        "CalendarEnum": "requests_app.deadlines.CALENDAR_CHOICES",
+    },
 }
 
 PHONENUMBER_DEFAULT_REGION = "US"

@@ -1,0 +1,15 @@
+"""The beat schedule runs the deadline sweep and the outbox relay, and both tasks exist."""
+
+from privacyportal.celery import app
+
+
+def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
+    app.loader.import_default_modules()
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert set(schedule) == {
+        "requests_app.tasks.sweep_deadlines",
+        "requests_app.tasks.relay_outbox",
+    }
+    for task_name in schedule:
+        assert task_name in app.tasks
+    assert schedule["requests_app.tasks.sweep_deadlines"] == settings.DEADLINE_SWEEP_INTERVAL
