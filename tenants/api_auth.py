@@ -20,7 +20,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _, raw_key = header.partition(" ")
-        if scheme != self.keyword:
+        if (
+            scheme.lower() != self.keyword.lower()
+        ):  # the scheme is case-insensitive (RFC 9110 §11.1)
             return None
         api_key = api_key_lookup(raw_key.strip())
         if api_key is None:

@@ -7,21 +7,24 @@ timeline event and any outbox email in that same transaction.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from privacyportal import clock
 from tenants.models import Membership, Tenant
 
-from .. import deadlines, lifecycle
+from .. import consumer_text, deadlines, lifecycle
 from ..lifecycle import TransitionRefused
 from ..milestones import next_due_at
 from ..models import (
@@ -98,21 +101,31 @@ def _send_to_consumer(
     template: str,
     subject: str,
     now: datetime,
-    language: str = "en",
+    language: str | None = None,
 ) -> Communication | None:
-    """Record a Communication and queue its email; without an email address, nothing is sent."""
+    """Record a Communication and queue its email; without an email address, nothing is sent.
+
+    The email is written in the language the consumer used (§7003(b)(2)) unless ``language``
+    says otherwise. ``subject`` is an untranslated message id with a ``%(reference)s``
+    placeholder (``gettext_noop``); it is translated here, in that language.
+    """
     recipient = privacy_request.agent_email or privacy_request.requester_email
     if not recipient:
         return None
     tenant = privacy_request.tenant
+    language = language or privacy_request.language or settings.LANGUAGE_CODE
     with translation.override(language):
+        subject = gettext(subject) % {"reference": privacy_request.reference}
         context = {
             "tenant": tenant,
             "privacy_request": privacy_request,
             "greeting_name": privacy_request.agent_name
             or privacy_request.requester_name
-            or "there",
-            "type_label": privacy_request.get_request_type_display().lower(),
+            or gettext("there"),
+            "type_label": consumer_text.REQUEST_TYPE_PHRASES.get(
+                privacy_request.request_type, privacy_request.get_request_type_display().lower()
+            ),
+            "verification_description": consumer_text.verification_description(tenant),
             "received_date": _human_date(privacy_request.received_date),
             "respond_by": _human_date(privacy_request.active_due_date),
             "max_respond_by": _human_date(deadlines.max_respond_by(privacy_request.received_date)),
@@ -172,11 +185,19 @@ def privacy_request_create(
     actor: AbstractBaseUser | None = None,
     actor_label: str | None = None,
     language: str = "en",
+    details: Mapping[str, Any] | None = None,
+    send_acknowledgement: bool = True,
 ) -> PrivacyRequest:
     """Record a new request, compute its deadlines, and acknowledge it at once where we can.
 
     The request is committed before anything leaves (§7021(a) acknowledgement via the outbox).
     A reference collision (one in ~10^12) is retried with a fresh reference.
+
+    ``language`` is the consumer's language: it is stored, and every later email uses it.
+    ``details`` sets the type-specific fields listed in ``DETAIL_FIELDS`` (delete scope,
+    correction, two-step confirmation, intake flags), validated with the rest.
+    ``send_acknowledgement=False`` leaves the receipt confirmation to the caller, for a request
+    answered at once (§7021(a) then allows leaving out the process description).
     """
     for attempt in range(3):
         try:
@@ -192,6 +213,8 @@ def privacy_request_create(
                 actor=actor,
                 actor_label=actor_label,
                 language=language,
+                details=details or {},
+                send_acknowledgement=send_acknowledgement,
             )
         except IntegrityError:
             if attempt == 2:
@@ -213,6 +236,8 @@ def _create(
     actor: AbstractBaseUser | None,
     actor_label: str | None,
     language: str,
+    details: Mapping[str, Any],
+    send_acknowledgement: bool,
 ) -> PrivacyRequest:
     now = clock.now()
     received_at = received_at or now
@@ -248,6 +273,13 @@ def _create(
             "Give at least the requester's name, email address or phone number.",
             "requester",
         )
+    if language not in dict(settings.LANGUAGES):
+        raise RequestRefused(
+            "invalid_language",
+            f"Choose a language the portal offers: {', '.join(dict(settings.LANGUAGES))}.",
+            "language",
+        )
+    _check_details(request_type, details)
     due = deadlines.deadlines_for(request_type, received_at, tenant.zone, tenant.calendar)
     state = requester.state.strip().upper()
     privacy_request = PrivacyRequest(
@@ -272,6 +304,7 @@ def _create(
         agent_organization=agent.organization,
         agent_email=agent.email,
         agent_phone=agent.phone,
+        language=language,
         status=Status.RECEIVED,
         calendar=due.calendar,
         confirm_by=due.confirm_by,
@@ -279,15 +312,22 @@ def _create(
         comply_by=due.comply_by,
         created_at=now,
         updated_at=now,
+        **details,
     )
     try:
-        privacy_request.full_clean(exclude=["tenant", "reference"], validate_unique=False)
+        # Uniqueness and check constraints are the database's job here: no extra SELECT.
+        privacy_request.full_clean(
+            exclude=["tenant", "reference"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         raise RequestRefused("invalid", _first_message(error), _first_field(error)) from error
     privacy_request.status = lifecycle.initial_status(request_type)
     # §7021(a): with an email address, receipt is confirmed at once, so the request is saved
     # already confirmed (one INSERT, no UPDATE: intake is the hottest write path).
-    acknowledge = bool(privacy_request.confirm_by and (privacy_request.agent_email or privacy_request.requester_email))
+    acknowledge = send_acknowledgement and bool(
+        privacy_request.confirm_by
+        and (privacy_request.agent_email or privacy_request.requester_email)
+    )
     if acknowledge:
         privacy_request.confirmed_at = now
         privacy_request.confirmation_method = ConfirmationMethod.EMAIL
@@ -310,9 +350,8 @@ def _create(
         communication = _send_to_consumer(
             privacy_request,
             template="acknowledgement",
-            subject=f"We received your privacy request {privacy_request.reference}",
+            subject=gettext_noop("We received your privacy request %(reference)s"),
             now=now,
-            language=language,
         )
         assert communication is not None  # noqa: S101 - acknowledge implies a recipient
         events.append(
@@ -327,6 +366,31 @@ def _create(
         )
     RequestEvent.objects.for_tenant(tenant).bulk_create(events)
     return privacy_request
+
+
+# Type-specific fields ``privacy_request_create(details=...)`` may set, and for which types.
+DETAIL_FIELDS: dict[str, frozenset[str] | None] = {
+    "delete_scope": frozenset({RequestType.DELETE}),
+    "delete_categories": frozenset({RequestType.DELETE}),
+    "awaiting_consumer_confirmation": frozenset({RequestType.DELETE}),
+    "correction_field": frozenset({RequestType.CORRECT}),
+    "correction_information": frozenset({RequestType.CORRECT}),
+    "correction_requested": frozenset({RequestType.CORRECT}),
+    "flags": None,  # any type
+}
+
+
+def _check_details(request_type: str, details: Mapping[str, Any]) -> None:
+    for name in details:
+        if name not in DETAIL_FIELDS:
+            raise RequestRefused("invalid_detail", f"Unknown request detail: {name}.", name)
+        types = DETAIL_FIELDS[name]
+        if types is not None and request_type not in types:
+            raise RequestRefused(
+                "detail_not_allowed",
+                f"{name.replace('_', ' ').capitalize()} does not apply to this type of request.",
+                name,
+            )
 
 
 def _first_field(error: ValidationError) -> str | None:
@@ -531,7 +595,7 @@ def privacy_request_extend(
     _send_to_consumer(
         privacy_request,
         template="extension",
-        subject=f"We need more time for your privacy request {privacy_request.reference}",
+        subject=gettext_noop("We need more time for your privacy request %(reference)s"),
         now=now,
     )
     return privacy_request
@@ -597,7 +661,11 @@ def privacy_request_close(
     _send_to_consumer(
         privacy_request,
         template="closed",
-        subject=f"Our answer to your privacy request {privacy_request.reference}",
+        subject=(
+            gettext_noop("You withdrew your privacy request %(reference)s")
+            if outcome == lifecycle.WITHDRAWN
+            else gettext_noop("Our answer to your privacy request %(reference)s")
+        ),
         now=now,
     )
     return privacy_request

@@ -1,0 +1,119 @@
+"""The REST API's one error format: ``{"error": {"code", "message", "fields"?}}``.
+
+Configured as REST_FRAMEWORK["EXCEPTION_HANDLER"]. Maps DRF's exceptions, Django's
+``ValidationError``/``Http404``/``PermissionDenied`` and the domain's ``RequestRefused`` to 4xx
+answers with a message a person understands (HackSoft §2.5). Anything else is a bug: it is left
+to Django (500, logged), never dressed up as a client error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
+
+from requests_app.services import RequestRefused
+
+# Refusals caused by the request's current state, not by what the caller sent: 409 Conflict.
+# Every other refusal code is an input problem: 400.
+CONFLICT_CODES = frozenset(
+    {
+        "already_extended",
+        "too_late",
+        "closed",
+        "not_verified",
+        "illegal_transition",
+        "not_extendable",
+        "already_confirmed",
+        "no_verification",
+    }
+)
+
+VALIDATION_CODE = "invalid"
+_NON_FIELD_KEYS = frozenset({api_settings.NON_FIELD_ERRORS_KEY, "__all__"})
+_MAX_MESSAGE_PARTS = 3
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestRefused):
+        code = exc.code
+        answer = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+        fields = {exc.field: [exc.message]} if exc.field else None
+        return _respond(error_body(code, exc.message, fields), answer)
+
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return _validation_response(detail)
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    if isinstance(exc, exceptions.ValidationError) or isinstance(exc.detail, (dict, list)):
+        response = _validation_response(exc.detail)
+        response.status_code = exc.status_code
+    else:
+        code = exc.detail.code if isinstance(exc.detail, exceptions.ErrorDetail) else None
+        response = _respond(error_body(code or exc.default_code, str(exc.detail)), exc.status_code)
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = f"{int(exc.wait)}"
+    return response
+
+
+def _respond(body: dict, status_code: int) -> Response:
+    set_rollback()
+    return Response(body, status=status_code)
+
+
+def _validation_response(detail: Any) -> Response:
+    flat = flatten_errors(detail)
+    general = flat.pop("", [])
+    parts = general + [f"{field}: {messages[0]}" for field, messages in flat.items() if messages]
+    message = "; ".join(parts[:_MAX_MESSAGE_PARTS]) or "The request is not valid."
+    if len(parts) > _MAX_MESSAGE_PARTS:
+        message += f" (and {len(parts) - _MAX_MESSAGE_PARTS} more)"
+    return _respond(error_body(VALIDATION_CODE, message, flat), status.HTTP_400_BAD_REQUEST)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"requester": {"email": [...]}}`` → ``{"requester.email": [...]}``.
+
+    Errors that belong to no field (or to a whole nested object) go under ``prefix`` itself;
+    top-level ones under ``""``.
+    """
+    flat: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = prefix if key in _NON_FIELD_KEYS else (f"{prefix}.{key}" if prefix else key)
+            for field, messages in flatten_errors(value, name).items():
+                flat.setdefault(field, []).extend(messages)
+    elif isinstance(detail, (list, tuple)):
+        for index, item in enumerate(detail):
+            if isinstance(item, (dict, list, tuple)):
+                inner = flatten_errors(item, f"{prefix}[{index}]")
+            else:
+                inner = {prefix: [str(item)]}
+            for field, messages in inner.items():
+                flat.setdefault(field, []).extend(messages)
+    else:
+        flat.setdefault(prefix, []).append(str(detail))
+    return flat

@@ -1,0 +1,466 @@
+"""Input and output serializers of the REST API v1 (HackSoft §2.4: one Input/Output pair per use).
+
+Inputs only validate shapes and formats; the domain rules (deadlines, the lifecycle, what a
+denial needs) live in ``requests_app.services`` and come back as ``RequestRefused``.
+Outputs read only what the selector loaded: no serializer here runs a query of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from .. import deadlines
+from ..models import (
+    Channel,
+    ConfirmationMethod,
+    DenialReason,
+    EventKind,
+    KnowScope,
+    OutboxStatus,
+    Outcome,
+    PrivacyRequest,
+    RequestType,
+    Status,
+)
+
+# The CCPA became operative on 2020-01-01; nothing earlier can be a CCPA request (and absurd
+# years would overflow the date arithmetic).
+EARLIEST_RECEIVED_AT = datetime(2020, 1, 1, tzinfo=UTC)
+MAX_TEXT = 10_000
+MAX_REASON = 2_000
+DUE_STATES = ("overdue", "due_today", "due_soon", "on_track")
+MAX_PAGE_SIZE = 200
+
+
+def _shorten(value: Any, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class EnumField(serializers.ChoiceField):
+    """A choice whose error names the accepted values, and never echoes a huge input back."""
+
+    def __init__(self, choices: Any, *, noun: str, **kwargs: Any) -> None:
+        values = ", ".join(str(value) for value, _label in choices)
+        messages = {
+            "invalid_choice": f"“{{input}}” is not {noun}. Use one of: {values}.",
+            "required": f"This field is required: give {noun} (one of: {values}).",
+        }
+        messages.update(kwargs.pop("error_messages", {}))
+        super().__init__(choices, error_messages=messages, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "" and self.allow_blank:
+            return ""
+        if isinstance(data, (dict, list, bool)):
+            self.fail("invalid_choice", input=_shorten(data))
+        try:
+            return self.choice_strings_to_values[str(data)]
+        except KeyError:
+            self.fail("invalid_choice", input=_shorten(data))
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset. DRF would silently read a naive value in the server's zone,
+    which would move the day of receipt and every deadline: refuse it instead."""
+
+    default_error_messages = {
+        "invalid": "Use an ISO 8601 date and time with a UTC offset, e.g. 2026-11-20T14:05:00-08:00.",
+        "naive": "The received time must include a UTC offset, e.g. 2026-11-20T14:05:00-08:00 "
+        "or 2026-11-20T22:05:00Z; without one it is unclear which day the request arrived.",
+        "too_early": "The received time cannot be before 2020-01-01, when the CCPA took effect.",
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if not isinstance(value, str) or len(value) > 64:
+            self.fail("invalid")
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.fail("naive")
+        try:
+            parsed = parsed.astimezone(UTC)
+        except OverflowError:
+            self.fail("invalid")
+        if parsed < EARLIEST_RECEIVED_AT:
+            self.fail("too_early")
+        return parsed
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Output instants in UTC (``…Z``) whatever the server's or tenant's time zone."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """Output: an optional choice stored as "" is shown as null."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
+class BlankAsNullCharField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return str(value) if value else None
+
+
+def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs
+    )
+
+
+class StateField(serializers.RegexField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            r"^[A-Za-z]{2}$",
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            error_messages={"invalid": "Use the two-letter state code, e.g. CA."},
+            **kwargs,
+        )
+
+
+# --- Inputs --------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Requester")
+class RequesterInputSerializer(serializers.Serializer):
+    name = _text(200)
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, allow_null=True
+    )
+    phone = PhoneNumberField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=40,
+        help_text="A US number, or international with +country code.",
+    )
+    state = StateField(help_text="Two-letter US state of residence, e.g. CA.")
+
+
+@extend_schema_serializer(component_name="Agent")
+class AgentInputSerializer(serializers.Serializer):
+    name = _text(200)
+    organization = _text(200)
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, allow_null=True
+    )
+    phone = PhoneNumberField(required=False, allow_blank=True, allow_null=True, max_length=40)
+
+
+@extend_schema_serializer(component_name="PrivacyRequestCreate")
+class PrivacyRequestCreateInputSerializer(serializers.Serializer):
+    type = EnumField(RequestType.choices, noun="a request type")
+    know_scope = EnumField(
+        KnowScope.choices,
+        noun="a scope for a request to know",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Required for requests to know; refused for every other type.",
+    )
+    channel = EnumField(
+        Channel.choices,
+        noun="a channel",
+        required=False,
+        default=Channel.API,
+        help_text="How the request reached the business (§7101(b)). Default: api.",
+    )
+    received_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the request reached the business, ISO 8601 with a UTC offset. "
+        "Default: now. Naive or future values are refused.",
+    )
+    requester = RequesterInputSerializer(
+        required=False,
+        help_text="At least a name, email address or phone number (except for GPC signals).",
+    )
+    agent = AgentInputSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The authorized agent, when one submits the request for the consumer.",
+    )
+    is_california_consumer = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text="Default: true when requester.state is CA, unknown when no state is given.",
+    )
+
+
+@extend_schema_serializer(component_name="PrivacyRequestExtend")
+class PrivacyRequestExtendInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=MAX_REASON,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why more time is needed; the consumer is told it (§7021(b)). Required.",
+    )
+    respond_by = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The new due date (YYYY-MM-DD), at most 90 days after receipt. "
+        "Default: the maximum, receipt + 90 days.",
+    )
+
+
+@extend_schema_serializer(component_name="PrivacyRequestClose")
+class PrivacyRequestCloseInputSerializer(serializers.Serializer):
+    outcome = EnumField(Outcome.choices, noun="an outcome")
+    denial_reason = EnumField(
+        DenialReason.choices,
+        noun="a denial reason",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Required when the outcome is denied or complied_in_part.",
+    )
+    explanation = _text(
+        MAX_TEXT,
+        help_text="The explanation to the consumer; required for denials "
+        "(§7022(f), §7023(f), §7024(e)).",
+    )
+    legal_basis = _text(300, help_text="Required when the denial reason is exempt.")
+
+
+class PageQuerySerializer(serializers.Serializer):
+    """Query parameters of every list: cursor pagination."""
+
+    cursor = serializers.CharField(
+        required=False, help_text="From the `next`/`previous` links of the previous page."
+    )
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Default 50."
+    )
+
+
+class PrivacyRequestListFilterSerializer(PageQuerySerializer):
+    """Query parameters of the request list."""
+
+    type = EnumField(RequestType.choices, noun="a request type", required=False)
+    status = EnumField(Status.choices, noun="a status", required=False)
+    channel = EnumField(Channel.choices, noun="a channel", required=False)
+    overdue = serializers.BooleanField(
+        required=False,
+        error_messages={"invalid": "Use true or false."},
+        help_text="true: open requests whose respond-by/comply-by day has passed in the "
+        "business's time zone; false: all others.",
+    )
+    due_before = serializers.DateField(
+        required=False, help_text="Only requests whose respond-by or comply-by is before this date."
+    )
+
+
+# --- Outputs -------------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Calendar")
+class CalendarOutputSerializer(serializers.Serializer):
+    name = serializers.ChoiceField(choices=deadlines.CALENDAR_CHOICES)
+    label = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Requester")
+class RequesterOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(source="requester_name")
+    email = serializers.CharField(source="requester_email")
+    phone = serializers.CharField(source="requester_phone", help_text="E.164, or empty.")
+    state = serializers.CharField(source="requester_state")
+
+
+@extend_schema_serializer(component_name="Agent")
+class AgentOutputSerializer(serializers.Serializer):
+    name = serializers.CharField(source="agent_name")
+    organization = serializers.CharField(source="agent_organization")
+    email = serializers.CharField(source="agent_email")
+    phone = serializers.CharField(source="agent_phone")
+
+
+@extend_schema_serializer(component_name="PrivacyRequest")
+class PrivacyRequestOutputSerializer(serializers.Serializer):
+    """A request with its deadlines. ``context["today"]`` is the tenant's local date."""
+
+    reference = serializers.CharField()
+    type = serializers.ChoiceField(source="request_type", choices=RequestType.choices)
+    know_scope = BlankAsNullChoiceField(KnowScope.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    received_at = UtcDateTimeField()
+    received_date = serializers.DateField(
+        help_text="Day of receipt in the business's time zone; deadlines count from it."
+    )
+    confirm_by = serializers.DateField(
+        allow_null=True, help_text="Confirm receipt by (10 business days, §7021(a))."
+    )
+    respond_by = serializers.DateField(
+        allow_null=True,
+        help_text="Respond by (45 days, §7021(b)); requests to know, delete and correct only.",
+    )
+    comply_by = serializers.DateField(
+        allow_null=True,
+        help_text="Comply by (15 business days, §7026(f), §7027(g)); opt-out and limit only.",
+    )
+    calendar = serializers.SerializerMethodField()
+    extended = serializers.SerializerMethodField()
+    extended_at = UtcDateTimeField(allow_null=True)
+    extension_reason = BlankAsNullCharField()
+    outcome = BlankAsNullChoiceField(Outcome.choices)
+    denial_reason = BlankAsNullChoiceField(DenialReason.choices)
+    explanation = BlankAsNullCharField(source="denial_explanation")
+    legal_basis = BlankAsNullCharField(source="denial_legal_basis")
+    due_state = serializers.SerializerMethodField()
+    days_left = serializers.SerializerMethodField()
+    requester = RequesterOutputSerializer(source="*")
+    is_california_consumer = serializers.BooleanField(allow_null=True)
+    agent = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    confirmed_at = UtcDateTimeField(allow_null=True)
+    verified_at = UtcDateTimeField(allow_null=True)
+    responded_at = UtcDateTimeField(allow_null=True)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    @extend_schema_field(CalendarOutputSerializer)
+    def get_calendar(self, obj: PrivacyRequest) -> dict[str, str]:
+        labels = dict(deadlines.CALENDAR_CHOICES)
+        return {"name": obj.calendar, "label": labels.get(obj.calendar, obj.calendar)}
+
+    def get_extended(self, obj: PrivacyRequest) -> bool:
+        return obj.extended_at is not None
+
+    def _open_due_date(self, obj: PrivacyRequest) -> Any:
+        return None if obj.status == Status.CLOSED else obj.active_due_date
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=DUE_STATES,
+            allow_null=True,
+            help_text="Against the business's local today; null when closed or without deadline.",
+        )
+    )
+    def get_due_state(self, obj: PrivacyRequest) -> str | None:
+        due = self._open_due_date(obj)
+        return None if due is None else deadlines.deadline_state(due, self.context["today"])
+
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True,
+            help_text="Days until respond-by/comply-by (negative: overdue); null when closed "
+            "or without deadline.",
+        )
+    )
+    def get_days_left(self, obj: PrivacyRequest) -> int | None:
+        due = self._open_due_date(obj)
+        return None if due is None else deadlines.days_left(due, self.context["today"])
+
+    @extend_schema_field(AgentOutputSerializer(allow_null=True))
+    def get_agent(self, obj: PrivacyRequest) -> dict[str, str] | None:
+        if not (obj.submitted_by_agent or obj.agent_name or obj.agent_organization):
+            return None
+        return AgentOutputSerializer(obj).data
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="Username of the assigned staff member.")
+    )
+    def get_assignee(self, obj: PrivacyRequest) -> str | None:
+        return obj.assignee.get_username() if obj.assignee_id else None
+
+
+@extend_schema_serializer(component_name="TimelineEvent")
+class EventOutputSerializer(serializers.Serializer):
+    at = UtcDateTimeField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    actor = serializers.CharField(source="actor_label", help_text="Who acted.")
+    message = serializers.CharField()
+    reason = BlankAsNullCharField()
+
+
+@extend_schema_serializer(component_name="Communication")
+class CommunicationOutputSerializer(serializers.Serializer):
+    at = UtcDateTimeField(source="created_at")
+    template = serializers.CharField()
+    channel = serializers.ChoiceField(choices=ConfirmationMethod.choices)
+    language = serializers.CharField()
+    recipient = serializers.CharField()
+    subject = serializers.CharField()
+    body = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="PrivacyRequestDetail")
+class PrivacyRequestDetailOutputSerializer(PrivacyRequestOutputSerializer):
+    timeline = EventOutputSerializer(source="events.all", many=True)
+    communications = CommunicationOutputSerializer(source="communications.all", many=True)
+
+
+@extend_schema_serializer(component_name="OutboxMessage")
+class OutboxMessageOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    recipient = serializers.CharField()
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    reference = serializers.CharField(
+        allow_null=True, help_text="The related request's reference, if any."
+    )
+    status = serializers.ChoiceField(choices=OutboxStatus.choices)
+    created_at = UtcDateTimeField()
+    sent_at = UtcDateTimeField(allow_null=True)
+
+
+class _PageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+
+
+@extend_schema_serializer(component_name="PrivacyRequestPage")
+class PrivacyRequestPageOutputSerializer(_PageSerializer):
+    results = PrivacyRequestOutputSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="OutboxPage")
+class OutboxPageOutputSerializer(_PageSerializer):
+    results = OutboxMessageOutputSerializer(many=True)
+
+
+# --- Errors (documentation of privacyportal.api_errors) ------------------------------------
+
+
+@extend_schema_serializer(component_name="ErrorDetail")
+class ErrorDetailOutputSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Stable, machine-readable: e.g. invalid, not_authenticated, not_found, "
+        "already_extended, too_late, not_verified, explanation_required."
+    )
+    message = serializers.CharField(help_text="For a person; may change wording.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text='Only for invalid input: {"field": ["message"]}; nested fields are dotted, '
+        "e.g. requester.email.",
+    )
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOutputSerializer(serializers.Serializer):
+    error = ErrorDetailOutputSerializer()
