@@ -268,8 +268,8 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 class MembershipAddForm(forms.ModelForm):
-    username = forms.CharField(max_length=150, help_text="An existing user, or a new one.")
-    email = forms.EmailField(required=False, help_text="Used when the user is new.")
+    username = forms.CharField(max_length=150, help_text="A new user name for this staff member.")
+    email = forms.EmailField(required=False, help_text="Where deadline reminders go.")
 
     class Meta:
         model = Membership
@@ -278,6 +278,10 @@ class MembershipAddForm(forms.ModelForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
         get_user_model().username_validator(username)
+        # A business's admin may not pull in an account they do not control (it may belong to
+        # someone at another business); platform operators link existing users from the CLI.
+        if get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError("This user name is taken. Choose another one.")
         return username
 
 

@@ -297,6 +297,16 @@ def test_business_admin_adds_a_new_staff_member_and_sees_the_password_once(tenan
     )
 
 
+def test_business_admin_cannot_pull_in_another_business_user(tenant_a, admin_a, staff_b):
+    response = login(admin_a).post(
+        reverse("admin:tenants_membership_add"), {"username": staff_b.username, "role": Role.ADMIN}
+    )
+
+    assert response.status_code == 200
+    assert "This user name is taken" in response.content.decode()
+    assert not Membership.objects.filter(user=staff_b, tenant=tenant_a).exists()
+
+
 def test_business_admin_changes_a_member_role(tenant_a, admin_a, staff_a):
     membership = Membership.objects.get(user=staff_a, tenant=tenant_a)
 
