@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,10 +21,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 _cache: dict[str, object] = {"key": None, "offset": timedelta(0)}
+_replayed: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
 
 
 def now() -> datetime:
     """The current instant, aware, in UTC (moved by the clock file where that is allowed)."""
+    replayed = _replayed.get()
+    if replayed is not None:
+        return replayed
     real = timezone.now()
     if not settings.MOVABLE_CLOCK:
         return real
@@ -87,3 +94,18 @@ def offset() -> timedelta:
     if not settings.MOVABLE_CLOCK:
         return timedelta(0)
     return _offset(Path(settings.CLOCK_FILE))
+
+
+@contextmanager
+def replaying_at(moment: datetime) -> Iterator[None]:
+    """Act as if it were ``moment``, in this thread of this process only (the demo seed replays
+    each request's history at the times it happened). Refused where the clock may not move.
+    """
+    _require_movable()
+    if timezone.is_naive(moment):
+        raise ValueError("The time must carry a UTC offset.")
+    token = _replayed.set(moment)
+    try:
+        yield
+    finally:
+        _replayed.reset(token)

@@ -73,7 +73,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "requests_app.middleware.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "tenants.middleware.PortalTenantMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +133,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -141,7 +145,16 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "admin:login"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
+# Messages can carry a newly created API key or password once: keep them server-side.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- Consumer portal ---------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "requests_app.views.csrf_failure"
+# Per client IP and per email address, on every POST of a portal form: (requests, seconds).
+PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
+PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)
+# How many of our own proxies stand in front of the app (their X-Forwarded-For is trusted).
+PORTAL_TRUSTED_PROXIES = int(env_str("PORTAL_TRUSTED_PROXIES", "0"))
 
 # --- Email -------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("PORTAL_FROM_EMAIL", "privacy@localhost")

@@ -6,4 +6,6 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("requests_app.api.urls")),
+    # Consumer portal pages of each business, /<slug>/...; last, so platform prefixes win.
+    path("<slug:tenant_slug>/", include("requests_app.urls")),
 ]

@@ -16,6 +16,9 @@ OPEN_STATUSES = frozenset({RECEIVED, AWAITING_VERIFICATION, VERIFIED, IN_PROGRES
 
 VERIFIABLE_TYPES = frozenset({"know", "delete", "correct"})
 
+WITHDRAWN = "withdrawn"
+OUTCOMES = frozenset({"complied", "complied_in_part", "denied", WITHDRAWN})
+
 # status -> statuses it may move to (closing is checked separately by check_close).
 TRANSITIONS: dict[str, frozenset[str]] = {
     RECEIVED: frozenset({AWAITING_VERIFICATION, VERIFIED, IN_PROGRESS, CLOSED}),
@@ -84,12 +87,24 @@ def check_close(
     explanation: str = "",
     legal_basis: str = "",
 ) -> None:
-    """Refuse a closure the regulations do not allow."""
+    """Refuse a closure the regulations do not allow.
+
+    ``withdrawn`` (the consumer withdrew the request) is not an answer on the merits: it needs
+    no verification and takes no denial reason.
+    """
     check_transition(request_type=request_type, current=current, target=CLOSED)
-    if outcome not in {"complied", "complied_in_part", "denied"}:
+    if outcome not in OUTCOMES:
         raise TransitionRefused(
-            "invalid_outcome", "Choose an outcome: complied, complied in part, or denied."
+            "invalid_outcome",
+            "Choose an outcome: complied, complied in part, denied, or withdrawn by the consumer.",
         )
+    if outcome == WITHDRAWN:
+        if denial_reason:
+            raise TransitionRefused(
+                "unexpected_denial_reason",
+                "A request the consumer withdrew has no denial reason.",
+            )
+        return
     if (
         outcome in {"complied", "complied_in_part"}
         and needs_verification(request_type)

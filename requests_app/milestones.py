@@ -83,6 +83,16 @@ def milestones(request: HasDeadlines, tz: ZoneInfo) -> list[Milestone]:
     return found
 
 
+def first_milestone_at(request: HasDeadlines, tz: ZoneInfo) -> datetime | None:
+    """When the sweep must first look at a request whose deadlines were just (re)computed.
+
+    Milestones already in the past count too (a request logged late, or extended close to its
+    new date): the next sweep records them at once. Those already recorded are skipped by their
+    dedupe keys, so setting this earlier than needed costs one look, never a second reminder.
+    """
+    return min((m.at for m in milestones(request, tz)), default=None)
+
+
 def next_due_at(request: HasDeadlines, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The first milestone still ahead of ``now`` (None: nothing left to watch)."""
     upcoming = [m.at for m in milestones(request, tz) if m.at > now]

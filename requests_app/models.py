@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from tenants.models import TenantOwnedModel
@@ -54,6 +57,65 @@ class Outcome(models.TextChoices):
     COMPLIED = "complied", "Complied"
     COMPLIED_IN_PART = "complied_in_part", "Complied in part"
     DENIED = "denied", "Denied"
+    # The consumer withdrew the request (status page or two-step delete cancelled). Not a
+    # response on the merits: no verification and no denial reason are needed.
+    WITHDRAWN = "withdrawn", "Withdrawn by the consumer"
+
+
+class DeleteScope(models.TextChoices):
+    """What a request to delete covers. "All" is the default and always offered first (§7022(h))."""
+
+    ALL = "all", "All personal information"
+    SELECTED = "selected", "Selected categories only"
+
+
+class DeleteCategory(models.TextChoices):
+    """Categories a consumer may pick for a selective delete, named after Civ. Code §1798.140(v)(1)
+    in plain words (§7003(a)). Offered only below the "delete all" choice (§7022(h))."""
+
+    IDENTIFIERS = (
+        "identifiers",
+        _("Contact details and identifiers (name, email, address, account name)"),
+    )
+    CUSTOMER_RECORDS = (
+        "customer_records",
+        _("Customer records (phone number, signature, payment details)"),
+    )
+    CHARACTERISTICS = "characteristics", _("Personal characteristics (such as age or gender)")
+    COMMERCIAL = "commercial", _("Purchase history and other commercial information")
+    BIOMETRIC = "biometric", _("Biometric information (such as fingerprints or face scans)")
+    INTERNET_ACTIVITY = "internet_activity", _("Browsing, search and app activity")
+    GEOLOCATION = "geolocation", _("Location data")
+    AUDIO_VISUAL = "audio_visual", _("Recordings, photos and other audio or visual information")
+    PROFESSIONAL = "professional", _("Work and employment information")
+    EDUCATION = "education", _("Education information")
+    INFERENCES = "inferences", _("Profiles and conclusions drawn about you")
+    SENSITIVE = "sensitive", _("Sensitive personal information (such as health data or ID numbers)")
+
+
+class CorrectionField(models.TextChoices):
+    """Which piece of information a request to correct is about (§7023; the §7023(g) repeat check)."""
+
+    NAME = "name", _("Name")
+    EMAIL = "email", _("Email address")
+    PHONE = "phone", _("Phone number")
+    POSTAL_ADDRESS = "postal_address", _("Postal address")
+    DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
+    ACCOUNT = "account", _("Account or purchase details")
+    OTHER = "other", _("Something else")
+
+
+class Flag(models.TextChoices):
+    """Things staff should know about a request, found at intake."""
+
+    KNOW_LIMIT_EXCEEDED = (
+        "know_limit_exceeded",
+        "Third request to know within 12 months (Civ. Code §1798.130(b))",
+    )
+    REPEAT_CORRECTION = (
+        "repeat_correction_within_6_months",
+        "Same correction denied within the past 6 months (§7023(g))",
+    )
 
 
 class DenialReason(models.TextChoices):
@@ -107,6 +169,38 @@ class PrivacyRequest(TenantOwnedModel):
     agent_organization = models.CharField(max_length=200, blank=True)
     agent_email = models.EmailField(blank=True)
     agent_phone = PhoneNumberField(blank=True)
+    language = models.CharField(
+        max_length=8,
+        default="en",
+        help_text="The language the consumer used; later messages use it too (§7003(b)(2)).",
+    )
+
+    # Request to delete (§7022(h)): everything, or only the categories chosen.
+    delete_scope = models.CharField(
+        max_length=10,
+        choices=DeleteScope.choices,
+        blank=True,
+        help_text="For requests to delete; blank means all personal information.",
+    )
+    delete_categories = models.JSONField(default=list, blank=True)
+    # Two-step delete (§7020(d)): the consumer still has to confirm; the clock already runs (A-18).
+    awaiting_consumer_confirmation = models.BooleanField(default=False)
+    consumer_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    # Request to correct (§7023).
+    correction_field = models.CharField(
+        "information to correct", max_length=20, choices=CorrectionField.choices, blank=True
+    )
+    correction_information = models.TextField(
+        "what is wrong", blank=True, help_text="What the consumer says is inaccurate."
+    )
+    correction_requested = models.TextField(
+        "what it should say", blank=True, help_text="The correction the consumer asks for."
+    )
+
+    flags = models.JSONField(
+        default=list, blank=True, help_text="Found at intake, for staff (see Flag)."
+    )
 
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.RECEIVED)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
@@ -177,6 +271,10 @@ class PrivacyRequest(TenantOwnedModel):
     def needs_verification(self) -> bool:
         return lifecycle.needs_verification(self.request_type)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status != lifecycle.CLOSED
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", "Received"
@@ -189,6 +287,9 @@ class EventKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     ESCALATED = "escalated", "Escalated"
     NOTE = "note", "Note"
+    FLAGGED = "flagged", "Flagged for staff"
+    CONSUMER_CONFIRMED = "consumer_confirmed", "Confirmed by the consumer"
+    DOCUMENT_ADDED = "document_added", "Document received"
 
 
 class RequestEvent(TenantOwnedModel):
@@ -288,3 +389,62 @@ class OutboxMessage(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+def request_document_path(instance: RequestDocument, filename: str) -> str:
+    # The tenant id leads the path (house style: file paths carry the tenant); the stored name
+    # is random, so the consumer's file name never reaches the file system.
+    extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "")
+    return f"tenant_{instance.tenant_id}/requests/{instance.privacy_request_id}/{uuid.uuid4().hex}{extension}"
+
+
+# The documentation a consumer may send with a request to correct (§7023(d)(1)).
+DOCUMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class RequestDocument(TenantOwnedModel):
+    """A document the consumer sent with their request, e.g. to support a correction (§7023(d)).
+
+    Used only to handle the request and for the §7101 record (§7023(d)(3)); never served publicly.
+    """
+
+    privacy_request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(upload_to=request_document_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    uploaded_at = models.DateTimeField()
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class StatusLink(TenantOwnedModel):
+    """A one-time, expiring sign-in link to a request's status page, sent by email.
+
+    Only a SHA-256 hash of the token is stored (the token is 256 random bits, so a fast hash is
+    enough); using the link sets ``used_at`` once, by compare-and-set.
+    """
+
+    privacy_request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="status_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(help_text="Where the link was sent.")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["privacy_request", "-created_at"], name="status_link_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"Status link for {self.privacy_request_id}"

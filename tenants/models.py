@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from requests_app import deadlines
@@ -87,12 +88,17 @@ def default_request_methods() -> list[str]:
     return [RequestMethod.WEBFORM, RequestMethod.TOLL_FREE_PHONE]
 
 
-DEFAULT_VERIFICATION_DESCRIPTION = (
+# Marked for translation: consumers who use the portal in Spanish get the Spanish text
+# while the business keeps this default (requests_app.consumer_text.verification_description).
+DEFAULT_VERIFICATION_DESCRIPTION = gettext_noop(
     "To protect your information, we first check that the request comes from you. We compare "
     "details you give us (such as your name, email address and phone number) with information "
     "we already hold. For some requests we may ask for one more detail or a signed statement. "
     "We only use this information to check your identity."
 )
+
+# First path segments that belong to the platform, not to a business's portal (/<slug>/).
+RESERVED_SLUGS = frozenset({"admin", "api", "static", "media", "i18n", "accounts"})
 
 
 class Tenant(models.Model):
@@ -144,6 +150,42 @@ class Tenant(models.Model):
     verification_description = models.TextField(
         default=DEFAULT_VERIFICATION_DESCRIPTION,
         help_text="Told to consumers in every receipt confirmation (§7021(a)).",
+    )
+    delete_two_step = models.BooleanField(
+        "two-step delete",
+        default=False,
+        help_text="Ask consumers to confirm a request to delete in a separate second step "
+        "(§7020(d)). The 45 days still run from the first submission.",
+    )
+    delete_options_url = models.URLField(
+        "other ways to delete",
+        blank=True,
+        help_text="A page where consumers can delete selected data themselves, e.g. in their "
+        "account (§7022(h)); the delete form links to it.",
+    )
+    # Footer links of every portal page. Each link is shown only when its target exists, so the
+    # portal never links to a dead end (§7004(a)(5)(B)).
+    privacy_policy_url = models.URLField("privacy policy address", blank=True)
+    opt_out_url = models.URLField(
+        "“Do Not Sell or Share My Personal Information” address",
+        blank=True,
+        help_text="The page with the notice of right to opt out and its form (§7013).",
+    )
+    limit_url = models.URLField(
+        "“Limit the Use of My Sensitive Personal Information” address",
+        blank=True,
+        help_text="The page with the notice of right to limit and its form (§7014).",
+    )
+    use_privacy_choices_link = models.BooleanField(
+        "use the “Your Privacy Choices” link",
+        default=False,
+        help_text="Show the single alternative opt-out link with its icon instead of the two "
+        "separate links (§7015).",
+    )
+    privacy_choices_url = models.URLField(
+        "“Your Privacy Choices” address",
+        blank=True,
+        help_text="The page describing both rights with one form for both (§7015(c)).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -213,6 +255,14 @@ class Tenant(models.Model):
                 )
         if self.domain:
             self.domain = self.domain.strip().lower()
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = f"“{self.slug}” is used by the platform itself; choose another."
+        if self.use_privacy_choices_link and not self.privacy_choices_url:
+            # The alternative link replaces the two separate links (§7015(a)); without a target
+            # the footer would have none of them.
+            errors["privacy_choices_url"] = (
+                "Give the address of the “Your Privacy Choices” page, or turn the link off (§7015)."
+            )
         if errors:
             raise ValidationError(errors)
 

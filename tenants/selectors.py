@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
@@ -48,3 +49,24 @@ def api_key_lookup(raw_key: str) -> ApiKey | None:
 def tenant_by_host(host: str) -> Tenant | None:
     host = host.split(":", 1)[0].lower()
     return Tenant.objects.filter(domain=host).first() if host else None
+
+
+def portal_tenant_for(host: str, slug: str) -> tuple[Tenant | None, bool]:
+    """The tenant whose portal this is, and whether it was found by host (custom domain).
+
+    One query: a tenant whose ``domain`` is the host wins over one whose slug is the first path
+    segment.
+    """
+    host = host.split(":", 1)[0].lower()
+    condition = Q(domain=host) if host else Q(pk__in=[])
+    if slug:
+        condition |= Q(slug=slug)
+    by_host = by_slug = None
+    for tenant in Tenant.objects.filter(condition)[:2]:
+        if host and tenant.domain == host:
+            by_host = tenant
+        else:
+            by_slug = tenant
+    if by_host is not None:
+        return by_host, True
+    return by_slug, False

@@ -26,7 +26,7 @@ from tenants.models import Membership, Tenant
 
 from .. import consumer_text, deadlines, lifecycle
 from ..lifecycle import TransitionRefused
-from ..milestones import next_due_at
+from ..milestones import first_milestone_at
 from ..models import (
     Channel,
     Communication,
@@ -331,7 +331,7 @@ def _create(
     if acknowledge:
         privacy_request.confirmed_at = now
         privacy_request.confirmation_method = ConfirmationMethod.EMAIL
-    privacy_request.next_due_at = next_due_at(privacy_request, tenant.zone, now)
+    privacy_request.next_due_at = first_milestone_at(privacy_request, tenant.zone)
     privacy_request.save()
     events = [
         RequestEvent(
@@ -432,7 +432,7 @@ def privacy_request_record_confirmation(
     privacy_request.confirmed_at = now
     privacy_request.confirmation_method = method
     privacy_request.updated_at = now
-    privacy_request.next_due_at = next_due_at(privacy_request, privacy_request.tenant.zone, now)
+    privacy_request.next_due_at = first_milestone_at(privacy_request, privacy_request.tenant.zone)
     privacy_request.save(
         update_fields=["confirmed_at", "confirmation_method", "updated_at", "next_due_at"]
     )
@@ -571,7 +571,7 @@ def privacy_request_extend(
     privacy_request.extension_reason = reason.strip()
     privacy_request.updated_at = now
     privacy_request.due_state = "on_track"
-    privacy_request.next_due_at = next_due_at(privacy_request, tenant.zone, now)
+    privacy_request.next_due_at = first_milestone_at(privacy_request, tenant.zone)
     privacy_request.save(
         update_fields=[
             "respond_by",

@@ -159,3 +159,37 @@ def test_an_unknown_outcome_is_refused():
     with pytest.raises(TransitionRefused) as refused:
         check_close(request_type="delete", current=VERIFIED, verified=True, outcome="done")
     assert refused.value.code == "invalid_outcome"
+
+
+@pytest.mark.parametrize("request_type", VERIFIABLE + NOT_VERIFIED_TYPES)
+@pytest.mark.parametrize("current", [RECEIVED, AWAITING_VERIFICATION, VERIFIED, IN_PROGRESS])
+def test_a_consumer_may_withdraw_an_open_request_without_verification_or_reason(
+    request_type, current
+):
+    check_close(request_type=request_type, current=current, verified=False, outcome="withdrawn")
+
+
+def test_a_withdrawn_request_takes_no_denial_reason():
+    with pytest.raises(TransitionRefused) as refused:
+        check_close(
+            request_type="delete",
+            current=AWAITING_VERIFICATION,
+            verified=False,
+            outcome="withdrawn",
+            denial_reason="other",
+            explanation="x",
+        )
+    assert refused.value.code == "unexpected_denial_reason"
+
+
+def test_a_closed_request_cannot_be_withdrawn():
+    with pytest.raises(TransitionRefused) as refused:
+        check_close(request_type="know", current=CLOSED, verified=True, outcome="withdrawn")
+    assert refused.value.code == "closed"
+
+
+def test_an_unknown_outcome_is_refused_with_the_choices_listed():
+    with pytest.raises(TransitionRefused) as refused:
+        check_close(request_type="know", current=VERIFIED, verified=True, outcome="ignored")
+    assert refused.value.code == "invalid_outcome"
+    assert "withdrawn" in refused.value.message

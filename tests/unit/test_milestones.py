@@ -71,3 +71,9 @@ def test_due_state_follows_the_local_day_not_utc_tl1():
 def test_a_request_with_no_deadline_has_no_milestones():
     assert milestones.milestones(Row(), LA) == []
     assert milestones.next_due_at(Row(), LA, datetime(2026, 1, 1, tzinfo=UTC)) is None
+
+
+def test_the_first_milestone_counts_those_already_past():
+    row = Row(respond_by=date(2026, 1, 5), confirmed_at=datetime(2025, 11, 21, tzinfo=UTC))
+    assert milestones.first_milestone_at(row, LA) == datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
+    assert milestones.first_milestone_at(Row(), LA) is None

@@ -1,0 +1,353 @@
+# ruff: noqa: S608 -- SQL here names this module's own constant tables; values are always parameters.
+"""Shared plumbing for the benchmarks: paths, the environment each child process runs with,
+the dedicated databases, and small statistics helpers.
+
+Nothing here imports Django: ``run.py`` orchestrates child processes (seeder, sweep, gunicorn)
+that each set Django up with their own ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+# Benchmark-only state (static files for DEBUG=false, the Celery broker dir, logs): never the
+# project's own var/ directory, never the demo database.
+VAR_DIR = BENCH_DIR / ".var"
+
+PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+# Celery messages (acknowledgement emails, sweep digests) go to a Redis database of their own;
+# nobody consumes them, and run.py deletes what it left there at the end.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+# Bumped whenever the seeder's data changes, so databases seeded by an older one are redone.
+SEED_LAYOUT = 2
+
+SECRET_KEY = "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"  # noqa: S105
+
+
+def db_url(name: str) -> str:
+    return f"{PG_SERVER}/{name}"
+
+
+def db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def _server_url(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+
+
+def child_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The production-like environment every child process gets (DEBUG off, Postgres, Redis)."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="privacyportal.settings",
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=SECRET_KEY,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        DJANGO_HSTS_SECONDS="0",
+        PORTAL_VAR_DIR=str(VAR_DIR),
+        PORTAL_LOG_LEVEL="WARNING",
+        REDIS_URL=BENCH_REDIS_URL,
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("PORTAL_TESTING", None)
+    env.pop("PORTAL_MOVABLE_CLOCK", None)
+    env.update(extra)
+    return env
+
+
+def connect(url: str) -> Any:
+    return psycopg2.connect(url)
+
+
+def database_exists(url: str) -> bool:
+    conn = psycopg2.connect(_server_url(url))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name(url)])
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def _guard(name: str) -> None:
+    # Only ever create or drop databases that are obviously ours.
+    if not name.startswith("pp_bench"):
+        raise SystemExit(
+            f"Refusing to touch database {name!r}: benchmark databases start with pp_bench"
+        )
+
+
+def create_database(url: str, *, drop: bool = False) -> None:
+    name = db_name(url)
+    _guard(name)
+    conn = psycopg2.connect(_server_url(url))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            if drop:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
+def drop_database(url: str) -> None:
+    name = db_name(url)
+    _guard(name)
+    conn = psycopg2.connect(_server_url(url))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+def migrate(url: str) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=child_env(url),
+        check=True,
+    )
+
+
+def read_meta(url: str) -> dict[str, Any]:
+    """What the seeder recorded about the data in this database ({} if nothing/incomplete)."""
+    if not database_exists(url):
+        return {}
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('bench_meta')")
+            if cur.fetchone()[0] is None:
+                return {}
+            cur.execute("SELECT key, value FROM bench_meta")
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
+REQUESTS_TABLE = "requests_app_privacyrequest"
+# Rows the intake writes that need not point at a request (e.g. staff digests).
+_ID_MARKED = (
+    "requests_app_outboxmessage",
+    "requests_app_requestevent",
+    "requests_app_communication",
+)
+
+
+def cleanup_marks(url: str) -> dict[str, int]:
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            marks = {}
+            for table in (REQUESTS_TABLE, *_ID_MARKED):
+                cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+                marks[table] = int(cur.fetchone()[0])
+            return marks
+    finally:
+        conn.close()
+
+
+def cleanup_since(url: str, marks: dict[str, int]) -> int:
+    """Delete what was created after ``cleanup_marks`` (the API runs); seeded rows stay.
+
+    Every table with a foreign key to the requests is found in the catalog, so a table added
+    by a later migration is cleaned too; one transaction, so deferred FKs are checked at the end.
+    """
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            mark = marks[REQUESTS_TABLE]
+            cur.execute(f"SELECT count(*) FROM {REQUESTS_TABLE} WHERE id > %s", [mark])
+            created = int(cur.fetchone()[0])
+            cur.execute(
+                """
+                SELECT c.conrelid::regclass::text, a.attname
+                FROM pg_constraint c
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                WHERE c.contype = 'f' AND c.confrelid = %s::regclass
+                """,
+                [REQUESTS_TABLE],
+            )
+            for table, column in cur.fetchall():
+                cur.execute(f'DELETE FROM {table} WHERE "{column}" > %s', [mark])
+            for table in _ID_MARKED:
+                cur.execute(f"DELETE FROM {table} WHERE id > %s", [marks[table]])
+            cur.execute(f"DELETE FROM {REQUESTS_TABLE} WHERE id > %s", [mark])
+        conn.commit()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"VACUUM (ANALYZE) {REQUESTS_TABLE}")
+        return created
+    finally:
+        conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of ``values``; NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def run_json(
+    cmd: list[str], *, env: dict[str, str], timeout: float | None = None
+) -> dict[str, Any]:
+    """Run a child that prints progress on stderr and one JSON object as its last stdout line."""
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])}… exited with {proc.returncode}")
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    return json.loads(lines[-1])
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cpu_busy(sample_seconds: float = 2.0) -> float:
+    """Fraction of the machine's CPU time spent busy over the next ``sample_seconds``."""
+
+    def read() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return idle, sum(fields)
+
+    import time
+
+    idle0, total0 = read()
+    time.sleep(sample_seconds)
+    idle1, total1 = read()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.25) -> float:
+    """Wait (up to ``max_wait`` s) until other work on this shared machine leaves the CPUs
+    mostly idle, so it does not end up in the figures; returns the last busy fraction seen."""
+    import time
+
+    deadline = time.monotonic() + max_wait
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        log(f"  (machine {busy:.0%} busy with other work; waiting for it to calm down)")
+        time.sleep(8)
+        busy = cpu_busy()
+    return busy
+
+
+class LoadMeter:
+    """How much CPU *other* work on this shared machine used while we measured.
+
+    Machine-wide busy time (/proc/stat) minus the CPU time of our own processes: everything
+    started by this benchmark (the process tree under ``run.py``: gunicorn and its workers,
+    the sweep child) and the PostgreSQL backends connected to the ``pp_bench*`` databases,
+    sampled twice a second (a process that lives less than that is missed: counted as other).
+    ``other`` is a share of the whole machine (1.0 = every CPU busy with someone else's work).
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._seen: dict[int, tuple[int, int]] = {}  # pid -> (ticks at first sight, latest)
+        self.other = 0.0
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields) - idle, sum(fields)
+
+    @staticmethod
+    def _table() -> dict[int, tuple[int, int, str]]:
+        """pid -> (parent pid, utime + stime in clock ticks, command line)."""
+        table = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    rest = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    command = cmdline.read(200).decode(errors="replace")
+            except OSError:
+                continue
+            table[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]), command)
+        return table
+
+    def _sample(self, first: bool = False) -> None:
+        table = self._table()
+        ours = {os.getpid()}
+        changed = True
+        while changed:  # every descendant of this process
+            changed = False
+            for pid, (ppid, _, _) in table.items():
+                if ppid in ours and pid not in ours:
+                    ours.add(pid)
+                    changed = True
+        # PostgreSQL backends name their database in the process title.
+        ours.update(
+            pid
+            for pid, (_, _, cmd) in table.items()
+            if cmd.startswith("postgres: ") and " pp_bench" in cmd
+        )
+        for pid in ours:
+            ticks = table[pid][1]
+            start = self._seen.get(pid, (ticks if first else 0, 0))[0]
+            self._seen[pid] = (start, ticks)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> LoadMeter:
+        self.busy0, self.total0 = self._machine()
+        self._sample(first=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        busy1, total1 = self._machine()
+        ours = sum(latest - start for start, latest in self._seen.values())
+        self.other = max(0.0, (busy1 - self.busy0 - ours) / max(1, total1 - self.total0))

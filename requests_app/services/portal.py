@@ -1,0 +1,547 @@
+"""The consumer portal's write path: submissions, limits, documents, status links, withdrawal.
+
+The web forms call only these functions (views do no ORM writes). Each runs in one transaction:
+the request, its timeline, its documents and its outbox emails are all saved, or none is.
+
+Decisions (documented here because staff and auditors ask about them):
+
+* **Two requests to know per 12 months** (Civ. Code §1798.130(b); requirements A-10). Counted:
+  the same consumer's (same email address, case-insensitive) earlier requests to know at this
+  business, received in the 12 months before the new one, that were fulfilled in whole or in
+  part **or are still open**. A-10 counts fulfilled requests; an open one counts too because the
+  business is already bound to answer it (two open requests and a third would otherwise all be
+  answered). Denied and withdrawn requests, and earlier refused third attempts, do not count.
+  If an open one is later denied or withdrawn, the consumer may simply ask again.
+* **The third attempt is recorded, never dropped** (§7101): it becomes a request like any other,
+  flagged ``know_limit_exceeded``, and is closed at once as denied on "other grounds" with an
+  explanation citing §1798.130(b) and the date the consumer may ask again (so it shows in the
+  §7101 log and the §7102 denial breakdown). The closing email doubles as the receipt
+  confirmation (§7021(a) lets it omit the process description for a request already denied).
+* **Repeat correction** (§7023(g)): a request to correct is flagged for staff when the same
+  consumer's request about the same piece of information was denied in the six months before
+  this one ("something else" must also describe the same thing). Staff decide; nothing is denied
+  automatically. A request that comes with a document is new by definition (§7023(g), second
+  sentence) and is not flagged.
+* **Status links** are one-time and expire after ``STATUS_LINK_MINUTES``. Asking for one gives
+  the same answer whether or not the reference and email match (no enumeration, R-P-2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from privacyportal import clock
+from tenants.models import Tenant
+
+from .. import deadlines, lifecycle, limits, uploads
+from ..models import (
+    DOCUMENT_MAX_BYTES,
+    Channel,
+    ConfirmationMethod,
+    CorrectionField,
+    DeleteScope,
+    DenialReason,
+    EventKind,
+    Flag,
+    Outcome,
+    PrivacyRequest,
+    RequestDocument,
+    RequestEvent,
+    RequestType,
+    StatusLink,
+)
+from .outbox import outbox_email_add
+from .privacy_requests import (
+    Agent,
+    Requester,
+    RequestRefused,
+    privacy_request_close,
+    privacy_request_create,
+)
+
+PORTAL_ACTOR = "Privacy portal (web form)"
+CONSUMER_ACTOR = "Consumer (privacy request page)"
+STATUS_LINK_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class PortalSubmission:
+    """What a consumer (or their authorized agent) sent through a portal form."""
+
+    request_type: str
+    requester: Requester
+    language: str
+    agent: Agent | None = None
+    is_california_consumer: bool | None = None
+    know_scope: str = ""
+    delete_scope: str = ""
+    delete_categories: tuple[str, ...] = ()
+    correction_field: str = ""
+    correction_information: str = ""
+    correction_requested: str = ""
+    documents: tuple[UploadedFile, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Submitted:
+    privacy_request: PrivacyRequest
+    # Set when this was a third request to know within 12 months: the day they may ask again.
+    ask_again_on: date | None = None
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _timeline(
+    privacy_request: PrivacyRequest,
+    *,
+    kind: str,
+    message: str,
+    at: datetime,
+    actor_label: str,
+    data: dict | None = None,
+) -> None:
+    RequestEvent(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        kind=kind,
+        at=at,
+        actor_label=actor_label,
+        message=message,
+        data=data or {},
+    ).save()
+
+
+# --- Documents (§7023(d)) ---------------------------------------------------------------------
+
+
+def document_check(upload: UploadedFile) -> str:
+    """The content type of an acceptable document; refuses anything else with a plain message."""
+    if not upload.size:
+        raise RequestRefused("document_empty", gettext("The file is empty."), "document")
+    if upload.size > DOCUMENT_MAX_BYTES:
+        raise RequestRefused(
+            "document_too_large",
+            gettext("The file is too large (%(size)s MB). Send a file of 10 MB or less.")
+            % {"size": f"{upload.size / (1024 * 1024):.1f}"},
+            "document",
+        )
+    upload.seek(0)
+    head = upload.read(uploads.SNIFF_BYTES)
+    upload.seek(0)
+    content_type = uploads.sniff(head)
+    if content_type is None:
+        raise RequestRefused(
+            "document_type",
+            gettext(
+                "We can only accept PDF, JPEG or PNG files, and this file is none of them "
+                "(whatever its name says). Send a PDF, JPEG or PNG file."
+            ),
+            "document",
+        )
+    return content_type
+
+
+def _attach(
+    privacy_request: PrivacyRequest, upload: UploadedFile, *, now: datetime, saved: list
+) -> RequestDocument:
+    content_type = document_check(upload)
+    document = RequestDocument(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        original_name=(upload.name or "document")[-255:],
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_at=now,
+    )
+    document.file.save(upload.name or "document", upload, save=False)
+    saved.append(document.file.name)
+    document.full_clean()
+    document.save()
+    _timeline(
+        privacy_request,
+        kind=EventKind.DOCUMENT_ADDED,
+        at=now,
+        actor_label=PORTAL_ACTOR,
+        message=f"Document received: {document.original_name} ({content_type}, "
+        f"{document.size} bytes). Open it before deciding (§7023(d)(1)).",
+        data={"document_id": document.pk},
+    )
+    return document
+
+
+# --- Limits --------------------------------------------------------------------------------
+
+
+def _know_dates_that_count(tenant: Tenant, email: str, received: date) -> list[date]:
+    """Receipt dates of earlier requests to know that count toward the limit (see module doc)."""
+    return list(
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(
+            request_type=RequestType.KNOW,
+            requester_email__iexact=email,
+            received_date__gte=limits.add_months(received, -limits.KNOW_WINDOW_MONTHS),
+            received_date__lte=received,
+        )
+        .filter(
+            ~Q(status=lifecycle.CLOSED)
+            | Q(outcome__in=[Outcome.COMPLIED, Outcome.COMPLIED_IN_PART])
+        )
+        .values_list("received_date", flat=True)
+    )
+
+
+def _repeated_corrections(
+    tenant: Tenant, *, email: str, correction_field: str, information: str, received: date
+) -> list[str]:
+    """References of denied requests to correct the same thing within six months (§7023(g))."""
+    since = deadlines.start_of_day(
+        limits.add_months(received, -limits.CORRECT_REPEAT_MONTHS), tenant.zone
+    )
+    earlier = (
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(
+            request_type=RequestType.CORRECT,
+            requester_email__iexact=email,
+            outcome=Outcome.DENIED,
+            correction_field=correction_field,
+            responded_at__gte=since,
+        )
+        .values_list("reference", "responded_at", "correction_information")
+    )
+    return [
+        reference
+        for reference, responded_at, earlier_information in earlier
+        if (
+            correction_field != CorrectionField.OTHER
+            or _same_text(earlier_information, information)
+        )
+        and limits.is_repeat_correction(
+            [deadlines.receipt_date(responded_at, tenant.zone)], received
+        )
+    ]
+
+
+def _know_limit_explanation(ask_again_on: date, language: str) -> str:
+    with translation.override(language):
+        return gettext(
+            "You have already made two requests to know in the last 12 months. The law does "
+            "not require a business to answer more than two requests to know from the same "
+            "person in 12 months (California Civil Code section 1798.130(b)). You can make a new "
+            "request to know from %(date)s. You can still ask us to delete or correct your "
+            "information at any time."
+        ) % {"date": date_format(ask_again_on, "DATE_FORMAT")}
+
+
+# --- Submission ------------------------------------------------------------------------------
+
+
+def portal_request_submit(*, tenant: Tenant, submission: PortalSubmission) -> Submitted:
+    """Record a request sent through a portal form, with its details, documents and flags.
+
+    Saved first, in one transaction with its timeline and the acknowledgement email (§7021(a));
+    on any refusal nothing is left behind, not even an uploaded file.
+    """
+    saved_files: list[str] = []
+    try:
+        return _submit(tenant=tenant, submission=submission, saved_files=saved_files)
+    except BaseException:
+        for name in saved_files:
+            RequestDocument._meta.get_field("file").storage.delete(name)  # type: ignore[attr-defined]
+        raise
+
+
+@transaction.atomic
+def _submit(*, tenant: Tenant, submission: PortalSubmission, saved_files: list[str]) -> Submitted:
+    now = clock.now()
+    received = deadlines.receipt_date(now, tenant.zone)
+    request_type = submission.request_type
+    if request_type not in {RequestType.KNOW, RequestType.DELETE, RequestType.CORRECT}:
+        raise RequestRefused(
+            "invalid_type", "The portal forms take requests to know, delete or correct."
+        )
+    email = normalize_email(submission.requester.email)
+    for upload in submission.documents:
+        document_check(upload)  # refuse before anything is written
+    if submission.documents and request_type != RequestType.CORRECT:
+        raise RequestRefused("documents_not_allowed", "Only requests to correct take documents.")
+
+    flags: list[str] = []
+    details: dict[str, object] = {}
+    ask_again_on: date | None = None
+    repeated: list[str] = []
+    if request_type == RequestType.KNOW and email:
+        ask_again_on = limits.know_limit_next_date(
+            _know_dates_that_count(tenant, email, received), received
+        )
+        if ask_again_on is not None:
+            flags.append(Flag.KNOW_LIMIT_EXCEEDED)
+    if request_type == RequestType.DELETE:
+        scope = submission.delete_scope or DeleteScope.ALL
+        details["delete_scope"] = scope
+        details["delete_categories"] = (
+            sorted(set(submission.delete_categories)) if scope == DeleteScope.SELECTED else []
+        )
+        if scope == DeleteScope.SELECTED and not details["delete_categories"]:
+            raise RequestRefused(
+                "categories_required",
+                gettext("Choose at least one kind of information to delete."),
+                "delete_categories",
+            )
+        # §7020(d): an optional second step; the 45 days run from this first submission (A-18).
+        details["awaiting_consumer_confirmation"] = tenant.delete_two_step
+    if request_type == RequestType.CORRECT:
+        details["correction_field"] = submission.correction_field
+        details["correction_information"] = submission.correction_information.strip()
+        details["correction_requested"] = submission.correction_requested.strip()
+        if email and not submission.documents:
+            repeated = _repeated_corrections(
+                tenant,
+                email=email,
+                correction_field=submission.correction_field,
+                information=submission.correction_information,
+                received=received,
+            )
+            if repeated:
+                flags.append(Flag.REPEAT_CORRECTION)
+    if flags:
+        details["flags"] = flags
+
+    privacy_request = privacy_request_create(
+        tenant=tenant,
+        request_type=request_type,
+        channel=Channel.WEBFORM,
+        requester=submission.requester,
+        know_scope=submission.know_scope,
+        agent=submission.agent,
+        is_california_consumer=submission.is_california_consumer,
+        actor_label=PORTAL_ACTOR,
+        language=submission.language,
+        details=details,
+        send_acknowledgement=ask_again_on is None,
+        received_at=now,
+    )
+    for upload in submission.documents:
+        _attach(privacy_request, upload, now=now, saved=saved_files)
+    if repeated:
+        _timeline(
+            privacy_request,
+            kind=EventKind.FLAGGED,
+            at=now,
+            actor_label=PORTAL_ACTOR,
+            message="Flagged: a request to correct the same information "
+            f"({privacy_request.get_correction_field_display()}) was denied within the past "
+            f"6 months ({', '.join(repeated)}). It may be denied again unless the consumer "
+            "gives new documentation (§7023(g)).",
+            data={"flag": Flag.REPEAT_CORRECTION, "earlier": repeated},
+        )
+    if ask_again_on is not None:
+        _timeline(
+            privacy_request,
+            kind=EventKind.FLAGGED,
+            at=now,
+            actor_label=PORTAL_ACTOR,
+            message="Flagged: third request to know from this email address within 12 months "
+            f"(Civ. Code §1798.130(b)); the consumer may ask again from {ask_again_on:%Y-%m-%d}. "
+            "Closed automatically as denied (other grounds).",
+            data={"flag": Flag.KNOW_LIMIT_EXCEEDED, "ask_again_on": ask_again_on.isoformat()},
+        )
+        privacy_request = privacy_request_close(
+            privacy_request=privacy_request,
+            actor=None,
+            actor_label=PORTAL_ACTOR,
+            outcome=Outcome.DENIED,
+            denial_reason=DenialReason.OTHER,
+            explanation=_know_limit_explanation(ask_again_on, submission.language),
+        )
+        if privacy_request.agent_email or privacy_request.requester_email:
+            # The answer email is also the receipt confirmation (§7021(a)).
+            privacy_request.confirmed_at = now
+            privacy_request.confirmation_method = ConfirmationMethod.EMAIL
+            privacy_request.save(update_fields=["confirmed_at", "confirmation_method"])
+            _timeline(
+                privacy_request,
+                kind=EventKind.ACKNOWLEDGED,
+                at=now,
+                actor_label=PORTAL_ACTOR,
+                message="Receipt confirmed by the answer email (§7021(a)).",
+            )
+    return Submitted(privacy_request=privacy_request, ask_again_on=ask_again_on)
+
+
+# --- Two-step delete and withdrawal ------------------------------------------------------------
+
+
+def _reload(privacy_request: PrivacyRequest) -> PrivacyRequest:
+    return (
+        PrivacyRequest.objects.for_tenant(privacy_request.tenant)
+        .select_for_update()
+        .select_related("tenant")
+        .get(pk=privacy_request.pk)
+    )
+
+
+@transaction.atomic
+def privacy_request_consumer_confirm_delete(*, privacy_request: PrivacyRequest) -> PrivacyRequest:
+    """The second step of a two-step request to delete (§7020(d)). The deadlines do not move."""
+    privacy_request = _reload(privacy_request)
+    if not (privacy_request.awaiting_consumer_confirmation and privacy_request.is_open):
+        raise RequestRefused(
+            "nothing_to_confirm", gettext("This request does not need your confirmation.")
+        )
+    now = clock.now()
+    privacy_request.awaiting_consumer_confirmation = False
+    privacy_request.consumer_confirmed_at = now
+    privacy_request.updated_at = now
+    privacy_request.save(
+        update_fields=["awaiting_consumer_confirmation", "consumer_confirmed_at", "updated_at"]
+    )
+    _timeline(
+        privacy_request,
+        kind=EventKind.CONSUMER_CONFIRMED,
+        at=now,
+        actor_label=CONSUMER_ACTOR,
+        message="The consumer confirmed the request to delete (second step, §7020(d)).",
+    )
+    return privacy_request
+
+
+def privacy_request_withdraw(*, privacy_request: PrivacyRequest) -> PrivacyRequest:
+    """The consumer withdraws an open request; it closes as "withdrawn" and they get an email."""
+    if not privacy_request.is_open:
+        raise RequestRefused("closed", gettext("This request is already closed."))
+    return privacy_request_close(
+        privacy_request=privacy_request,
+        actor=None,
+        actor_label=CONSUMER_ACTOR,
+        outcome=Outcome.WITHDRAWN,
+    )
+
+
+# --- Status sign-in links ----------------------------------------------------------------------
+
+
+def normalize_reference(value: str) -> str:
+    """ "ac 7kq3 9xw2", "AC-7KQ3-9XW2" and "ac7kq39xw2" all give "AC-7KQ3-9XW2"."""
+    compact = "".join(ch for ch in value.upper() if ch.isalnum())
+    if len(compact) < 9:
+        return compact
+    prefix, body = compact[:-8], compact[-8:]
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def status_link_issue(
+    *, tenant: Tenant, reference: str, email: str, link_base: str, language: str
+) -> bool:
+    """Email a one-time sign-in link if ``reference`` and ``email`` match one of the tenant's
+    requests (the consumer's or their agent's address). Returns whether one was sent: callers
+    must not tell the visitor (the page says the same either way)."""
+    email = normalize_email(email)
+    privacy_request = (
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(reference=normalize_reference(reference))
+        .first()
+    )
+    if privacy_request is None or not email:
+        return False
+    addresses = {
+        normalize_email(privacy_request.requester_email),
+        normalize_email(privacy_request.agent_email),
+    } - {""}
+    if email not in addresses:
+        return False
+    _issue(privacy_request, email=email, link_base=link_base, language=language)
+    return True
+
+
+@transaction.atomic
+def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, language: str) -> None:
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    link = StatusLink(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        token_hash=_token_hash(token),
+        email=email,
+        created_at=now,
+        expires_at=now + timedelta(minutes=STATUS_LINK_MINUTES),
+    )
+    link.full_clean()
+    link.save()
+    tenant = privacy_request.tenant
+    with translation.override(language):
+        subject = gettext("Your link to see privacy request %(reference)s") % {
+            "reference": privacy_request.reference
+        }
+        body = render_to_string(
+            "requests_app/emails/status_link.txt",
+            {
+                "tenant": tenant,
+                "privacy_request": privacy_request,
+                "link": f"{link_base}?t={token}",
+                "minutes": STATUS_LINK_MINUTES,
+            },
+        ).strip()
+    # Not a Communication: it is a sign-in mechanism, not a message about the request, and the
+    # token must not be kept in the request's record. The outbox row goes with the link's expiry.
+    outbox_email_add(
+        tenant=tenant,
+        recipient=email,
+        subject=subject,
+        body=body + "\n",
+        dedupe_key=f"status-link:{link.pk}",
+        privacy_request=privacy_request,
+        now=now,
+    )
+
+
+def _valid_links(tenant: Tenant, token: str, now: datetime):
+    return StatusLink.objects.for_tenant(tenant).filter(
+        token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=now
+    )
+
+
+def status_link_is_valid(*, tenant: Tenant, token: str) -> bool:
+    """Whether the link can still be used (for the page that asks the visitor to continue)."""
+    return bool(token) and _valid_links(tenant, token, clock.now()).exists()
+
+
+def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
+    """Use a sign-in link once: the request it opens, or None if unknown, used or expired.
+
+    The claim is a compare-and-set UPDATE, so two clicks racing cannot both sign in.
+    """
+    if not token:
+        return None
+    now = clock.now()
+    link = _valid_links(tenant, token, now).first()
+    if link is None:
+        return None
+    claimed = (
+        StatusLink.objects.for_tenant(tenant)
+        .filter(pk=link.pk, used_at__isnull=True)
+        .update(used_at=now)
+    )
+    if claimed != 1:
+        return None
+    return PrivacyRequest.objects.for_tenant(tenant).filter(pk=link.privacy_request_id).first()

@@ -1,0 +1,27 @@
+"""The consumer portal's pages, included at ``/<tenant_slug>/`` (privacyportal/urls.py) and at
+the root of a business's own domain (urls_host.py). Reverse them with ``portal_reverse`` or the
+``{% portal_url %}`` tag, which pick the right form for the address the visitor uses."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("know/", views.know, name="know"),
+    path("know/limit/", views.know_limit, name="know_limit"),
+    path("delete/", views.delete, name="delete"),
+    path("delete/confirm/", views.delete_confirm, name="delete_confirm"),
+    path("delete/cancelled/", views.cancelled, name="cancelled"),
+    path("correct/", views.correct, name="correct"),
+    path("sent/", views.submitted, name="submitted"),
+    path("notice-at-collection/", views.notice_at_collection, name="notice_at_collection"),
+    path("status/", views.status, name="status"),
+    path("status/check-email/", views.status_check_email, name="status_check_email"),
+    path("status/sign-in/", views.status_sign_in, name="status_sign_in"),
+    path("status/request/", views.status_detail, name="status_detail"),
+    path("status/withdraw/", views.withdraw, name="withdraw"),
+    path("status/sign-out/", views.status_sign_out, name="status_sign_out"),
+]

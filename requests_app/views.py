@@ -1,0 +1,378 @@
+"""The consumer portal's pages. Thin: resolve the tenant, bind a form, call a service, then
+redirect or re-render with the errors. No ORM writes here (services.portal does them).
+
+Every POST is rate-limited per IP address and per email address (a friendly 429 page), carries
+a CSRF token, and on any invalid input re-renders the form with field-level messages and creates
+nothing. The pages work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from privacyportal import clock
+
+from . import consumer_text, ratelimit
+from .forms import (
+    ChoiceForm,
+    CorrectForm,
+    DeleteForm,
+    KnowForm,
+    RequestForm,
+    SignInForm,
+    StatusLookupForm,
+)
+from .models import PrivacyRequest
+from .portal_selectors import footer_links, request_for_consumer
+from .services.portal import (
+    STATUS_LINK_MINUTES,
+    portal_request_submit,
+    privacy_request_consumer_confirm_delete,
+    privacy_request_withdraw,
+    status_link_is_valid,
+    status_link_issue,
+    status_link_use,
+)
+from .services.privacy_requests import RequestRefused
+from .templatetags.portal import portal_reverse
+
+# Session keys, per tenant: what this browser just submitted, and which request it may see.
+SUBMITTED_KEY = "portal_submitted_{tenant_id}"
+STATUS_KEY = "portal_status_{tenant_id}"
+STATUS_SESSION_MINUTES = 60
+
+View = Callable[..., HttpResponse]
+
+
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    page = {
+        "tenant": tenant,
+        "footer_links": footer_links(tenant),
+        "verification_description": consumer_text.verification_description(tenant),
+    }
+    return render(request, template, page | (context or {}), status=status)
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The plain-language 404 page, also in the embedded demo (which runs with DEBUG on)."""
+    return render(request, "404.html", status=404)
+
+
+def portal_page(view: View) -> View:
+    """Resolve the tenant (set by tenants.middleware), answer an unknown one with the 404 page,
+    and rate-limit POSTs."""
+
+    @functools.wraps(view)
+    def wrapper(
+        request: HttpRequest, tenant_slug: str | None = None, **kwargs: Any
+    ) -> HttpResponse:
+        tenant = getattr(request, "portal_tenant", None)
+        if tenant is None or (tenant_slug is not None and tenant.slug != tenant_slug):
+            return not_found(request)
+        if request.method == "POST":
+            wait = ratelimit.check_post(request, tenant_id=tenant.pk)
+            if wait is not None:
+                response = _render(
+                    request,
+                    "portal/429.html",
+                    {"minutes": max(1, (wait + 59) // 60)},
+                    status=429,
+                )
+                response["Retry-After"] = str(wait)
+                return response
+        return view(request, **kwargs)
+
+    return wrapper
+
+
+def _redirect(request: HttpRequest, name: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(portal_reverse(request, name))
+
+
+def _session_request(request: HttpRequest, key: str) -> PrivacyRequest | None:
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    stored = request.session.get(key.format(tenant_id=tenant.pk))
+    if not stored:
+        return None
+    if key == STATUS_KEY and stored.get("until", 0) < clock.now().timestamp():
+        request.session.pop(key.format(tenant_id=tenant.pk), None)
+        return None
+    return PrivacyRequest.objects.for_tenant(tenant).filter(pk=stored.get("id")).first()
+
+
+def _remember(
+    request: HttpRequest, key: str, privacy_request: PrivacyRequest, **extra: Any
+) -> None:
+    request.session[key.format(tenant_id=privacy_request.tenant_id)] = {
+        "id": privacy_request.pk,
+        **extra,
+    }
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def home(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/home.html")
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def notice_at_collection(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/notice_at_collection.html")
+
+
+def _request_form(
+    request: HttpRequest, form_class: type[RequestForm], template: str
+) -> HttpResponse:
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                submitted = portal_request_submit(
+                    tenant=tenant,
+                    submission=form.submission(language=translation.get_language() or "en"),
+                )
+            except RequestRefused as refused:
+                form.add_error(
+                    refused.field if refused.field in form.fields else None, refused.message
+                )
+            else:
+                privacy_request = submitted.privacy_request
+                if submitted.ask_again_on is not None:
+                    _remember(
+                        request,
+                        SUBMITTED_KEY,
+                        privacy_request,
+                        ask_again_on=submitted.ask_again_on.isoformat(),
+                    )
+                    return _redirect(request, "know_limit")
+                _remember(request, SUBMITTED_KEY, privacy_request)
+                if privacy_request.awaiting_consumer_confirmation:
+                    return _redirect(request, "delete_confirm")
+                return _redirect(request, "submitted")
+        status = 400
+    else:
+        form = form_class()
+        status = 200
+    return _render(request, template, {"form": form}, status=status)
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def know(request: HttpRequest) -> HttpResponse:
+    return _request_form(request, KnowForm, "portal/request_know.html")
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request: HttpRequest) -> HttpResponse:
+    return _request_form(request, DeleteForm, "portal/request_delete.html")
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def correct(request: HttpRequest) -> HttpResponse:
+    return _request_form(request, CorrectForm, "portal/request_correct.html")
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def submitted(request: HttpRequest) -> HttpResponse:
+    """The confirmation page: reference number and the date of our answer (§7021)."""
+    privacy_request = _session_request(request, SUBMITTED_KEY)
+    if privacy_request is None:
+        return _redirect(request, "home")
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return _render(request, "portal/submitted.html", {"view": view})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def know_limit(request: HttpRequest) -> HttpResponse:
+    """A third request to know within 12 months: why, and when they can ask again."""
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    stored = request.session.get(SUBMITTED_KEY.format(tenant_id=tenant.pk)) or {}
+    privacy_request = _session_request(request, SUBMITTED_KEY)
+    if privacy_request is None or not stored.get("ask_again_on"):
+        return _redirect(request, "home")
+    return _render(
+        request,
+        "portal/know_limit.html",
+        {
+            "privacy_request": privacy_request,
+            "ask_again_on": date.fromisoformat(stored["ask_again_on"]),
+        },
+    )
+
+
+def _confirm_delete_choice(request: HttpRequest, privacy_request: PrivacyRequest) -> str | None:
+    """Apply a confirm/cancel choice of the two-step delete; the outcome for the next page."""
+    form = ChoiceForm(request.POST)
+    if not form.is_valid():
+        return None
+    try:
+        if form.cleaned_data["choice"] == ChoiceForm.YES:
+            privacy_request_consumer_confirm_delete(privacy_request=privacy_request)
+            return "confirmed"
+        privacy_request_withdraw(privacy_request=privacy_request)
+        return "cancelled"
+    except RequestRefused:
+        return None
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_confirm(request: HttpRequest) -> HttpResponse:
+    """The second step of a two-step request to delete (§7020(d)), with equal buttons."""
+    privacy_request = _session_request(request, SUBMITTED_KEY)
+    if (
+        privacy_request is None
+        or not privacy_request.is_open
+        or not (privacy_request.awaiting_consumer_confirmation)
+    ):
+        return _redirect(request, "submitted" if privacy_request else "home")
+    if request.method == "POST":
+        result = _confirm_delete_choice(request, privacy_request)
+        if result == "cancelled":
+            return _redirect(request, "cancelled")
+        if result == "confirmed":
+            return _redirect(request, "submitted")
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return _render(request, "portal/delete_confirm.html", {"view": view, "form": ChoiceForm()})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def cancelled(request: HttpRequest) -> HttpResponse:
+    privacy_request = _session_request(request, SUBMITTED_KEY)
+    if privacy_request is None:
+        return _redirect(request, "home")
+    return _render(request, "portal/cancelled.html", {"privacy_request": privacy_request})
+
+
+# --- Status ----------------------------------------------------------------------------------
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """Ask for a one-time sign-in link: reference number and email address. The answer is the
+    same whether or not they match (no enumeration, R-P-2)."""
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    if request.method == "POST":
+        form = StatusLookupForm(request.POST)
+        if form.is_valid():
+            status_link_issue(
+                tenant=tenant,
+                reference=form.cleaned_data["reference"],
+                email=form.cleaned_data["email"],
+                link_base=request.build_absolute_uri(portal_reverse(request, "status_sign_in")),
+                language=translation.get_language() or "en",
+            )
+            return _redirect(request, "status_check_email")
+        return _render(request, "portal/status_lookup.html", {"form": form}, status=400)
+    return _render(request, "portal/status_lookup.html", {"form": StatusLookupForm()})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def status_check_email(request: HttpRequest) -> HttpResponse:
+    return _render(request, "portal/status_check_email.html", {"minutes": STATUS_LINK_MINUTES})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def status_sign_in(request: HttpRequest) -> HttpResponse:
+    """The link from the email. Opening it (GET) changes nothing, because mail scanners open
+    links too; the visitor's "Show my request" button (POST) uses it, once."""
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    if request.method == "POST":
+        form = SignInForm(request.POST)
+        privacy_request = (
+            status_link_use(tenant=tenant, token=form.cleaned_data["t"])
+            if form.is_valid()
+            else None
+        )
+        if privacy_request is None:
+            return _render(request, "portal/status_link_invalid.html", status=410)
+        request.session.cycle_key()  # a new session id on sign-in
+        until = clock.now() + timedelta(minutes=STATUS_SESSION_MINUTES)
+        _remember(request, STATUS_KEY, privacy_request, until=until.timestamp())
+        return _redirect(request, "status_detail")
+    token = request.GET.get("t", "")
+    if not status_link_is_valid(tenant=tenant, token=token):
+        return _render(request, "portal/status_link_invalid.html", status=410)
+    return _render(
+        request, "portal/status_sign_in.html", {"form": SignInForm(initial={"t": token})}
+    )
+
+
+def _signed_in_request(request: HttpRequest) -> PrivacyRequest | None:
+    return _session_request(request, STATUS_KEY)
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def status_detail(request: HttpRequest) -> HttpResponse:
+    """Status, deadlines, timeline and every message sent, for the request the link opened.
+    The two-step delete can be confirmed or cancelled here too."""
+    privacy_request = _signed_in_request(request)
+    if privacy_request is None:
+        return _redirect(request, "status")
+    if request.method == "POST":
+        if privacy_request.awaiting_consumer_confirmation:
+            _confirm_delete_choice(request, privacy_request)
+        return _redirect(request, "status_detail")
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return _render(request, "portal/status_detail.html", {"view": view, "form": ChoiceForm()})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """Withdraw an open request, after a confirmation with two equal buttons."""
+    privacy_request = _signed_in_request(request)
+    if privacy_request is None:
+        return _redirect(request, "status")
+    if not privacy_request.is_open:
+        return _redirect(request, "status_detail")
+    if request.method == "POST":
+        form = ChoiceForm(request.POST)
+        if form.is_valid() and form.cleaned_data["choice"] == ChoiceForm.YES:
+            # Closed in the meantime: the status page shows how.
+            with contextlib.suppress(RequestRefused):
+                privacy_request_withdraw(privacy_request=privacy_request)
+        return _redirect(request, "status_detail")
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return _render(request, "portal/withdraw.html", {"view": view, "form": ChoiceForm()})
+
+
+@portal_page
+@require_http_methods(["POST"])
+def status_sign_out(request: HttpRequest) -> HttpResponse:
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    request.session.pop(STATUS_KEY.format(tenant_id=tenant.pk), None)
+    return _redirect(request, "status")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A plain page instead of Django's technical one when a form's security token is missing
+    or stale (usually: the page was open for a long time, or cookies are off)."""
+    del reason
+    return render(request, "portal/csrf_failure.html", status=403)

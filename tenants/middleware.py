@@ -1,0 +1,47 @@
+"""Which business's portal a consumer is on: from the host (custom domain) or the path prefix.
+
+Sets ``request.portal_tenant`` (a Tenant, or None) and ``request.portal_via_host``:
+
+* a request whose host is a tenant's ``domain`` gets that tenant and is routed with the portal-only
+  URLconf (``requests_app.urls_host``), so ``https://privacy.acme.example/know/`` works;
+* otherwise the first path segment is tried as a tenant slug (``/acme/know/``).
+
+The platform's own prefixes (``/admin/``, ``/api/``, ``/static/``...; ``RESERVED_SLUGS``) are never
+portal pages: for them nothing is looked up, so the API and the admin pay no extra query. Every
+other request costs one indexed query. An unknown slug leaves ``portal_tenant`` None: the portal
+views answer it with the 404 page, never with a default tenant. Staff pages take their tenant
+from the session (tenants.context) instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse
+
+from .models import RESERVED_SLUGS
+from .selectors import portal_tenant_for
+
+HOST_URLCONF = "requests_app.urls_host"
+
+
+class PortalTenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.portal_tenant = None  # type: ignore[attr-defined]
+        request.portal_via_host = False  # type: ignore[attr-defined]
+        segment = request.path_info.lstrip("/").split("/", 1)[0]
+        if segment not in RESERVED_SLUGS:
+            try:
+                host = request.get_host()
+            except DisallowedHost:
+                host = ""  # CommonMiddleware answers 400 for a host we do not serve
+            tenant, via_host = portal_tenant_for(host, segment)
+            request.portal_tenant = tenant  # type: ignore[attr-defined]
+            if via_host:
+                request.portal_via_host = True  # type: ignore[attr-defined]
+                request.urlconf = HOST_URLCONF  # type: ignore[attr-defined]
+        return self.get_response(request)

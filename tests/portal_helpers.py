@@ -1,0 +1,65 @@
+"""Helpers for the consumer portal tests: valid form data, and "was anything created?"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from requests_app.models import (
+    Communication,
+    OutboxMessage,
+    PrivacyRequest,
+    RequestDocument,
+    RequestEvent,
+    StatusLink,
+)
+from tenants.models import Tenant
+
+TENANT_OWNED = (
+    PrivacyRequest,
+    RequestEvent,
+    Communication,
+    OutboxMessage,
+    RequestDocument,
+    StatusLink,
+)
+
+PERSON = {
+    "requester_role": "consumer",
+    "name": "Casey Consumer",
+    "email": "casey@example.com",
+    "phone": "",
+    "state": "CA",
+}
+AGENT = {
+    "requester_role": "agent",
+    "agent_name": "Alex Agent",
+    "agent_organization": "Privacy Helpers LLC",
+    "agent_email": "alex@agents.example",
+    "agent_phone": "+14155550123",
+}
+KNOW = {**PERSON, "know_scope": "categories"}
+DELETE = {**PERSON, "delete_scope": "all"}
+CORRECT = {
+    **PERSON,
+    "correction_field": "postal_address",
+    "correction_information": "12 Old Street, Fresno",
+    "correction_requested": "34 New Avenue, Fresno",
+}
+FORMS = {"know": KNOW, "delete": DELETE, "correct": CORRECT}
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+def rows(tenant: Tenant) -> dict[str, int]:
+    """How many rows of each tenant-owned portal model the tenant has."""
+    return {model.__name__: model.objects.for_tenant(tenant).count() for model in TENANT_OWNED}
+
+
+def stored_files(media_root: Path) -> list[Path]:
+    return [path for path in Path(media_root).rglob("*") if path.is_file()]
+
+
+def outbox(tenant: Tenant) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.for_tenant(tenant).order_by("created_at", "id"))
