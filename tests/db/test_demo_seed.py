@@ -12,17 +12,33 @@ from tenants.models import Tenant
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_seed_gives_a_queue_with_every_kind_of_deadline_and_is_idempotent(settings, tmp_path):
+def test_the_demo_seed_gives_a_queue_with_every_kind_of_deadline_and_is_idempotent(
+    settings, tmp_path
+):
     settings.VAR_DIR = tmp_path
     first = demo.seed()
     leads = Tenant.objects.get(slug="leads-library")
     requests = PrivacyRequest.objects.for_tenant(leads)
     assert {t.slug for t in first} == {"leads-library", "bravo"}
-    assert set(requests.values_list("request_type", flat=True)) == {"know", "delete", "correct", "opt_out", "limit", "opt_in"}
-    assert {"overdue", "due_soon", "on_track"} <= set(requests.exclude(status="closed").values_list("due_state", flat=True))
-    assert requests.filter(confirmed_at__isnull=True, confirm_by__isnull=False).exists()  # confirmation due
+    assert set(requests.values_list("request_type", flat=True)) == {
+        "know",
+        "delete",
+        "correct",
+        "opt_out",
+        "limit",
+        "opt_in",
+    }
+    assert {"overdue", "due_soon", "on_track"} <= set(
+        requests.exclude(status="closed").values_list("due_state", flat=True)
+    )
+    assert requests.filter(
+        confirmed_at__isnull=True, confirm_by__isnull=False
+    ).exists()  # confirmation due
     assert requests.filter(extended_at__isnull=False).exists()
-    assert set(requests.filter(status="closed").values_list("outcome", flat=True)) >= {"complied", "denied"}
+    assert set(requests.filter(status="closed").values_list("outcome", flat=True)) >= {
+        "complied",
+        "denied",
+    }
     total = requests.count()
     second = demo.seed()
     assert all(t.requests_created == 0 for t in second)

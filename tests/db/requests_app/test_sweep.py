@@ -160,7 +160,9 @@ def test_the_sweep_keeps_each_business_to_itself(tenant_a, tenant_b, admin_a, ad
 def test_a_request_logged_after_its_deadline_passed_is_swept_as_overdue(tenant_a, admin_a, freeze):
     """Staff log a letter that arrived long ago: the next sweep must flag it, not forget it."""
     freeze(datetime(2026, 3, 1, 18, 0, tzinfo=UTC))
-    late = make_request(tenant_a, channel="mail", received_at=datetime(2025, 12, 1, 18, 0, tzinfo=UTC))
+    late = make_request(
+        tenant_a, channel="mail", received_at=datetime(2025, 12, 1, 18, 0, tzinfo=UTC)
+    )
     assert late.next_due_at is not None
     assert late.next_due_at <= datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
     sweep_deadlines()
