@@ -59,6 +59,12 @@ def check_transition(*, request_type: str, current: str, target: str) -> None:
         raise TransitionRefused(
             "closed", "This request is already closed; it cannot change any more."
         )
+    # The most helpful refusal first: "verify first" says what to do, the table only what not.
+    if target == IN_PROGRESS and needs_verification(request_type) and current != VERIFIED:
+        raise TransitionRefused(
+            "not_verified",
+            "Verify the requester's identity before working on this request (§7060).",
+        )
     if target not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(
             "illegal_transition",
@@ -69,11 +75,6 @@ def check_transition(*, request_type: str, current: str, target: str) -> None:
         raise TransitionRefused(
             "no_verification",
             "Requests to opt out, limit or opt in are not verified (§7060(b), §7026(d)).",
-        )
-    if target == IN_PROGRESS and needs_verification(request_type) and current != VERIFIED:
-        raise TransitionRefused(
-            "not_verified",
-            "Verify the requester's identity before working on this request (§7060).",
         )
 
 

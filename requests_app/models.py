@@ -257,6 +257,12 @@ class PrivacyRequest(TenantOwnedModel):
                 name="request_sweep_due",
                 condition=Q(next_due_at__isnull=False) & ~Q(status=lifecycle.CLOSED),
             ),
+            # The sweep closes two-step deletes the consumer never confirmed.
+            models.Index(
+                fields=["tenant", "received_at"],
+                name="request_unconfirmed_delete",
+                condition=Q(awaiting_consumer_confirmation=True) & ~Q(status=lifecycle.CLOSED),
+            ),
         ]
 
     def __str__(self) -> str:

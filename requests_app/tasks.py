@@ -15,6 +15,7 @@ from tenants.models import Tenant
 
 from .services import outbox_message_send, sweep_deadlines
 from .services.outbox import outbox_due_ids
+from .services.portal import close_unconfirmed_deletes
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,18 @@ logger = logging.getLogger(__name__)
 @shared_task(name="requests_app.tasks.sweep_deadlines", acks_late=True)
 def sweep_deadlines_task() -> dict[str, int]:
     result = sweep_deadlines()
+    unconfirmed = close_unconfirmed_deletes()
     logger.info(
-        "Deadline sweep: %s examined, %s milestones", result.examined, result.milestones_recorded
+        "Deadline sweep: %s examined, %s milestones, %s unconfirmed deletes closed",
+        result.examined,
+        result.milestones_recorded,
+        unconfirmed,
     )
-    return {"examined": result.examined, "milestones": result.milestones_recorded}
+    return {
+        "examined": result.examined,
+        "milestones": result.milestones_recorded,
+        "unconfirmed_deletes_closed": unconfirmed,
+    }
 
 
 @shared_task(name="requests_app.tasks.relay_outbox_message", acks_late=True)

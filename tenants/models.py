@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
@@ -156,6 +156,13 @@ class Tenant(models.Model):
         default=False,
         help_text="Ask consumers to confirm a request to delete in a separate second step "
         "(§7020(d)). The 45 days still run from the first submission.",
+    )
+    delete_confirmation_days = models.PositiveSmallIntegerField(
+        "days to confirm a two-step delete",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="A two-step request to delete that the consumer does not confirm within this "
+        "many days is closed as denied (other grounds), as the project's convention A-18 says.",
     )
     delete_options_url = models.URLField(
         "other ways to delete",

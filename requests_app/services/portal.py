@@ -422,6 +422,51 @@ def privacy_request_consumer_confirm_delete(*, privacy_request: PrivacyRequest) 
     return privacy_request
 
 
+def close_unconfirmed_deletes(*, now: datetime | None = None) -> int:
+    """Close two-step requests to delete that were never confirmed in the tenant's window (A-18).
+
+    They are denied on "other grounds", so that received = complied + denied + pending holds for
+    §7102, and the consumer is told, in their language, that they can ask again. Only tenants
+    that use the two-step flow are visited; each query reads a partial index.
+    """
+    now = now or clock.now()
+    closed = 0
+    for tenant in Tenant.objects.filter(delete_two_step=True).order_by("pk"):
+        window = timedelta(days=tenant.delete_confirmation_days)
+        stale = (
+            PrivacyRequest.objects.for_tenant(tenant)
+            .filter(awaiting_consumer_confirmation=True, received_at__lt=now - window)
+            .exclude(status=lifecycle.CLOSED)
+        )
+        for privacy_request in stale.select_related("tenant").iterator():
+            with translation.override(privacy_request.language or "en"):
+                explanation = gettext(
+                    "You did not confirm your request to delete within %(days)s days, so we "
+                    "did not delete anything. You can make a new request at any time."
+                ) % {"days": tenant.delete_confirmation_days}
+            with transaction.atomic():
+                # Re-checked under a row lock: the consumer may have confirmed a moment ago.
+                still_waiting = (
+                    PrivacyRequest.objects.for_tenant(tenant)
+                    .select_for_update()
+                    .filter(pk=privacy_request.pk, awaiting_consumer_confirmation=True)
+                    .exclude(status=lifecycle.CLOSED)
+                    .exists()
+                )
+                if not still_waiting:
+                    continue
+                privacy_request_close(
+                    privacy_request=privacy_request,
+                    actor=None,
+                    actor_label="Deadline sweep",
+                    outcome=Outcome.DENIED,
+                    denial_reason=DenialReason.OTHER,
+                    explanation=explanation,
+                )
+            closed += 1
+    return closed
+
+
 def privacy_request_withdraw(*, privacy_request: PrivacyRequest) -> PrivacyRequest:
     """The consumer withdraws an open request; it closes as "withdrawn" and they get an email."""
     if not privacy_request.is_open:

@@ -60,8 +60,16 @@ def language_links(context: template.Context) -> list[dict[str, Any]]:
     """One link per language: this page with ``?lang=xx`` (other query parameters kept)."""
     request: HttpRequest = context["request"]
     current = translation.get_language()
+    tenant = getattr(request, "portal_tenant", None)
+    offered = (
+        set(tenant.languages)
+        if tenant is not None and tenant.languages
+        else dict(settings.LANGUAGES)
+    )
     links = []
     for code, name in settings.LANGUAGES:
+        if code not in offered:
+            continue  # only the languages this business offers
         query = request.GET.copy()
         query["lang"] = code
         links.append(

@@ -46,7 +46,6 @@ def test_a_closed_request_never_changes_again(current, target):
 @pytest.mark.parametrize(
     ("current", "target"),
     [
-        (AWAITING_VERIFICATION, IN_PROGRESS),
         (AWAITING_VERIFICATION, RECEIVED),
         (VERIFIED, AWAITING_VERIFICATION),
         (IN_PROGRESS, VERIFIED),
@@ -60,10 +59,12 @@ def test_backward_or_skipping_transitions_are_refused_with_a_message(current, ta
     assert "cannot" in refused.value.message or "Verify" in refused.value.message
 
 
-def test_work_cannot_start_on_a_verifiable_request_before_verification_7060():
+@pytest.mark.parametrize("current", [RECEIVED, AWAITING_VERIFICATION])
+def test_work_cannot_start_on_a_verifiable_request_before_verification_7060(current):
     with pytest.raises(TransitionRefused) as refused:
-        check_transition(request_type="delete", current=RECEIVED, target=IN_PROGRESS)
+        check_transition(request_type="delete", current=current, target=IN_PROGRESS)
     assert refused.value.code == "not_verified"
+    assert refused.value.message.startswith("Verify the requester's identity")
 
 
 @pytest.mark.parametrize("request_type", NOT_VERIFIED_TYPES)

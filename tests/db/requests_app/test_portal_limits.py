@@ -289,3 +289,34 @@ def test_without_two_step_the_delete_request_needs_no_confirmation(client, tenan
 
 def test_the_delete_form_says_a_confirmation_will_follow_when_two_step_is_on(client, two_step):
     assert "we will ask you to confirm" in client.get("/acme/delete/").content.decode()
+
+
+def test_a_two_step_delete_never_confirmed_is_closed_as_denied_after_the_window_a18(
+    client, two_step, freeze
+):
+    from requests_app.services.portal import close_unconfirmed_deletes
+    from requests_app.tasks import sweep_deadlines_task
+
+    freeze(datetime(2025, 11, 3, 18, 0, tzinfo=UTC))
+    client.post("/acme/delete/", DELETE)
+    unconfirmed = _latest(two_step)
+    client.post("/acme/delete/", {**DELETE, "email": "other@example.com"})
+    confirmed = _latest(two_step)
+    client.post("/acme/delete/confirm/", {"choice": "yes"})
+
+    freeze(datetime(2025, 11, 16, 18, 0, tzinfo=UTC))  # 13 days: still inside the 14-day window
+    assert close_unconfirmed_deletes() == 0
+
+    freeze(datetime(2025, 11, 17, 19, 0, tzinfo=UTC))
+    assert sweep_deadlines_task()["unconfirmed_deletes_closed"] == 1
+    unconfirmed.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert (unconfirmed.status, unconfirmed.outcome, unconfirmed.denial_reason) == (
+        "closed",
+        "denied",
+        "other",
+    )
+    assert "did not confirm" in unconfirmed.denial_explanation
+    assert unconfirmed.communications.filter(template="closed").exists()
+    assert confirmed.status != "closed"
+    assert close_unconfirmed_deletes() == 0  # idempotent

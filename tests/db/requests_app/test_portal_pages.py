@@ -258,6 +258,13 @@ def test_the_language_switch_is_a_plain_link_that_keeps_the_page(client, tenant_
     assert '<span aria-current="true" lang="en">English</span>' in html
 
 
+def test_the_language_switch_offers_only_the_business_languages(client, tenant_a):
+    tenant_a.languages = ["en"]
+    tenant_a.save()
+    html = client.get("/acme/know/").content.decode()
+    assert "Español" not in html
+
+
 def test_a_spanish_form_shows_spanish_errors(client, tenant_a):
     response = client.post("/acme/know/?lang=es", {**KNOW, "email": "casey@"})
     html = response.content.decode()
