@@ -50,6 +50,7 @@ def tenant_form(tenant: Tenant, **overrides) -> dict:
         "sells_or_shares": "on" if tenant.sells_or_shares else "",
         "time_zone": tenant.time_zone,
         "business_calendar": tenant.business_calendar,
+        "delete_confirmation_days": tenant.delete_confirmation_days,
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
