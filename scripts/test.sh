@@ -40,6 +40,8 @@ case "$mode" in
         ;;
 esac
 
+bash scripts/ensure_chromium.sh || echo "Could not install chromium: the browser tests will be skipped." >&2
+
 status=0
 "$PY" -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
