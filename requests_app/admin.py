@@ -9,7 +9,9 @@ Staff act on requests in two ways, both calling the same services:
 * buttons on a request's page, each opening a small form (``<id>/extend/`` and so on);
 * the same actions on the queue for several selected requests (an intermediate form page).
 
-The statutory fields are read-only: they change only through those actions.
+The statutory fields are read-only: they change only through those actions. The documents a
+consumer sent with a request to correct are listed on its page and open through a staff-only
+download (``<id>/documents/<document id>/``) that records who viewed them (§7023(d)(1)).
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
 from phonenumber_field.formfields import PhoneNumberField
 
 from privacyportal import clock
@@ -48,18 +53,24 @@ from tenants.models import Tenant
 
 from . import deadlines
 from .models import (
+    DOCUMENT_EXTENSIONS,
     Channel,
     Communication,
     ConfirmationMethod,
+    DeleteCategory,
+    DeleteScope,
     DenialReason,
+    Flag,
     KnowScope,
     OutboxMessage,
     Outcome,
     PrivacyRequest,
+    RequestDocument,
     RequestEvent,
     RequestType,
     Status,
 )
+from .selectors import flagged_with, request_document_openings, request_documents
 from .services import (
     Agent,
     Requester,
@@ -72,6 +83,7 @@ from .services import (
     privacy_request_record_confirmation,
     privacy_request_start,
 )
+from .services.documents import request_document_open
 
 # The deadline the queue tracks: respond-by (know/delete/correct) or comply-by (opt-out/limit).
 DUE_DATE = Coalesce("respond_by", "comply_by")
@@ -91,7 +103,17 @@ TYPE_SHORT = {
     RequestType.OPT_IN: "Opt in",
 }
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.MAIL, Channel.IN_PERSON)
+# The intake flags (requests_app.services.portal) in the queue's few words; the model's labels
+# are the long form, shown on the request's page.
+FLAG_SHORT = {
+    Flag.KNOW_LIMIT_EXCEEDED: "3rd request to know in 12 months",
+    Flag.REPEAT_CORRECTION: "Repeat correction within 6 months of a denial (§7023(g))",
+}
+AWAITING_CONFIRMATION = "Awaiting the consumer's confirmation (two-step delete, §7020(d))"
+NEVER_CONFIRMED = "Never confirmed by the consumer (two-step delete, §7020(d))"
+LANGUAGE_NAMES = dict(settings.LANGUAGES)
 ALERT = "color:#ba2121;font-weight:bold"  # the words say it too: never colour alone
+BR = mark_safe("<br>")  # a separator between escaped items
 
 
 def _days(n: int) -> str:
@@ -166,6 +188,47 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee__isnull=True)
         if value in {key for key, _ in self.lookup_choices}:
             return queryset.filter(assignee_id=int(value))
+        return queryset.none()
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    """Requests carrying one intake flag (a database filter, the same on SQLite and PostgreSQL)."""
+
+    title = "flagged"
+    parameter_name = "flagged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(flag.value, FLAG_SHORT.get(flag, flag.label)) for flag in Flag]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in Flag.values:
+            return queryset.none()
+        return queryset.filter(flagged_with(value))
+
+
+class ConsumerConfirmationFilter(admin.SimpleListFilter):
+    """The second step of a two-step request to delete (§7020(d)); the deadline runs regardless (A-18)."""
+
+    title = "consumer's confirmation"
+    parameter_name = "consumer_confirmation"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("awaiting", "Awaiting the consumer's confirmation"),
+            ("confirmed", "Confirmed by the consumer"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == "awaiting":
+            return queryset.filter(OPEN, awaiting_consumer_confirmation=True)
+        if value == "confirmed":
+            return queryset.filter(consumer_confirmed_at__isnull=False)
         return queryset.none()
 
 
@@ -476,6 +539,69 @@ class CommunicationInline(TenantScopedInlineMixin, admin.TabularInline):
         return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
 
 
+class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
+    """The documentation the consumer sent (§7023(d)(1)): listed here, opened through the
+    staff-only download, which records the viewing on the timeline."""
+
+    model = RequestDocument
+    read_only = True
+    template = READ_ONLY_INLINE
+    verbose_name = "document from the consumer"
+    verbose_name_plural = "documents from the consumer (§7023(d)(1): open them before deciding)"
+    fields = ("document_name", "content_type", "size_label", "uploaded", "opened", "view_link")
+    readonly_fields = fields
+    ordering = ("uploaded_at", "id")
+    extra = 0
+    can_delete = False
+
+    def _opening(self, obj: RequestDocument) -> RequestEvent | None:
+        # One query for all of the request's documents, not one per row (Django makes a new
+        # inline instance for every page, so this cache lives as long as the page).
+        openings: dict[int, dict[int, RequestEvent]] = self.__dict__.setdefault("_openings", {})
+        if obj.privacy_request_id not in openings:
+            openings[obj.privacy_request_id] = request_document_openings(
+                obj.tenant, obj.privacy_request_id
+            )
+        return openings[obj.privacy_request_id].get(obj.pk)
+
+    @admin.display(description="name")
+    def document_name(self, obj: RequestDocument) -> str:
+        return obj.original_name
+
+    @admin.display(description="size")
+    def size_label(self, obj: RequestDocument) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description="uploaded")
+    def uploaded(self, obj: RequestDocument) -> str:
+        return f"{timezone.localtime(obj.uploaded_at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="opened")
+    def opened(self, obj: RequestDocument) -> str:
+        event = self._opening(obj)
+        if event is None:
+            return format_html('<span style="{}">⚠ Not opened yet</span>', ALERT)
+        return f"Opened by {event.actor_label}, {timezone.localtime(event.at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="")
+    def view_link(self, obj: RequestDocument) -> str:
+        url = reverse(
+            "admin:requests_app_privacyrequest_document", args=[obj.privacy_request_id, obj.pk]
+        )
+        return format_html('<a href="{}">View</a>', url)
+
+
+def _download_name(document: RequestDocument) -> str:
+    """The consumer's file name, without control characters, ending in its real type's extension
+    (the type was read from the content at upload: a "scan" that is a PDF downloads as .pdf)."""
+    name = "".join(ch for ch in document.original_name if ch.isprintable()).strip() or "document"
+    extension = DOCUMENT_EXTENSIONS.get(document.content_type, "")
+    known = {extension, ".jpeg"} if extension == ".jpg" else {extension}
+    if extension and not name.lower().endswith(tuple(known)):
+        name += extension
+    return name
+
+
 # --- The queue -------------------------------------------------------------------------------
 
 
@@ -492,9 +618,19 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
         "days_left",
         "assignee_name",
         "confirmation",
+        "language_name",
+        "flags_column",
     )
     list_display_links = ("reference",)
-    list_filter = ("request_type", "status", "channel", DeadlineFilter, AssigneeFilter)
+    list_filter = (
+        "request_type",
+        "status",
+        "channel",
+        DeadlineFilter,
+        AssigneeFilter,
+        FlaggedFilter,
+        ConsumerConfirmationFilter,
+    )
     search_fields = ("reference", "requester_email", "requester_name")
     # One join, no per-row queries: the tenant gives the time zone, the assignee the name.
     list_select_related = ("tenant", "assignee")
@@ -507,7 +643,8 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
         "pk",
     )
     actions = [_changelist_action(action) for action in QUEUE_ACTIONS.values()]
-    inlines = (RequestEventInline, CommunicationInline)
+    # The documents first: staff must open them before deciding (§7023(d)(1)).
+    inlines = (RequestDocumentInline, RequestEventInline, CommunicationInline)
     change_form_template = "admin/requests_app/privacyrequest/change_form.html"
     fieldsets = (
         (
@@ -583,6 +720,39 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
         "extended",
         "verified",
         "responded",
+        "language_name",
+        "flags_detail",
+        "delete_scope_label",
+        "delete_categories_label",
+        "consumer_confirmation",
+    )
+    # "Request details", shown after the first fieldset; the type-specific ones only for their
+    # type. Model fields shown by these (in words) are kept out of "Other details".
+    detail_fields = ("language_name", "flags_detail")
+    type_detail_fields = {
+        RequestType.DELETE: (
+            "delete_scope_label",
+            "delete_categories_label",
+            "consumer_confirmation",
+        ),
+        RequestType.CORRECT: (
+            "correction_field",
+            "correction_information",
+            "correction_requested",
+        ),
+    }
+    shown_as_details = frozenset(
+        {
+            "language",
+            "flags",
+            "delete_scope",
+            "delete_categories",
+            "awaiting_consumer_confirmation",
+            "consumer_confirmed_at",
+            "correction_field",
+            "correction_information",
+            "correction_requested",
+        }
     )
 
     # Bookkeeping shown elsewhere (as "received", "deadline", …) or not at all.
@@ -610,14 +780,27 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        details = self.detail_fields
+        if obj is not None:
+            details += self.type_detail_fields.get(obj.request_type, ())
+        first, *others = self.fieldsets
+        fieldsets = [first, ("Request details", {"fields": details}), *others]
         # Request details added to the model later still show, under "Other details".
         listed = {name for _, options in self.fieldsets for name in options["fields"]}
         rest = [
             field.name
             for field in PrivacyRequest._meta.concrete_fields
-            if field.name not in listed and field.name not in self.internal_fields
+            if field.name not in listed
+            and field.name not in self.internal_fields
+            and field.name not in self.shown_as_details
         ]
-        return [*self.fieldsets, ("Other details", {"fields": rest})] if rest else self.fieldsets
+        return [*fieldsets, ("Other details", {"fields": rest})] if rest else fieldsets
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None):
+        # Only requests to correct take documents (services.portal); other pages skip the list.
+        if obj is None or obj.request_type != RequestType.CORRECT:
+            return [inline for inline in self.inlines if inline is not RequestDocumentInline]
+        return self.inlines
 
     # --- columns ---
 
@@ -676,6 +859,50 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
             )
         return format_html("<strong>Confirmation due by {}</strong>", f"{obj.confirm_by:%Y-%m-%d}")
 
+    @admin.display(description="language", ordering="language")
+    def language_name(self, obj: PrivacyRequest) -> str:
+        return LANGUAGE_NAMES.get(obj.language, obj.language)
+
+    @admin.display(description="flags")
+    def flags_column(self, obj: PrivacyRequest) -> str:
+        notes = [FLAG_SHORT.get(flag, flag) for flag in obj.flags or []]
+        if obj.awaiting_consumer_confirmation:
+            notes.append(AWAITING_CONFIRMATION if obj.is_open else NEVER_CONFIRMED)
+        if not notes:
+            return "—"
+        return format_html_join(BR, "⚑ {}", ((note,) for note in notes))
+
+    @admin.display(description="flags")
+    def flags_detail(self, obj: PrivacyRequest) -> str:
+        if not obj.flags:
+            return "None"
+        labels = {flag.value: flag.label for flag in Flag}
+        return format_html_join(BR, "⚑ {}", ((labels.get(flag, flag),) for flag in obj.flags))
+
+    @admin.display(description="what to delete")
+    def delete_scope_label(self, obj: PrivacyRequest) -> str:
+        # Blank means everything (the model's default for requests logged by staff or the API).
+        return DeleteScope(obj.delete_scope or DeleteScope.ALL).label
+
+    @admin.display(description="categories to delete")
+    def delete_categories_label(self, obj: PrivacyRequest) -> str:
+        if not obj.delete_categories:
+            return "—" if obj.delete_scope == DeleteScope.SELECTED else "All (no selection)"
+        labels = {category.value: str(category.label) for category in DeleteCategory}
+        return format_html_join(
+            BR,
+            "{}",
+            ((labels.get(category, category),) for category in obj.delete_categories),
+        )
+
+    @admin.display(description="consumer's confirmation (§7020(d))")
+    def consumer_confirmation(self, obj: PrivacyRequest) -> str:
+        if obj.consumer_confirmed_at is not None:
+            return f"Confirmed {_local(obj.consumer_confirmed_at, obj.tenant)}"
+        if obj.awaiting_consumer_confirmation:
+            return AWAITING_CONFIRMATION if obj.is_open else NEVER_CONFIRMED
+        return "Not needed"
+
     @admin.display(description="extended")
     def extended(self, obj: PrivacyRequest) -> str:
         return _local(obj.extended_at, obj.tenant) if obj.extended_at else "No"
@@ -719,8 +946,45 @@ class PrivacyRequestAdmin(TenantScopedModelAdmin):
                 )
                 for slug in QUEUE_ACTIONS
             ),
+            path(
+                "<path:object_id>/documents/<int:document_id>/",
+                self.admin_site.admin_view(require_GET(self.document_view)),
+                name=self._url_name("document"),
+            ),
             *super().get_urls(),
         ]
+
+    def document_view(self, request: HttpRequest, object_id: str, document_id: int) -> FileResponse:
+        """Stream one of the consumer's documents to staff, and record who viewed it.
+
+        Only staff whose role at the chosen business has the queue ability; anything else (another
+        business's request or document, no business chosen, the platform view) answers 404 like a
+        missing document. Always a download, never shown inline: the bytes are the consumer's.
+        """
+        tenant = staff_tenant(request)
+        privacy_request = self.get_object(request, unquote(object_id))
+        if tenant is None or privacy_request is None or not self.has_act_permission(request):
+            raise Http404("No such document.")
+        document = request_documents(tenant, privacy_request.pk).filter(pk=document_id).first()
+        if document is None:
+            raise Http404("No such document.")
+        try:
+            handle = request_document_open(document=document, actor=request.user)
+        except RequestRefused as refusal:
+            raise Http404(refusal.message) from refusal
+        content_type = (
+            document.content_type
+            if document.content_type in DOCUMENT_EXTENSIONS
+            else "application/octet-stream"
+        )
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=_download_name(document),
+            content_type=content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def _url_name(self, view: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"

@@ -14,7 +14,19 @@ from privacyportal import clock
 from tenants.models import Tenant
 
 from . import deadlines, lifecycle
-from .models import Communication, OutboxMessage, PrivacyRequest, RequestEvent
+from .models import (
+    Communication,
+    EventKind,
+    OutboxMessage,
+    PrivacyRequest,
+    RequestDocument,
+    RequestEvent,
+)
+
+# A staff member opening one of the consumer's documents leaves a timeline note (kind "note")
+# whose ``data`` holds this key with the document's id; services.documents writes it, the
+# §7023(d)(1) check before closing a correction and the admin read it back.
+DOCUMENT_VIEWED_KEY = "document_viewed"
 
 
 def tenant_today(tenant: Tenant, now: datetime | None = None) -> date:
@@ -33,6 +45,7 @@ def privacy_requests_for_queue(
     type: str | None = None,  # the API's filter name
     status: str | None = None,
     channel: str | None = None,
+    flagged: str | None = None,
     overdue: bool | None = None,
     due_before: date | None = None,
     today: date | None = None,
@@ -42,6 +55,7 @@ def privacy_requests_for_queue(
     ``overdue=True``: open requests whose respond-by/comply-by day is before the tenant's local
     ``today`` (default: today from ``clock.now()``); ``overdue=False``: every other request.
     ``due_before``: respond-by or comply-by before that date.
+    ``flagged``: requests carrying that intake flag (see ``flagged_with``).
     """
     queryset = PrivacyRequest.objects.for_tenant(tenant).select_related("assignee")
     if type:
@@ -50,6 +64,8 @@ def privacy_requests_for_queue(
         queryset = queryset.filter(status=status)
     if channel:
         queryset = queryset.filter(channel=channel)
+    if flagged:
+        queryset = queryset.filter(flagged_with(flagged))
     if overdue is not None:
         is_overdue = _due_before(today or tenant_today(tenant)) & ~Q(status=lifecycle.CLOSED)
         queryset = queryset.filter(is_overdue) if overdue else queryset.exclude(is_overdue)
@@ -58,12 +74,24 @@ def privacy_requests_for_queue(
     return queryset.order_by("-received_at", "-pk")
 
 
+def flagged_with(flag: str) -> Q:
+    """Requests whose ``flags`` list holds ``flag``.
+
+    Matched on the JSON text with the quotes around the value (``"flag"`` cannot match inside
+    another flag's name): ``flags__contains`` is PostgreSQL-only for a JSON list (SQLite does
+    not support it), while this works on both. Flags are plain ASCII names, so case folding
+    changes nothing.
+    """
+    return Q(flags__icontains=f'"{flag}"')
+
+
 def privacy_request_get(
     tenant: Tenant, reference: str, *, with_history: bool = False
 ) -> PrivacyRequest | None:
     """One of the tenant's requests by reference (None when it is missing or another tenant's).
 
-    ``with_history`` also loads its timeline and communications (two more queries, both scoped).
+    ``with_history`` also loads its timeline, communications and the consumer's documents
+    (three more queries, all scoped).
     """
     queryset = PrivacyRequest.objects.for_tenant(tenant).select_related("assignee")
     if with_history:
@@ -76,8 +104,38 @@ def privacy_request_get(
                 "communications",
                 queryset=Communication.objects.for_tenant(tenant).order_by("created_at", "pk"),
             ),
+            Prefetch(
+                "documents",
+                queryset=RequestDocument.objects.for_tenant(tenant).order_by("uploaded_at", "pk"),
+            ),
         )
     return queryset.filter(reference=reference).first()
+
+
+def request_documents(tenant: Tenant, privacy_request_id: int) -> QuerySet[RequestDocument]:
+    """The consumer's documents sent with one of the tenant's requests, oldest first."""
+    return (
+        RequestDocument.objects.for_tenant(tenant)
+        .filter(privacy_request_id=privacy_request_id)
+        .order_by("uploaded_at", "pk")
+    )
+
+
+def request_document_openings(tenant: Tenant, privacy_request_id: int) -> dict[int, RequestEvent]:
+    """For each of the request's documents that staff have opened: the first such opening."""
+    events = (
+        RequestEvent.objects.for_tenant(tenant)
+        .filter(
+            privacy_request_id=privacy_request_id,
+            kind=EventKind.NOTE,
+            data__has_key=DOCUMENT_VIEWED_KEY,
+        )
+        .order_by("at", "pk")
+    )
+    openings: dict[int, RequestEvent] = {}
+    for event in events:
+        openings.setdefault(event.data[DOCUMENT_VIEWED_KEY], event)
+    return openings
 
 
 def outbox_messages_for_tenant(tenant: Tenant) -> QuerySet[OutboxMessage]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -19,8 +20,12 @@ from .. import deadlines
 from ..models import (
     Channel,
     ConfirmationMethod,
+    CorrectionField,
+    DeleteCategory,
+    DeleteScope,
     DenialReason,
     EventKind,
+    Flag,
     KnowScope,
     OutboxStatus,
     Outcome,
@@ -271,6 +276,14 @@ class PrivacyRequestListFilterSerializer(PageQuerySerializer):
     due_before = serializers.DateField(
         required=False, help_text="Only requests whose respond-by or comply-by is before this date."
     )
+    flagged = EnumField(
+        Flag.choices,
+        noun="a flag",
+        required=False,
+        help_text="Only requests carrying this intake flag: know_limit_exceeded (a third request "
+        "to know within 12 months, Civ. Code §1798.130(b)) or repeat_correction_within_6_months "
+        "(the same correction was denied in the past 6 months, §7023(g)).",
+    )
 
 
 # --- Outputs -------------------------------------------------------------------------------
@@ -336,6 +349,39 @@ class PrivacyRequestOutputSerializer(serializers.Serializer):
     is_california_consumer = serializers.BooleanField(allow_null=True)
     agent = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        help_text="The language the consumer used; every message to them is in it (§7003(b)(2)).",
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=Flag.choices),
+        help_text="Found at intake, for staff: know_limit_exceeded (third request to know within "
+        "12 months, Civ. Code §1798.130(b); such a request is closed as denied at once), "
+        "repeat_correction_within_6_months (the same correction was denied within 6 months, "
+        "§7023(g); staff decide).",
+    )
+    delete_scope = serializers.SerializerMethodField()
+    delete_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DeleteCategory.choices),
+        help_text="With delete_scope selected: the categories to delete. Otherwise empty.",
+    )
+    awaiting_consumer_confirmation = serializers.BooleanField(
+        help_text="A two-step request to delete still waiting for the consumer's confirmation "
+        "(§7020(d)). The deadlines already run from the first submission."
+    )
+    consumer_confirmed_at = UtcDateTimeField(
+        allow_null=True, help_text="When the consumer confirmed a two-step request to delete."
+    )
+    correction_field = BlankAsNullChoiceField(
+        CorrectionField.choices,
+        help_text="Requests to correct: which piece of information is wrong; null otherwise.",
+    )
+    correction_information = BlankAsNullCharField(
+        help_text="Requests to correct: what the consumer says is inaccurate."
+    )
+    correction_requested = BlankAsNullCharField(
+        help_text="Requests to correct: what the consumer says it should be."
+    )
     confirmed_at = UtcDateTimeField(allow_null=True)
     verified_at = UtcDateTimeField(allow_null=True)
     responded_at = UtcDateTimeField(allow_null=True)
@@ -387,6 +433,20 @@ class PrivacyRequestOutputSerializer(serializers.Serializer):
     def get_assignee(self, obj: PrivacyRequest) -> str | None:
         return obj.assignee.get_username() if obj.assignee_id else None
 
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=DeleteScope.choices,
+            allow_null=True,
+            help_text="Requests to delete: all personal information, or selected categories "
+            "only (§7022(h)); null for other types.",
+        )
+    )
+    def get_delete_scope(self, obj: PrivacyRequest) -> str | None:
+        if obj.request_type != RequestType.DELETE:
+            return None
+        # Blank means everything (requests recorded by staff or through this API).
+        return obj.delete_scope or DeleteScope.ALL
+
 
 @extend_schema_serializer(component_name="TimelineEvent")
 class EventOutputSerializer(serializers.Serializer):
@@ -408,10 +468,28 @@ class CommunicationOutputSerializer(serializers.Serializer):
     body = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="RequestDocument")
+class RequestDocumentOutputSerializer(serializers.Serializer):
+    """A document the consumer sent (§7023(d)); the file itself is only for staff in the admin."""
+
+    name = serializers.CharField(source="original_name", help_text="As the consumer named it.")
+    content_type = serializers.CharField(
+        help_text="Read from the content at upload: application/pdf, image/jpeg or image/png."
+    )
+    size = serializers.IntegerField(help_text="Bytes.")
+    uploaded_at = UtcDateTimeField()
+
+
 @extend_schema_serializer(component_name="PrivacyRequestDetail")
 class PrivacyRequestDetailOutputSerializer(PrivacyRequestOutputSerializer):
     timeline = EventOutputSerializer(source="events.all", many=True)
     communications = CommunicationOutputSerializer(source="communications.all", many=True)
+    documents = RequestDocumentOutputSerializer(
+        source="documents.all",
+        many=True,
+        help_text="The consumer's documentation (requests to correct). Staff must open each one "
+        "in the admin before closing the request (§7023(d)(1)).",
+    )
 
 
 @extend_schema_serializer(component_name="OutboxMessage")

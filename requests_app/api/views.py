@@ -232,6 +232,7 @@ class PrivacyRequestListApi(TenantScopedAPIView):
             type=params.get("type"),
             status=params.get("status"),
             channel=params.get("channel"),
+            flagged=params.get("flagged"),
             overdue=params.get("overdue"),
             due_before=params.get("due_before"),
             today=today,
@@ -364,12 +365,19 @@ class PrivacyRequestCloseApi(TenantScopedAPIView):
         summary="Close a request with its outcome",
         description="Closes with complied, complied_in_part or denied. Denials (in whole or "
         "part) need a denial_reason and an explanation; exempt needs a legal_basis. Verifiable "
-        "requests (know, delete, correct) cannot be closed as complied before verification.",
+        "requests (know, delete, correct) cannot be closed as complied before verification. "
+        "A request to correct that came with documents cannot be decided until staff have "
+        "opened each of them in the admin (§7023(d)(1)): error code documents_not_opened.",
         parameters=[REFERENCE_PARAMETER],
         request=PrivacyRequestCloseInputSerializer,
         responses={
             200: PrivacyRequestOutputSerializer,
-            400: ERROR_400,
+            400: OpenApiResponse(
+                ERROR,
+                description="Invalid input; `fields` names each problem. Also "
+                "documents_not_opened: open the consumer's documents before deciding "
+                "(§7023(d)(1)).",
+            ),
             401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,

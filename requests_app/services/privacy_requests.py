@@ -37,6 +37,7 @@ from ..models import (
     RequestType,
     Status,
 )
+from ..selectors import request_document_openings, request_documents
 from .outbox import outbox_email_add
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): easy to read out on the phone.
@@ -601,6 +602,18 @@ def privacy_request_extend(
     return privacy_request
 
 
+def _unopened_documents(privacy_request: PrivacyRequest) -> list[str]:
+    """Names of the consumer's documents no staff member has opened yet (timeline notes written
+    by ``services.documents.request_document_open``)."""
+    tenant = privacy_request.tenant
+    opened = request_document_openings(tenant, privacy_request.pk)
+    return [
+        document.original_name
+        for document in request_documents(tenant, privacy_request.pk)
+        if document.pk not in opened
+    ]
+
+
 @transaction.atomic
 def privacy_request_close(
     *,
@@ -626,6 +639,16 @@ def privacy_request_close(
         )
     except TransitionRefused as error:
         raise _refuse(error) from error
+    # §7023(d)(1) (R-7023-d-1): a correction is decided only after staff have opened every
+    # document the consumer sent. A withdrawal is the consumer's act, not a decision: exempt.
+    if privacy_request.request_type == RequestType.CORRECT and outcome != lifecycle.WITHDRAWN:
+        unopened = _unopened_documents(privacy_request)
+        if unopened:
+            raise RequestRefused(
+                "documents_not_opened",
+                "Open the consumer's documentation before deciding (§7023(d)(1)). "
+                f"Not opened yet: {', '.join(unopened)}.",
+            )
     now = clock.now()
     privacy_request.status = Status.CLOSED
     privacy_request.outcome = outcome

@@ -136,6 +136,10 @@ def _fill(route: str, name: str, world: World, tenant_b) -> str | None:
             values[key] = tenant_b.slug  # B's own portal, asked for A's objects
         elif key in {"pk", "id", "message_id", "request_id"}:
             values[key] = str(world.privacy_request.pk)
+        elif key == "document_id":
+            # The admin's document download under A's request (the refusal for a real document
+            # of A is tested in requests_app/test_admin_portal_fields.py).
+            values[key] = str(world.privacy_request.pk)
         elif key == "format":
             values[key] = ".json"
         elif key in {"app_label"}:

@@ -366,8 +366,8 @@ def test_start_work_before_verification_is_refused_with_the_service_message(tena
     assert response.status_code == 200
     assert (
         ERROR,
-        f"{privacy_request.reference}: A request that is awaiting verification cannot become "
-        "in progress.",
+        f"{privacy_request.reference}: Verify the requester's identity before working on this "
+        "request (§7060).",
     ) in messages_of(response)
     assert reload(privacy_request).status == "awaiting_verification"
 
@@ -546,7 +546,7 @@ def test_bulk_start_work_reports_each_request(tenant_a, staff_a):
     reported = messages_of(response)
     assert (SUCCESS, f"{ready.reference}: work started.") in reported
     assert any(
-        level == ERROR and message.startswith(f"{not_ready.reference}: A request that is")
+        level == ERROR and message.startswith(f"{not_ready.reference}: Verify the requester")
         for level, message in reported
     )
     assert reload(ready).status == "in_progress"
