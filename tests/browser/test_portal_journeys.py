@@ -1,6 +1,6 @@
 """Consumer journeys in a real browser, with axe-core on every page they visit.
 
-Each request type is submitted end to end (English, and one in Spanish); the acknowledgement is
+Each request type is submitted end to end in English and in Spanish; the acknowledgement is
 found in the outbox; the emailed sign-in link opens the status page; a request is withdrawn.
 Also: a 375-px phone, JavaScript switched off, equal decision buttons, and the print layout.
 """
@@ -340,3 +340,42 @@ def test_the_privacy_choices_icon_is_about_the_size_of_the_link_text_7015b(page,
     line_height = link.evaluate("a => parseFloat(getComputedStyle(a).fontSize) * 1.55")
     assert 0.4 * line_height <= icon["height"] <= 1.25 * line_height
     assert_no_axe_violations(page)
+
+
+def test_requests_to_know_and_to_correct_end_to_end_in_spanish(page, acme, live_server, tmp_path):
+    """The other two request types in Spanish too: forms, acknowledgement and status page."""
+    document = tmp_path / "factura.png"
+    document.write_bytes(PNG)
+    visit = Visit(page)
+    visit.goto("/acme/?lang=es")
+    visit.click("text=Preguntar qué sabemos")
+    page.check("#id_know_scope_0")
+    _fill_person(page, name="Lucía Pérez", email="lucia@example.com")
+    visit.click("text=Enviar mi solicitud")
+    assert _path(page) == "/acme/sent/"
+    know = _latest(acme)
+    assert (know.request_type, know.know_scope, know.language) == ("know", "categories", "es")
+    assert (
+        _acknowledgement(acme, know).subject
+        == f"Recibimos su solicitud de privacidad {know.reference}"
+    )
+
+    visit.goto("/acme/")
+    visit.click("text=Pedir que corrijamos")
+    page.select_option("#id_correction_field", "postal_address")
+    page.fill("#id_correction_information", "Calle Vieja 12, Fresno")
+    page.fill("#id_correction_requested", "Avenida Nueva 34, Fresno")
+    page.set_input_files("#id_document", str(document))
+    _fill_person(page, name="Lucía Pérez", email="lucia@example.com")
+    visit.click("text=Enviar mi solicitud")
+    assert _path(page) == "/acme/sent/"
+    correct = _latest(acme)
+    assert (correct.request_type, correct.language) == ("correct", "es")
+    ack = _acknowledgement(acme, correct)
+    assert ack.subject == f"Recibimos su solicitud de privacidad {correct.reference}"
+
+    _open_status(visit, acme, live_server, correct.reference, "lucia@example.com")
+    text = page.locator("main").inner_text()
+    assert correct.reference in text
+    assert "factura.png" in text
+    assert ack.subject in text
