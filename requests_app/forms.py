@@ -17,8 +17,8 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from . import consumer_text
 from .models import CorrectionField, DeleteCategory, DeleteScope, KnowScope
+from .services import Agent, Requester, RequestRefused
 from .services.portal import PortalSubmission, document_check
-from .services.privacy_requests import Agent, Requester, RequestRefused
 
 CONSUMER = "consumer"
 AGENT = "agent"

@@ -1,5 +1,6 @@
 """The consumer portal's pages. Thin: resolve the tenant, bind a form, call a service, then
-redirect or re-render with the errors. No ORM writes here (services.portal does them).
+redirect or re-render with the errors. No ORM writes here (services.portal and
+services.status_links do them).
 
 Every POST is rate-limited per IP address and per email address (a friendly 429 page), carries
 a CSRF token, and on any invalid input re-renders the form with field-level messages and creates
@@ -33,16 +34,18 @@ from .forms import (
 )
 from .models import PrivacyRequest
 from .portal_selectors import footer_links, request_for_consumer
+from .services import RequestRefused
 from .services.portal import (
-    STATUS_LINK_MINUTES,
     portal_request_submit,
     privacy_request_consumer_confirm_delete,
     privacy_request_withdraw,
+)
+from .services.status_links import (
+    STATUS_LINK_MINUTES,
     status_link_is_valid,
     status_link_issue,
     status_link_use,
 )
-from .services.privacy_requests import RequestRefused
 from .templatetags.portal import portal_reverse
 
 # Session keys, per tenant: what this browser just submitted, and which request it may see.

@@ -1,19 +1,27 @@
-"""The only write path for requests_app (see house-style.md)."""
+"""The only write path for requests_app (see house-style.md), one module per sub-domain.
 
+* ``intake``: recording a new privacy request (``privacy_request_create``);
+* ``transitions``: staff's assign, verify, start, extend, close, record confirmation;
+* ``consumer_messages``: the timeline-event and consumer-email helpers they share;
+* ``errors``: ``RequestRefused``, what every write path raises when a rule refuses;
+* ``portal`` and ``status_links``: the consumer portal's submissions, two-step delete,
+  withdrawal and status sign-in links;
+* ``documents``: staff opening a consumer's documents; ``outbox``: emails leaving after commit;
+  ``sweep``: the deadline sweep.
+"""
+
+from .errors import RequestRefused
+from .intake import Agent, Requester, privacy_request_create
 from .outbox import outbox_email_add, outbox_message_send
-from .privacy_requests import (
-    Agent,
-    Requester,
-    RequestRefused,
+from .sweep import sweep_deadlines
+from .transitions import (
     privacy_request_assign,
     privacy_request_close,
-    privacy_request_create,
     privacy_request_extend,
     privacy_request_mark_verified,
     privacy_request_record_confirmation,
     privacy_request_start,
 )
-from .sweep import sweep_deadlines
 
 __all__ = [
     "Agent",

@@ -3,7 +3,7 @@
 The regulation asks the business to consider that documentation before deciding; opening a
 document is therefore recorded on the request's timeline (a note naming the document and the
 staff member), and ``privacy_request_close`` refuses to decide a correction until every document
-has been opened (see ``privacy_requests._unopened_documents``).
+has been opened (see ``transitions._unopened_documents``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from privacyportal import clock
 
 from ..models import EventKind, RequestDocument
 from ..selectors import DOCUMENT_VIEWED_KEY
-from .privacy_requests import RequestRefused, _event
+from .consumer_messages import _event
+from .errors import RequestRefused
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
-"""The consumer portal's write path: submissions, limits, documents, status links, withdrawal.
+"""The consumer portal's write path: submissions, limits, documents, two-step delete, withdrawal.
 
-The web forms call only these functions (views do no ORM writes). Each runs in one transaction:
-the request, its timeline, its documents and its outbox emails are all saved, or none is.
+The web forms call only these functions and those of ``status_links`` (views do no ORM
+writes). Each runs in one transaction: the request, its timeline, its documents and its outbox
+emails are all saved, or none is. Status sign-in links are in ``status_links``.
 
 Decisions (documented here because staff and auditors ask about them):
 
@@ -22,21 +23,16 @@ Decisions (documented here because staff and auditors ask about them):
   this one ("something else" must also describe the same thing). Staff decide; nothing is denied
   automatically. A request that comes with a document is new by definition (§7023(g), second
   sentence) and is not flagged.
-* **Status links** are one-time and expire after ``STATUS_LINK_MINUTES``. Asking for one gives
-  the same answer whether or not the reference and email match (no enumeration, R-P-2).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -59,20 +55,13 @@ from ..models import (
     RequestDocument,
     RequestEvent,
     RequestType,
-    StatusLink,
 )
-from .outbox import outbox_email_add
-from .privacy_requests import (
-    Agent,
-    Requester,
-    RequestRefused,
-    privacy_request_close,
-    privacy_request_create,
-)
+from .errors import RequestRefused
+from .intake import Agent, Requester, privacy_request_create
+from .transitions import privacy_request_close
 
 PORTAL_ACTOR = "Privacy portal (web form)"
 CONSUMER_ACTOR = "Consumer (privacy request page)"
-STATUS_LINK_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -477,116 +466,3 @@ def privacy_request_withdraw(*, privacy_request: PrivacyRequest) -> PrivacyReque
         actor_label=CONSUMER_ACTOR,
         outcome=Outcome.WITHDRAWN,
     )
-
-
-# --- Status sign-in links ----------------------------------------------------------------------
-
-
-def normalize_reference(value: str) -> str:
-    """ "ac 7kq3 9xw2", "AC-7KQ3-9XW2" and "ac7kq39xw2" all give "AC-7KQ3-9XW2"."""
-    compact = "".join(ch for ch in value.upper() if ch.isalnum())
-    if len(compact) < 9:
-        return compact
-    prefix, body = compact[:-8], compact[-8:]
-    return f"{prefix}-{body[:4]}-{body[4:]}"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def status_link_issue(
-    *, tenant: Tenant, reference: str, email: str, link_base: str, language: str
-) -> bool:
-    """Email a one-time sign-in link if ``reference`` and ``email`` match one of the tenant's
-    requests (the consumer's or their agent's address). Returns whether one was sent: callers
-    must not tell the visitor (the page says the same either way)."""
-    email = normalize_email(email)
-    privacy_request = (
-        PrivacyRequest.objects.for_tenant(tenant)
-        .filter(reference=normalize_reference(reference))
-        .first()
-    )
-    if privacy_request is None or not email:
-        return False
-    addresses = {
-        normalize_email(privacy_request.requester_email),
-        normalize_email(privacy_request.agent_email),
-    } - {""}
-    if email not in addresses:
-        return False
-    _issue(privacy_request, email=email, link_base=link_base, language=language)
-    return True
-
-
-@transaction.atomic
-def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, language: str) -> None:
-    now = clock.now()
-    token = secrets.token_urlsafe(32)
-    link = StatusLink(
-        tenant_id=privacy_request.tenant_id,
-        privacy_request=privacy_request,
-        token_hash=_token_hash(token),
-        email=email,
-        created_at=now,
-        expires_at=now + timedelta(minutes=STATUS_LINK_MINUTES),
-    )
-    link.full_clean()
-    link.save()
-    tenant = privacy_request.tenant
-    with translation.override(language):
-        subject = gettext("Your link to see privacy request %(reference)s") % {
-            "reference": privacy_request.reference
-        }
-        body = render_to_string(
-            "requests_app/emails/status_link.txt",
-            {
-                "tenant": tenant,
-                "privacy_request": privacy_request,
-                "link": f"{link_base}?t={token}",
-                "minutes": STATUS_LINK_MINUTES,
-            },
-        ).strip()
-    # Not a Communication: it is a sign-in mechanism, not a message about the request, and the
-    # token must not be kept in the request's record. The outbox row goes with the link's expiry.
-    outbox_email_add(
-        tenant=tenant,
-        recipient=email,
-        subject=subject,
-        body=body + "\n",
-        dedupe_key=f"status-link:{link.pk}",
-        privacy_request=privacy_request,
-        now=now,
-    )
-
-
-def _valid_links(tenant: Tenant, token: str, now: datetime):
-    return StatusLink.objects.for_tenant(tenant).filter(
-        token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=now
-    )
-
-
-def status_link_is_valid(*, tenant: Tenant, token: str) -> bool:
-    """Whether the link can still be used (for the page that asks the visitor to continue)."""
-    return bool(token) and _valid_links(tenant, token, clock.now()).exists()
-
-
-def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
-    """Use a sign-in link once: the request it opens, or None if unknown, used or expired.
-
-    The claim is a compare-and-set UPDATE, so two clicks racing cannot both sign in.
-    """
-    if not token:
-        return None
-    now = clock.now()
-    link = _valid_links(tenant, token, now).first()
-    if link is None:
-        return None
-    claimed = (
-        StatusLink.objects.for_tenant(tenant)
-        .filter(pk=link.pk, used_at__isnull=True)
-        .update(used_at=now)
-    )
-    if claimed != 1:
-        return None
-    return PrivacyRequest.objects.for_tenant(tenant).filter(pk=link.privacy_request_id).first()

@@ -1,4 +1,4 @@
-"""The staff review queue in the Django admin (requests_app/admin.py)."""
+"""The staff review queue in the Django admin (requests_app/admin/)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,353 @@
+"""Staff actions on privacy requests: their forms, ``QUEUE_ACTIONS``, and the plumbing that runs
+them, on one request (a button on its page opening a small form, ``<id>/extend/``) or on several
+selected in the queue (a changelist action with an intermediate form page).
+
+Every action calls one service per request; a refusal (``RequestRefused``) is reported to the
+staff member with the service's own words, per request, at level ERROR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from tenants.admin_base import tenant_members
+from tenants.context import staff_tenant
+from tenants.models import Tenant
+
+from ..models import ConfirmationMethod, DenialReason, Outcome, PrivacyRequest, Status
+from ..services import (
+    RequestRefused,
+    privacy_request_assign,
+    privacy_request_close,
+    privacy_request_extend,
+    privacy_request_mark_verified,
+    privacy_request_record_confirmation,
+    privacy_request_start,
+)
+
+MAX_BULK = 200  # one service call (one transaction) per request; keep a click bounded
+
+
+class QueueActionForm(forms.Form):
+    def __init__(self, *args: Any, tenant: Tenant | None = None, **kwargs: Any) -> None:
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(QueueActionForm):
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Nobody (unassign)"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = tenant_members(self.tenant)
+
+
+class MarkVerifiedForm(QueueActionForm):
+    method = forms.CharField(
+        label="How the identity was verified",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="E.g. “matched name, email and phone with our customer records” (§7060–§7062).",
+    )
+
+
+class StartWorkForm(QueueActionForm):
+    pass
+
+
+class ExtendForm(QueueActionForm):
+    reason = forms.CharField(
+        label="Reason for the extension",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The consumer is told this reason (§7021(b)).",
+    )
+    new_respond_by = forms.DateField(
+        label="New respond-by date",
+        required=False,
+        widget=AdminDateWidget,
+        help_text="Leave empty for the latest allowed: 90 days after the request was received.",
+    )
+
+
+class CloseForm(QueueActionForm):
+    outcome = forms.ChoiceField(choices=Outcome.choices)
+    denial_reason = forms.ChoiceField(
+        label="Reason for denial",
+        choices=[("", "—"), *DenialReason.choices],
+        required=False,
+        help_text="Needed when denying in whole or in part (§7101(b), §7102).",
+    )
+    explanation = forms.CharField(
+        label="Explanation to the consumer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Needed when denying: plain words (§7022(f), §7023(f), §7024(e)).",
+    )
+    legal_basis = forms.CharField(
+        label="Legal basis of the exemption",
+        max_length=300,
+        required=False,
+        help_text="Needed when the reason is “exempt”.",
+    )
+
+
+class ConfirmationForm(QueueActionForm):
+    method = forms.ChoiceField(
+        label="How receipt was confirmed",
+        choices=[
+            (ConfirmationMethod.ORAL, "Orally (e.g. on the call)"),
+            (ConfirmationMethod.MAIL, "Letter"),
+            (ConfirmationMethod.IN_PERSON, "In person"),
+            (ConfirmationMethod.EMAIL, "Email"),
+        ],
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+def _run_assign(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    assignee = data["assignee"]
+    privacy_request_assign(privacy_request=privacy_request, actor=actor, assignee=assignee)
+    return f"assigned to {assignee.get_username()}." if assignee else "unassigned."
+
+
+def _run_verify(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=actor, method=data["method"]
+    )
+    return "identity marked verified."
+
+
+def _run_start(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    privacy_request_start(privacy_request=privacy_request, actor=actor)
+    return "work started."
+
+
+def _run_extend(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    extended = privacy_request_extend(
+        privacy_request=privacy_request,
+        actor=actor,
+        reason=data["reason"],
+        new_respond_by=data.get("new_respond_by"),
+    )
+    told = (
+        "the consumer was emailed the reason"
+        if extended.agent_email or extended.requester_email
+        else "no email address on file: tell the consumer the reason another way (§7021(b))"
+    )
+    return f"extended to {extended.respond_by:%Y-%m-%d}; {told}."
+
+
+def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    closed = privacy_request_close(
+        privacy_request=privacy_request,
+        actor=actor,
+        outcome=data["outcome"],
+        denial_reason=data.get("denial_reason", ""),
+        explanation=data.get("explanation", ""),
+        legal_basis=data.get("legal_basis", ""),
+    )
+    return f"closed: {closed.get_outcome_display().lower()}."
+
+
+def _run_confirm(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
+    confirmed = privacy_request_record_confirmation(
+        privacy_request=privacy_request, actor=actor, method=data["method"], note=data["note"]
+    )
+    return f"receipt confirmation recorded ({confirmed.get_confirmation_method_display().lower()})."
+
+
+def _open(pr: PrivacyRequest) -> bool:
+    return pr.status != Status.CLOSED
+
+
+@dataclass(frozen=True)
+class QueueAction:
+    slug: str
+    label: str
+    form_class: type[QueueActionForm]
+    run: Callable[[PrivacyRequest, Any, dict[str, Any]], str]
+    offered: Callable[[PrivacyRequest], bool]  # whether the request page shows the button
+
+
+QUEUE_ACTIONS: dict[str, QueueAction] = {
+    action.slug: action
+    for action in (
+        QueueAction("assign", "Assign", AssignForm, _run_assign, _open),
+        QueueAction(
+            "mark_verified",
+            "Mark verified",
+            MarkVerifiedForm,
+            _run_verify,
+            lambda pr: (
+                pr.needs_verification
+                and pr.status in {Status.RECEIVED, Status.AWAITING_VERIFICATION}
+            ),
+        ),
+        QueueAction(
+            "start_work",
+            "Start work",
+            StartWorkForm,
+            _run_start,
+            lambda pr: (
+                pr.status == Status.VERIFIED
+                or (pr.status == Status.RECEIVED and not pr.needs_verification)
+            ),
+        ),
+        QueueAction(
+            "extend",
+            "Extend deadline",
+            ExtendForm,
+            _run_extend,
+            lambda pr: _open(pr) and pr.respond_by is not None and pr.extended_at is None,
+        ),
+        QueueAction("close", "Close with outcome", CloseForm, _run_close, _open),
+        QueueAction(
+            "record_confirmation",
+            "Record receipt confirmation",
+            ConfirmationForm,
+            _run_confirm,
+            lambda pr: pr.confirm_by is not None and pr.confirmed_at is None,
+        ),
+    )
+}
+
+
+class QueueActionsMixin:
+    """Runs ``QUEUE_ACTIONS`` for ``PrivacyRequestAdmin``: the action buttons on a request's page,
+    the per-request form page (``action_view``, routed by ``get_urls``) and the changelist
+    actions (``run_bulk_action``). Uses the admin's ``has_act_permission`` and URL helpers."""
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None and self.has_act_permission(request, obj):
+            context["queue_actions"] = [
+                (action.label, self._act_url(obj, action.slug))
+                for action in QUEUE_ACTIONS.values()
+                if action.offered(obj)
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        queue_action: QueueAction,
+        privacy_request: PrivacyRequest,
+        data: dict[str, Any],
+    ) -> RequestRefused | None:
+        """Run one action on one request and report it; a refusal is returned, never raised."""
+        try:
+            done = queue_action.run(privacy_request, request.user, data)
+        except RequestRefused as refusal:
+            self.message_user(
+                request, f"{privacy_request.reference}: {refusal.message}", messages.ERROR
+            )
+            return refusal
+        self.message_user(request, f"{privacy_request.reference}: {done}", messages.SUCCESS)
+        return None
+
+    def _action_page(
+        self,
+        request: HttpRequest,
+        queue_action: QueueAction,
+        form: QueueActionForm,
+        objects: list[PrivacyRequest],
+        *,
+        bulk: bool,
+    ) -> TemplateResponse:
+        single = objects[0] if not bulk else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{queue_action.label}: {single.reference}"
+            if single
+            else f"{queue_action.label}: {len(objects)} requests",
+            "opts": self.opts,
+            "original": single,
+            "objects": objects,
+            "form": form,
+            "media": self.media + form.media,
+            "queue_action": queue_action,
+            "bulk": bulk,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": [str(obj.pk) for obj in objects],
+            "cancel_url": self._change_url(single)
+            if single
+            else reverse(f"admin:{self._url_name('changelist')}"),
+        }
+        return TemplateResponse(request, "admin/requests_app/privacyrequest/action.html", context)
+
+    def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        queue_action = QUEUE_ACTIONS.get(action)
+        if queue_action is None:
+            raise Http404("No such action.")
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        privacy_request = self.get_object(request, unquote(object_id))
+        if privacy_request is None:  # another business's request answers like a missing one
+            raise Http404("No such record.")
+        tenant = staff_tenant(request)
+        if request.method == "POST":
+            form = queue_action.form_class(request.POST, tenant=tenant)
+            if form.is_valid():
+                refusal = self._apply(request, queue_action, privacy_request, form.cleaned_data)
+                if refusal is None:
+                    return HttpResponseRedirect(self._change_url(privacy_request))
+                if refusal.field in form.fields:
+                    form.add_error(refusal.field, refusal.message)
+        else:
+            form = queue_action.form_class(tenant=tenant)
+        return self._action_page(request, queue_action, form, [privacy_request], bulk=False)
+
+    def run_bulk_action(
+        self, request: HttpRequest, queryset: QuerySet, queue_action: QueueAction
+    ) -> HttpResponse | None:
+        """A changelist action: ask for the action's form, then run it per selected request."""
+        selected = list(queryset.select_related("tenant")[: MAX_BULK + 1])
+        if len(selected) > MAX_BULK:
+            self.message_user(
+                request,
+                f"Select at most {MAX_BULK} requests at a time; nothing was changed.",
+                messages.ERROR,
+            )
+            return None
+        tenant = staff_tenant(request)
+        needs_input = bool(queue_action.form_class.base_fields)
+        if needs_input and "apply" not in request.POST:
+            form = queue_action.form_class(tenant=tenant)
+            return self._action_page(request, queue_action, form, selected, bulk=True)
+        form = queue_action.form_class(request.POST if needs_input else {}, tenant=tenant)
+        if not form.is_valid():
+            return self._action_page(request, queue_action, form, selected, bulk=True)
+        for privacy_request in selected:
+            self._apply(request, queue_action, privacy_request, form.cleaned_data)
+        return None
+
+
+def changelist_action(queue_action: QueueAction) -> Callable[..., Any]:
+    """The queue's changelist action for ``queue_action`` (``PrivacyRequestAdmin.actions``)."""
+
+    def action(model_admin: QueueActionsMixin, request: HttpRequest, queryset: QuerySet):
+        return model_admin.run_bulk_action(request, queryset, queue_action)
+
+    action.__name__ = queue_action.slug
+    return admin.action(description=f"{queue_action.label}…", permissions=["act"])(action)

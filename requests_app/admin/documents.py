@@ -1,0 +1,65 @@
+"""The staff-only download of a document a consumer sent with a request to correct.
+
+Opening one is recorded on the request's timeline (§7023(d)(1): staff must consider the
+documentation before deciding); the inline listing the documents is in ``inlines``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import unquote
+from django.http import FileResponse, Http404, HttpRequest
+
+from tenants.context import staff_tenant
+
+from ..models import DOCUMENT_EXTENSIONS, RequestDocument
+from ..selectors import request_documents
+from ..services import RequestRefused
+from ..services.documents import request_document_open
+
+
+def _download_name(document: RequestDocument) -> str:
+    """The consumer's file name, without control characters, ending in its real type's extension
+    (the type was read from the content at upload: a "scan" that is a PDF downloads as .pdf)."""
+    name = "".join(ch for ch in document.original_name if ch.isprintable()).strip() or "document"
+    extension = DOCUMENT_EXTENSIONS.get(document.content_type, "")
+    known = {extension, ".jpeg"} if extension == ".jpg" else {extension}
+    if extension and not name.lower().endswith(tuple(known)):
+        name += extension
+    return name
+
+
+class DocumentDownloadMixin:
+    """``PrivacyRequestAdmin``'s document download (routed by its ``get_urls``). Uses the admin's
+    ``get_object`` and ``has_act_permission``."""
+
+    def document_view(self, request: HttpRequest, object_id: str, document_id: int) -> FileResponse:
+        """Stream one of the consumer's documents to staff, and record who viewed it.
+
+        Only staff whose role at the chosen business has the queue ability; anything else (another
+        business's request or document, no business chosen, the platform view) answers 404 like a
+        missing document. Always a download, never shown inline: the bytes are the consumer's.
+        """
+        tenant = staff_tenant(request)
+        privacy_request = self.get_object(request, unquote(object_id))
+        if tenant is None or privacy_request is None or not self.has_act_permission(request):
+            raise Http404("No such document.")
+        document = request_documents(tenant, privacy_request.pk).filter(pk=document_id).first()
+        if document is None:
+            raise Http404("No such document.")
+        try:
+            handle = request_document_open(document=document, actor=request.user)
+        except RequestRefused as refusal:
+            raise Http404(refusal.message) from refusal
+        content_type = (
+            document.content_type
+            if document.content_type in DOCUMENT_EXTENSIONS
+            else "application/octet-stream"
+        )
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=_download_name(document),
+            content_type=content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,103 @@
+"""What a request's page lists below its fields: the consumer's documents, the timeline and the
+communications sent. All read-only records, scoped to the chosen business."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tenants.admin_base import TenantScopedInlineMixin
+
+from ..models import Communication, RequestDocument, RequestEvent
+from ..selectors import request_document_openings
+from .display import ALERT
+
+READ_ONLY_INLINE = "admin/requests_app/privacyrequest/readonly_tabular.html"
+
+
+class RequestEventInline(TenantScopedInlineMixin, admin.TabularInline):
+    model = RequestEvent
+    read_only = True
+    template = READ_ONLY_INLINE
+    verbose_name = "timeline entry"
+    verbose_name_plural = "timeline"
+    fields = ("when", "kind", "actor_label", "message", "reason")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="when")
+    def when(self, obj: RequestEvent) -> str:
+        return f"{timezone.localtime(obj.at):%Y-%m-%d %H:%M %Z}"
+
+
+class CommunicationInline(TenantScopedInlineMixin, admin.TabularInline):
+    model = Communication
+    read_only = True
+    template = READ_ONLY_INLINE
+    fields = ("sent", "template", "channel", "recipient", "subject")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description="sent")
+    def sent(self, obj: Communication) -> str:
+        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
+
+
+class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
+    """The documentation the consumer sent (§7023(d)(1)): listed here, opened through the
+    staff-only download, which records the viewing on the timeline."""
+
+    model = RequestDocument
+    read_only = True
+    template = READ_ONLY_INLINE
+    verbose_name = "document from the consumer"
+    verbose_name_plural = "documents from the consumer (§7023(d)(1): open them before deciding)"
+    fields = ("document_name", "content_type", "size_label", "uploaded", "opened", "view_link")
+    readonly_fields = fields
+    ordering = ("uploaded_at", "id")
+    extra = 0
+    can_delete = False
+
+    def _opening(self, obj: RequestDocument) -> RequestEvent | None:
+        # One query for all of the request's documents, not one per row (Django makes a new
+        # inline instance for every page, so this cache lives as long as the page).
+        openings: dict[int, dict[int, RequestEvent]] = self.__dict__.setdefault("_openings", {})
+        if obj.privacy_request_id not in openings:
+            openings[obj.privacy_request_id] = request_document_openings(
+                obj.tenant, obj.privacy_request_id
+            )
+        return openings[obj.privacy_request_id].get(obj.pk)
+
+    @admin.display(description="name")
+    def document_name(self, obj: RequestDocument) -> str:
+        return obj.original_name
+
+    @admin.display(description="size")
+    def size_label(self, obj: RequestDocument) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description="uploaded")
+    def uploaded(self, obj: RequestDocument) -> str:
+        return f"{timezone.localtime(obj.uploaded_at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="opened")
+    def opened(self, obj: RequestDocument) -> str:
+        event = self._opening(obj)
+        if event is None:
+            return format_html('<span style="{}">⚠ Not opened yet</span>', ALERT)
+        return f"Opened by {event.actor_label}, {timezone.localtime(event.at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="")
+    def view_link(self, obj: RequestDocument) -> str:
+        url = reverse(
+            "admin:requests_app_privacyrequest_document", args=[obj.privacy_request_id, obj.pk]
+        )
+        return format_html('<a href="{}">View</a>', url)

@@ -1,0 +1,278 @@
+"""The review queue: ``PrivacyRequestAdmin``, the changelist of privacy requests and each
+request's read-only page, registered for ``PrivacyRequest``.
+
+It puts the other modules together: columns and fields from ``display``, ``filters``, inlines,
+the actions' routes and buttons (``actions``), the add page (``log_request``) and the document
+download (``documents``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Case, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET
+
+from tenants.admin_base import TenantScopedModelAdmin, may
+
+from ..models import PrivacyRequest, RequestType, Status
+from .actions import QUEUE_ACTIONS, QueueActionsMixin, changelist_action
+from .display import DUE_DATE, RequestDisplayMixin
+from .documents import DocumentDownloadMixin
+from .filters import AssigneeFilter, ConsumerConfirmationFilter, DeadlineFilter, FlaggedFilter
+from .inlines import CommunicationInline, RequestDocumentInline, RequestEventInline
+from .log_request import LogRequestMixin
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(
+    RequestDisplayMixin,
+    QueueActionsMixin,
+    LogRequestMixin,
+    DocumentDownloadMixin,
+    TenantScopedModelAdmin,
+):
+    """The review queue. Open requests first, soonest deadline first."""
+
+    list_display = (
+        "reference",
+        "type_label",
+        "status",
+        "received",
+        "deadline",
+        "days_left",
+        "assignee_name",
+        "confirmation",
+        "language_name",
+        "flags_column",
+    )
+    list_display_links = ("reference",)
+    list_filter = (
+        "request_type",
+        "status",
+        "channel",
+        DeadlineFilter,
+        AssigneeFilter,
+        FlaggedFilter,
+        ConsumerConfirmationFilter,
+    )
+    search_fields = ("reference", "requester_email", "requester_name")
+    # One join, no per-row queries: the tenant gives the time zone, the assignee the name.
+    list_select_related = ("tenant", "assignee")
+    # No COUNT(*) over the whole queue next to the filtered count (100,000 rows per tenant).
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = (
+        Case(When(status=Status.CLOSED, then=Value(1)), default=Value(0)).asc(),
+        DUE_DATE.asc(nulls_last=True),
+        "pk",
+    )
+    actions = [changelist_action(action) for action in QUEUE_ACTIONS.values()]
+    # The documents first: staff must open them before deciding (§7023(d)(1)).
+    inlines = (RequestDocumentInline, RequestEventInline, CommunicationInline)
+    change_form_template = "admin/requests_app/privacyrequest/change_form.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "reference",
+                    "request_type",
+                    "know_scope",
+                    "channel",
+                    "received",
+                    "status",
+                    "assignee_name",
+                )
+            },
+        ),
+        (
+            "Deadlines",
+            {
+                "fields": (
+                    "deadline",
+                    "days_left",
+                    "confirmation",
+                    "extended",
+                    "extension_reason",
+                )
+            },
+        ),
+        (
+            "Requester",
+            {
+                "fields": (
+                    "requester_name",
+                    "requester_email",
+                    "requester_phone",
+                    "requester_state",
+                    "is_california_consumer",
+                )
+            },
+        ),
+        (
+            "Authorized agent",
+            {
+                "fields": (
+                    "submitted_by_agent",
+                    "agent_name",
+                    "agent_organization",
+                    "agent_email",
+                    "agent_phone",
+                )
+            },
+        ),
+        (
+            "Response",
+            {
+                "fields": (
+                    "verified",
+                    "outcome",
+                    "denial_reason",
+                    "denial_legal_basis",
+                    "denial_explanation",
+                    "responded",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "received",
+        "assignee_name",
+        "deadline",
+        "days_left",
+        "confirmation",
+        "extended",
+        "verified",
+        "responded",
+        "language_name",
+        "flags_detail",
+        "delete_scope_label",
+        "delete_categories_label",
+        "consumer_confirmation",
+    )
+    # "Request details", shown after the first fieldset; the type-specific ones only for their
+    # type. Model fields shown by these (in words) are kept out of "Other details".
+    detail_fields = ("language_name", "flags_detail")
+    type_detail_fields = {
+        RequestType.DELETE: (
+            "delete_scope_label",
+            "delete_categories_label",
+            "consumer_confirmation",
+        ),
+        RequestType.CORRECT: (
+            "correction_field",
+            "correction_information",
+            "correction_requested",
+        ),
+    }
+    shown_as_details = frozenset(
+        {
+            "language",
+            "flags",
+            "delete_scope",
+            "delete_categories",
+            "awaiting_consumer_confirmation",
+            "consumer_confirmed_at",
+            "correction_field",
+            "correction_information",
+            "correction_requested",
+        }
+    )
+
+    # Bookkeeping shown elsewhere (as "received", "deadline", …) or not at all.
+    internal_fields = frozenset(
+        {
+            "id",
+            "tenant",
+            "received_at",
+            "received_date",
+            "calendar",
+            "confirm_by",
+            "respond_by",
+            "comply_by",
+            "extended_at",
+            "confirmed_at",
+            "confirmation_method",
+            "verified_at",
+            "responded_at",
+            "assignee",
+            "next_due_at",
+            "due_state",
+            "created_at",
+            "updated_at",
+        }
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        details = self.detail_fields
+        if obj is not None:
+            details += self.type_detail_fields.get(obj.request_type, ())
+        first, *others = self.fieldsets
+        fieldsets = [first, ("Request details", {"fields": details}), *others]
+        # Request details added to the model later still show, under "Other details".
+        listed = {name for _, options in self.fieldsets for name in options["fields"]}
+        rest = [
+            field.name
+            for field in PrivacyRequest._meta.concrete_fields
+            if field.name not in listed
+            and field.name not in self.internal_fields
+            and field.name not in self.shown_as_details
+        ]
+        return [*fieldsets, ("Other details", {"fields": rest})] if rest else fieldsets
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None):
+        # Only requests to correct take documents (services.portal); other pages skip the list.
+        if obj is None or obj.request_type != RequestType.CORRECT:
+            return [inline for inline in self.inlines if inline is not RequestDocumentInline]
+        return self.inlines
+
+    # --- permissions: the detail page is read-only; actions call services ---
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_act_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may(request, self.ability, obj)
+
+    # --- URLs: one small form per action on a request ---
+
+    def get_urls(self) -> list[Any]:
+        # One route per action (…/<id>/extend/): the object id is the only URL argument, so the
+        # cross-tenant walk fills these in like the change and history pages.
+        def view_for(slug: str) -> Callable[..., HttpResponse]:
+            def view(request: HttpRequest, object_id: str) -> HttpResponse:
+                return self.action_view(request, object_id, slug)
+
+            view.__name__ = f"{slug}_view"
+            return view
+
+        return [
+            *(
+                path(
+                    f"<path:object_id>/{slug.replace('_', '-')}/",
+                    self.admin_site.admin_view(view_for(slug)),
+                    name=self._url_name(slug),
+                )
+                for slug in QUEUE_ACTIONS
+            ),
+            path(
+                "<path:object_id>/documents/<int:document_id>/",
+                self.admin_site.admin_view(require_GET(self.document_view)),
+                name=self._url_name("document"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def _change_url(self, privacy_request: PrivacyRequest) -> str:
+        return reverse(f"admin:{self._url_name('change')}", args=[privacy_request.pk])
+
+    def _act_url(self, privacy_request: PrivacyRequest, slug: str) -> str:
+        return reverse(f"admin:{self._url_name(slug)}", args=[privacy_request.pk])

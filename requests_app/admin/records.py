@@ -1,0 +1,94 @@
+"""Communications and the outbox: read-only records in the admin, newest first.
+
+Every message sent to a consumer or agent is kept as a ``Communication`` (the record of the date
+and nature of responses); the outbox shows emails waiting to leave or already sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tenants.admin_base import TenantScopedModelAdmin
+
+from ..models import Communication, OutboxMessage
+
+
+class _ReadOnlyRecordAdmin(TenantScopedModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="request", ordering="privacy_request__reference")
+    def request_reference(self, obj: Any) -> str:
+        if obj.privacy_request_id is None:
+            return "—"
+        url = reverse("admin:requests_app_privacyrequest_change", args=[obj.privacy_request_id])
+        return format_html('<a href="{}">{}</a>', url, obj.privacy_request.reference)
+
+
+@admin.register(Communication)
+class CommunicationAdmin(_ReadOnlyRecordAdmin):
+    """Every message sent to a consumer or agent: the record of the date and nature of responses."""
+
+    list_display = ("sent", "request_reference", "template", "channel", "recipient", "subject")
+    list_select_related = ("privacy_request",)
+    list_filter = ("template", "channel")
+    search_fields = ("recipient", "subject")
+    show_full_result_count = False
+    # Newest first by primary key: served by the primary key index within a business.
+    ordering = ("-pk",)
+    fields = (
+        "request_reference",
+        "sent",
+        "template",
+        "language",
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+    )
+    readonly_fields = ("request_reference", "sent")
+
+    @admin.display(description="sent", ordering="created_at")
+    def sent(self, obj: Communication) -> str:
+        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(_ReadOnlyRecordAdmin):
+    """Emails waiting to leave or already sent, newest first."""
+
+    list_display = ("recipient", "subject", "request_reference", "status", "sent")
+    list_select_related = ("privacy_request",)
+    list_filter = ("status",)
+    search_fields = ("recipient", "subject")
+    show_full_result_count = False
+    ordering = ("-created_at", "-pk")  # the outbox_newest index (tenant, -created_at)
+    fields = (
+        "request_reference",
+        "recipient",
+        "subject",
+        "status",
+        "queued",
+        "sent",
+        "attempts",
+        "last_error",
+        "body",
+    )
+    readonly_fields = ("request_reference", "queued", "sent")
+
+    @admin.display(description="queued", ordering="created_at")
+    def queued(self, obj: OutboxMessage) -> str:
+        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="sent", ordering="sent_at")
+    def sent(self, obj: OutboxMessage) -> str:
+        return f"{timezone.localtime(obj.sent_at):%Y-%m-%d %H:%M %Z}" if obj.sent_at else "—"

@@ -1,0 +1,121 @@
+"""What the write paths leave on a privacy request: timeline events and messages to the consumer.
+
+``_event`` saves one timeline entry; ``_send_to_consumer`` records a ``Communication`` and queues
+its email in the outbox, in the consumer's language. Both write in the caller's transaction; they
+are shared by intake, the staff transitions and the documents service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from .. import consumer_text, deadlines
+from ..models import Communication, ConfirmationMethod, PrivacyRequest, RequestEvent
+from .outbox import outbox_email_add
+
+SYSTEM_ACTOR = "Privacy portal"
+
+
+def _actor_label(actor: AbstractBaseUser | None, default: str = SYSTEM_ACTOR) -> str:
+    if actor is None:
+        return default
+    return actor.get_username()
+
+
+def _event(
+    privacy_request: PrivacyRequest,
+    *,
+    kind: str,
+    message: str,
+    at: datetime,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> RequestEvent:
+    event = RequestEvent(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        kind=kind,
+        at=at,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label or _actor_label(actor),
+        message=message,
+        reason=reason,
+        data=data or {},
+    )
+    event.save()
+    return event
+
+
+def _human_date(day: date | None) -> str:
+    return date_format(day, "DATE_FORMAT") if day else ""
+
+
+def _send_to_consumer(
+    privacy_request: PrivacyRequest,
+    *,
+    template: str,
+    subject: str,
+    now: datetime,
+    language: str | None = None,
+) -> Communication | None:
+    """Record a Communication and queue its email; without an email address, nothing is sent.
+
+    The email is written in the language the consumer used (§7003(b)(2)) unless ``language``
+    says otherwise. ``subject`` is an untranslated message id with a ``%(reference)s``
+    placeholder (``gettext_noop``); it is translated here, in that language.
+    """
+    recipient = privacy_request.agent_email or privacy_request.requester_email
+    if not recipient:
+        return None
+    tenant = privacy_request.tenant
+    language = language or privacy_request.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject = gettext(subject) % {"reference": privacy_request.reference}
+        context = {
+            "tenant": tenant,
+            "privacy_request": privacy_request,
+            "greeting_name": privacy_request.agent_name
+            or privacy_request.requester_name
+            or gettext("there"),
+            "type_label": consumer_text.REQUEST_TYPE_PHRASES.get(
+                privacy_request.request_type, privacy_request.get_request_type_display().lower()
+            ),
+            "verification_description": consumer_text.verification_description(tenant),
+            "received_date": _human_date(privacy_request.received_date),
+            "respond_by": _human_date(privacy_request.active_due_date),
+            "max_respond_by": _human_date(deadlines.max_respond_by(privacy_request.received_date)),
+        }
+        body = render_to_string(f"requests_app/emails/{template}.txt", context).strip() + "\n"
+    communication = Communication(
+        tenant=tenant,
+        privacy_request=privacy_request,
+        template=template,
+        language=language,
+        channel=ConfirmationMethod.EMAIL,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        created_at=now,
+    )
+    communication.save()
+    outbox_email_add(
+        tenant=tenant,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        dedupe_key=f"comm:{communication.pk}",
+        privacy_request=privacy_request,
+        communication=communication,
+        now=now,
+    )
+    return communication

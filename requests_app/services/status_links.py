@@ -1,0 +1,138 @@
+"""Status sign-in links: how a consumer gets back to their request's page in the portal.
+
+Asking for a link emails a one-time link to an address on the request (the consumer's or their
+agent's); using it opens the request's page. Decided (see also ``portal``):
+
+* **Status links** are one-time and expire after ``STATUS_LINK_MINUTES``. Asking for one gives
+  the same answer whether or not the reference and email match (no enumeration, R-P-2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+
+from privacyportal import clock
+from tenants.models import Tenant
+
+from ..models import PrivacyRequest, StatusLink
+from .outbox import outbox_email_add
+from .portal import normalize_email
+
+STATUS_LINK_MINUTES = 30
+
+
+def normalize_reference(value: str) -> str:
+    """ "ac 7kq3 9xw2", "AC-7KQ3-9XW2" and "ac7kq39xw2" all give "AC-7KQ3-9XW2"."""
+    compact = "".join(ch for ch in value.upper() if ch.isalnum())
+    if len(compact) < 9:
+        return compact
+    prefix, body = compact[:-8], compact[-8:]
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def status_link_issue(
+    *, tenant: Tenant, reference: str, email: str, link_base: str, language: str
+) -> bool:
+    """Email a one-time sign-in link if ``reference`` and ``email`` match one of the tenant's
+    requests (the consumer's or their agent's address). Returns whether one was sent: callers
+    must not tell the visitor (the page says the same either way)."""
+    email = normalize_email(email)
+    privacy_request = (
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(reference=normalize_reference(reference))
+        .first()
+    )
+    if privacy_request is None or not email:
+        return False
+    addresses = {
+        normalize_email(privacy_request.requester_email),
+        normalize_email(privacy_request.agent_email),
+    } - {""}
+    if email not in addresses:
+        return False
+    _issue(privacy_request, email=email, link_base=link_base, language=language)
+    return True
+
+
+@transaction.atomic
+def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, language: str) -> None:
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    link = StatusLink(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        token_hash=_token_hash(token),
+        email=email,
+        created_at=now,
+        expires_at=now + timedelta(minutes=STATUS_LINK_MINUTES),
+    )
+    link.full_clean()
+    link.save()
+    tenant = privacy_request.tenant
+    with translation.override(language):
+        subject = gettext("Your link to see privacy request %(reference)s") % {
+            "reference": privacy_request.reference
+        }
+        body = render_to_string(
+            "requests_app/emails/status_link.txt",
+            {
+                "tenant": tenant,
+                "privacy_request": privacy_request,
+                "link": f"{link_base}?t={token}",
+                "minutes": STATUS_LINK_MINUTES,
+            },
+        ).strip()
+    # Not a Communication: it is a sign-in mechanism, not a message about the request, and the
+    # token must not be kept in the request's record. The outbox row goes with the link's expiry.
+    outbox_email_add(
+        tenant=tenant,
+        recipient=email,
+        subject=subject,
+        body=body + "\n",
+        dedupe_key=f"status-link:{link.pk}",
+        privacy_request=privacy_request,
+        now=now,
+    )
+
+
+def _valid_links(tenant: Tenant, token: str, now: datetime):
+    return StatusLink.objects.for_tenant(tenant).filter(
+        token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=now
+    )
+
+
+def status_link_is_valid(*, tenant: Tenant, token: str) -> bool:
+    """Whether the link can still be used (for the page that asks the visitor to continue)."""
+    return bool(token) and _valid_links(tenant, token, clock.now()).exists()
+
+
+def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
+    """Use a sign-in link once: the request it opens, or None if unknown, used or expired.
+
+    The claim is a compare-and-set UPDATE, so two clicks racing cannot both sign in.
+    """
+    if not token:
+        return None
+    now = clock.now()
+    link = _valid_links(tenant, token, now).first()
+    if link is None:
+        return None
+    claimed = (
+        StatusLink.objects.for_tenant(tenant)
+        .filter(pk=link.pk, used_at__isnull=True)
+        .update(used_at=now)
+    )
+    if claimed != 1:
+        return None
+    return PrivacyRequest.objects.for_tenant(tenant).filter(pk=link.privacy_request_id).first()
