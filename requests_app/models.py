@@ -6,7 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -145,6 +146,11 @@ class DueState(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
 
 
+# The queue's order: open requests first, then the statutory deadline (respond-by or comply-by).
+QUEUE_CLOSED_LAST = Case(When(status=lifecycle.CLOSED, then=Value(1)), default=Value(0))
+QUEUE_DUE_DATE = Coalesce("respond_by", "comply_by")
+
+
 class PrivacyRequest(TenantOwnedModel):
     """A consumer's request under the CCPA, with everything §7101(b) and §7102 need."""
 
@@ -256,6 +262,23 @@ class PrivacyRequest(TenantOwnedModel):
                 fields=["next_due_at"],
                 name="request_sweep_due",
                 condition=Q(next_due_at__isnull=False) & ~Q(status=lifecycle.CLOSED),
+            ),
+            # The review queue's default order (requests_app.admin.queue), expression for
+            # expression, so PostgreSQL serves the first page, and the deadline filters written
+            # in the same terms, from the index instead of sorting 100,000 rows.
+            models.Index(
+                F("tenant"),
+                QUEUE_CLOSED_LAST,
+                QUEUE_DUE_DATE,
+                F("id"),
+                name="request_queue_deadline",
+            ),
+            # "Receipt confirmation due" (§7021(a)): few rows, never worth a scan of the tenant.
+            models.Index(
+                fields=["tenant", "confirm_by"],
+                name="request_queue_confirm_due",
+                condition=Q(confirm_by__isnull=False, confirmed_at__isnull=True)
+                & ~Q(status=lifecycle.CLOSED),
             ),
             # The sweep closes two-step deletes the consumer never confirmed (A-18).
             models.Index(

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -19,10 +18,18 @@ from tenants.admin_base import local_today
 from tenants.models import Tenant
 
 from .. import deadlines
-from ..models import DeleteCategory, DeleteScope, Flag, PrivacyRequest, RequestType, Status
+from ..models import (
+    QUEUE_DUE_DATE,
+    DeleteCategory,
+    DeleteScope,
+    Flag,
+    PrivacyRequest,
+    RequestType,
+    Status,
+)
 
 # The deadline the queue tracks: respond-by (know/delete/correct) or comply-by (opt-out/limit).
-DUE_DATE = Coalesce("respond_by", "comply_by")
+DUE_DATE = QUEUE_DUE_DATE
 
 CALENDAR_NAMES = {
     deadlines.CA_STATE: "CA state calendar",
