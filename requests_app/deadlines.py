@@ -152,6 +152,8 @@ def receipt_date(received_at: datetime, tz: ZoneInfo) -> date:
     return received_at.astimezone(tz).date()
 
 
+# Cached: the sweep asks for the same few days in the same zones for thousands of rows.
+@functools.lru_cache(maxsize=4096)
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
     """The first instant of the local ``day``, in UTC."""
     # fold=0 picks the earlier reading of an ambiguous midnight, and for a midnight that a DST
@@ -159,6 +161,8 @@ def start_of_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
 
+# Cached: the sweep asks for the same few days in the same zones for thousands of rows.
+@functools.lru_cache(maxsize=4096)
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
     """The last instant (23:59:59.999999 local) of ``day``, in UTC: when a deadline ends."""
     # Subtract in UTC: aware arithmetic in the local zone is wall-clock and ignores DST.
