@@ -731,3 +731,21 @@ def test_communications_are_read_only(tenant_a, staff_a):
     assert 'name="_save"' not in page.content.decode()
     assert post.status_code == 403
     assert privacy_request.communications.get().subject == communication.subject
+
+
+@pytest.mark.parametrize("term", ["DANA@example.com", "dana@example.com"])
+def test_a_whole_email_address_finds_the_request_exactly(tenant_a, staff_a, term):
+    wanted = make_request(tenant_a, email="dana@example.com", name="Dana Doe")
+    make_request(tenant_a, email="adana@example.com", name="Adana Roe")
+
+    response = login(staff_a).get(changelist_url(f"q={term}"))
+
+    assert listed(response) == [wanted.reference]
+
+
+def test_a_whole_reference_is_found_whatever_its_case(tenant_a, staff_a):
+    wanted = make_request(tenant_a)
+
+    response = login(staff_a).get(changelist_url(f"q={wanted.reference.lower()}"))
+
+    assert listed(response) == [wanted.reference]
