@@ -148,6 +148,30 @@ def _warm_up() -> None:
         conn.ensure_connection(max_retries=1)
 
 
+def _restore() -> None:
+    """Put back the rows a sweep measurement touched and delete the rows it added."""
+    if _scalar("SELECT count(*) FROM pg_class WHERE relname = %s", [SNAPSHOT]) == 0:
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT value #>> '{event}', value #>> '{outbox}' FROM bench_meta WHERE key = 'sweep_marks'"
+        )
+        max_event, max_outbox = (int(x) for x in cur.fetchone())
+        cur.execute(f"DELETE FROM {EVENTS} WHERE id > %s", [max_event])
+        cur.execute(f"DELETE FROM {OUTBOX} WHERE id > %s", [max_outbox])
+        cur.execute(
+            f"UPDATE {REQUESTS} p SET next_due_at = s.next_due_at, due_state = s.due_state "
+            f"FROM {SNAPSHOT} s WHERE p.id = s.id"
+        )
+        cur.execute(f"DROP TABLE {SNAPSHOT}")
+    autocommit = connection.get_autocommit()
+    connection.set_autocommit(True)
+    with connection.cursor() as cur:
+        for table in (REQUESTS, EVENTS, OUTBOX):
+            cur.execute(f"VACUUM (ANALYZE) {table}")
+    connection.set_autocommit(autocommit)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=float, default=1.0, help="sweep at t0 + DAYS")
@@ -173,18 +197,24 @@ def main() -> None:
         t0 = datetime.fromisoformat(cur.fetchone()[0])
     now = t0 + timedelta(days=args.days)
 
-    where = "next_due_at <= %s AND status <> 'closed'"
+    _restore()  # what an interrupted earlier run left behind
+    max_event = _scalar(f"SELECT coalesce(max(id), 0) FROM {EVENTS}")
+    max_outbox = _scalar(f"SELECT coalesce(max(id), 0) FROM {OUTBOX}")
     with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {SNAPSHOT}")
+        # The marks first, then the snapshot: a snapshot never exists without its marks.
         cur.execute(
-            f"CREATE TABLE {SNAPSHOT} AS SELECT id, next_due_at, due_state FROM {REQUESTS} WHERE {where}",
+            "INSERT INTO bench_meta (key, value) VALUES ('sweep_marks', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            [json.dumps({"event": max_event, "outbox": max_outbox})],
+        )
+        cur.execute(
+            f"CREATE TABLE {SNAPSHOT} AS SELECT id, next_due_at, due_state FROM {REQUESTS} "
+            "WHERE next_due_at <= %s AND status <> 'closed'",
             [now],
         )
     due = _scalar(f"SELECT count(*) FROM {SNAPSHOT}")
     open_rows = _scalar(f"SELECT count(*) FROM {REQUESTS} WHERE status <> 'closed'")
     table_rows = _scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [REQUESTS])
-    max_event = _scalar(f"SELECT coalesce(max(id), 0) FROM {EVENTS}")
-    max_outbox = _scalar(f"SELECT coalesce(max(id), 0) FROM {OUTBOX}")
     explain = _explain_first_batch(now, args.batch_size) if args.explain else []
 
     _warm_up()
@@ -206,18 +236,7 @@ def main() -> None:
     events_added = _scalar(f"SELECT count(*) FROM {EVENTS} WHERE id > %s", [max_event])
     outbox_added = _scalar(f"SELECT count(*) FROM {OUTBOX} WHERE id > %s", [max_outbox])
     if not args.keep:
-        with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {EVENTS} WHERE id > %s", [max_event])
-            cur.execute(f"DELETE FROM {OUTBOX} WHERE id > %s", [max_outbox])
-            cur.execute(
-                f"UPDATE {REQUESTS} p SET next_due_at = s.next_due_at, due_state = s.due_state "
-                f"FROM {SNAPSHOT} s WHERE p.id = s.id"
-            )
-            cur.execute(f"DROP TABLE {SNAPSHOT}")
-        connection.set_autocommit(True)
-        with connection.cursor() as cur:
-            for table in (REQUESTS, EVENTS, OUTBOX):
-                cur.execute(f"VACUUM (ANALYZE) {table}")
+        _restore()
 
     print(
         json.dumps(
