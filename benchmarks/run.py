@@ -252,7 +252,7 @@ def clear_bench_redis() -> None:
         import redis
 
         client = redis.Redis.from_url(benchlib.BENCH_REDIS_URL)
-        for pattern in ("celery", "_kombu.binding.*", "unacked*", ":1:*"):
+        for pattern in ("celery", "_kombu.binding*", "unacked*", ":1:*"):
             keys = list(client.scan_iter(match=pattern, count=1000))
             if keys:
                 client.delete(*keys)
