@@ -61,6 +61,16 @@ def _hand_to_worker(tenant_id: int, message_id: int) -> None:
         logger.warning("Outbox message %s left for the periodic relay", message_id, exc_info=True)
 
 
+def outbox_relay_soon() -> None:
+    """Ask a worker to relay everything pending now (used after writing many messages at once)."""
+    from ..tasks import relay_outbox
+
+    try:
+        relay_outbox.delay()
+    except Exception:  # the broker is down: the periodic relay will send them later
+        logger.warning("Outbox relay left for the periodic run", exc_info=True)
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 24 * 60))
 

@@ -170,3 +170,27 @@ def test_a_request_logged_after_its_deadline_passed_is_swept_as_overdue(tenant_a
     assert reloaded.due_state == "overdue"
     assert late.events.filter(kind="escalated", message__startswith="Overdue").count() == 1
     assert reloaded.next_due_at is None
+
+
+def test_a_batch_hands_all_its_digests_to_the_relay_at_once_after_commit(
+    tenant_a, admin_a, staff_a, freeze, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    freeze(RECEIVED)
+    first = make_request(tenant_a)
+    privacy_request_assign(privacy_request=first, actor=admin_a, assignee=staff_a)
+    make_request(tenant_a)
+    freeze(datetime(2025, 12, 20, tzinfo=UTC))
+    with (
+        mock.patch("requests_app.tasks.relay_outbox.delay") as relay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sweep_deadlines()
+    relay.assert_called_once_with()
+    recipients = set(
+        OutboxMessage.objects.for_tenant(tenant_a)
+        .filter(subject__contains="need attention")
+        .values_list("recipient", flat=True)
+    )
+    assert recipients == {admin_a.email, staff_a.email}
