@@ -69,3 +69,27 @@ def make_request(
         received_at=received_at,
         agent=agent,
     )
+
+
+def correction(
+    tenant: Tenant, *documents: tuple[str, bytes], language: str = "en"
+) -> PrivacyRequest:
+    """A request to correct sent through the portal, with documents (§7023(d))."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from requests_app.services.portal import PortalSubmission, portal_request_submit
+
+    submitted = portal_request_submit(
+        tenant=tenant,
+        submission=PortalSubmission(
+            request_type="correct",
+            requester=Requester(name="Casey Consumer", email="casey@example.com", state="CA"),
+            language=language,
+            is_california_consumer=True,
+            correction_field="postal_address",
+            correction_information="12 Old Street, Fresno",
+            correction_requested="34 New Avenue, Fresno",
+            documents=tuple(SimpleUploadedFile(name, content) for name, content in documents),
+        ),
+    )
+    return submitted.privacy_request

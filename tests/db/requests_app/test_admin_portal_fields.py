@@ -11,7 +11,6 @@ import html
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import ERROR, get_messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from requests_app.models import EventKind, PrivacyRequest, RequestDocument, RequestEvent
@@ -22,15 +21,13 @@ from requests_app.services import (
     privacy_request_mark_verified,
 )
 from requests_app.services.portal import (
-    PortalSubmission,
-    portal_request_submit,
     privacy_request_consumer_confirm_delete,
     privacy_request_withdraw,
 )
 from tenants.models import Role
 from tenants.services import staff_create
 from tests.conftest import login
-from tests.factories import make_request
+from tests.factories import correction, make_request
 from tests.portal_helpers import KNOW, PDF, PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
@@ -84,24 +81,6 @@ def flagged(tenant, flags: list[str], request_type: str = "know") -> PrivacyRequ
         requester=Requester(name="Casey Consumer", email="casey@example.com", state="CA"),
         details=details,
     )
-
-
-def correction(tenant, *documents: tuple[str, bytes], language: str = "en") -> PrivacyRequest:
-    """A request to correct sent through the portal, with documents (§7023(d))."""
-    submitted = portal_request_submit(
-        tenant=tenant,
-        submission=PortalSubmission(
-            request_type="correct",
-            requester=Requester(name="Casey Consumer", email="casey@example.com", state="CA"),
-            language=language,
-            is_california_consumer=True,
-            correction_field="postal_address",
-            correction_information="12 Old Street, Fresno",
-            correction_requested="34 New Avenue, Fresno",
-            documents=tuple(SimpleUploadedFile(name, content) for name, content in documents),
-        ),
-    )
-    return submitted.privacy_request
 
 
 def documents_of(privacy_request: PrivacyRequest) -> list[RequestDocument]:

@@ -7,15 +7,13 @@ import json
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from requests_app.models import PrivacyRequest, RequestDocument
 from requests_app.services import Requester, privacy_request_create
-from requests_app.services.portal import PortalSubmission, portal_request_submit
 from tests.conftest import login
-from tests.factories import make_request
+from tests.factories import correction, make_request
 from tests.portal_helpers import PDF, PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
@@ -45,23 +43,6 @@ class Api:
 @pytest.fixture
 def api_a(api_key_a) -> Api:
     return Api(api_key_a)
-
-
-def correction(tenant, *documents: tuple[str, bytes], language: str = "en") -> PrivacyRequest:
-    submitted = portal_request_submit(
-        tenant=tenant,
-        submission=PortalSubmission(
-            request_type="correct",
-            requester=Requester(name="Casey Consumer", email="casey@example.com", state="CA"),
-            language=language,
-            is_california_consumer=True,
-            correction_field="postal_address",
-            correction_information="12 Old Street, Fresno",
-            correction_requested="34 New Avenue, Fresno",
-            documents=tuple(SimpleUploadedFile(name, content) for name, content in documents),
-        ),
-    )
-    return submitted.privacy_request
 
 
 def with_flags(tenant, flags: list[str]) -> PrivacyRequest:
