@@ -16,9 +16,11 @@ Prints one JSON line on stdout.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import sys
 import time
 import tracemalloc
@@ -184,6 +186,9 @@ def main() -> None:
         "--explain", action="store_true", help="include EXPLAIN ANALYZE of the id query"
     )
     parser.add_argument(
+        "--profile", action="store_true", help="cProfile the sweep; top functions on stderr"
+    )
+    parser.add_argument(
         "--variant",
         choices=VARIANTS,
         default="product",
@@ -191,6 +196,23 @@ def main() -> None:
     )
     args = parser.parse_args()
     run_sweep = _apply_variant(args.variant)
+    if os.environ.get("SWEEP_SQL_TIMES"):
+        sql_times: dict[str, list[float]] = {}
+
+        def _record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                entry = sql_times.setdefault(" ".join(sql.split()[:5])[:70], [0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - began
+
+        inner_sweep = run_sweep
+
+        def run_sweep(**kwargs: Any) -> Any:  # type: ignore[no-redef]
+            with connection.execute_wrapper(_record):
+                return inner_sweep(**kwargs)
 
     with connection.cursor() as cur:
         cur.execute("SELECT value #>> '{}' FROM bench_meta WHERE key = 't0'")
@@ -225,9 +247,22 @@ def main() -> None:
     hwm_before = _status_kb("VmHWM")
     if args.tracemalloc:
         tracemalloc.start()
+    profiler = cProfile.Profile() if args.profile else None
+    cpu_before = time.process_time()
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     result = run_sweep(now=now, batch_size=args.batch_size)
+    if profiler is not None:
+        profiler.disable()
     seconds = time.perf_counter() - started
+    # The sweep process's own CPU; the rest of the wall time is PostgreSQL (and waiting on it).
+    python_cpu = time.process_time() - cpu_before
+    if os.environ.get("SWEEP_SQL_TIMES"):
+        for sql, (count, spent) in sorted(sql_times.items(), key=lambda kv: -kv[1][1]):
+            print(f"{spent:8.2f} s {count:6d}x  {sql}", file=sys.stderr)
+    if profiler is not None:
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(35)
     traced_peak = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
     if args.tracemalloc:
         tracemalloc.stop()
@@ -254,6 +289,7 @@ def main() -> None:
                 "outbox_added": outbox_added,
                 "batches": result.batches,
                 "seconds": round(seconds, 3),
+                "python_cpu_s": round(python_cpu, 3),
                 "rows_per_s": round(result.examined / seconds) if seconds else None,
                 "rss_before_mb": round(rss_before / 1024, 1),
                 "peak_rss_mb": round(max(hwm_after, hwm_before) / 1024, 1),
