@@ -83,10 +83,14 @@ class RequestDisplayMixin:
         due = obj.active_due_date
         if due is None:
             return "—"
-        what = "respond by" if obj.respond_by else "comply by"
+        # One short line in the list; what the date is and its calendar are on hover and on
+        # the request's page.
+        what = "Respond by" if obj.respond_by else "Comply by"
         calendar = CALENDAR_NAMES.get(obj.calendar, obj.calendar)
-        extended = ", extended" if obj.extended_at else ""
-        return f"{due:%Y-%m-%d} ({calendar}; {what}{extended})"
+        extended = " (extended)" if obj.extended_at else ""
+        return format_html(
+            '<span title="{}">{}{}</span>', f"{what}, {calendar}", f"{due:%Y-%m-%d}", extended
+        )
 
     @admin.display(description="days left", ordering=DUE_DATE)
     def days_left(self, obj: PrivacyRequest) -> str:
