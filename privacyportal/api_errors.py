@@ -32,6 +32,7 @@ CONFLICT_CODES = frozenset(
         "not_extendable",
         "already_confirmed",
         "no_verification",
+        "documents_not_opened",
     }
 )
 

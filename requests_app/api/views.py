@@ -372,16 +372,15 @@ class PrivacyRequestCloseApi(TenantScopedAPIView):
         request=PrivacyRequestCloseInputSerializer,
         responses={
             200: PrivacyRequestOutputSerializer,
-            400: OpenApiResponse(
-                ERROR,
-                description="Invalid input; `fields` names each problem. Also "
-                "documents_not_opened: open the consumer's documents before deciding "
-                "(§7023(d)(1)).",
-            ),
+            400: ERROR_400,
             401: ERROR_401,
             403: ERROR_403,
             404: ERROR_404,
-            409: ERROR_409,
+            409: OpenApiResponse(
+                ERROR,
+                description=f"{ERROR_409.description} Also documents_not_opened: open the "
+                "consumer's documents in the admin before deciding (§7023(d)(1)).",
+            ),
             413: ERROR_413,
         },
     )

@@ -210,7 +210,8 @@ def test_closing_a_correction_with_unopened_documents_is_refused_7023d1(api_a, t
 
     response = _deny(api_a, privacy_request)
 
-    assert response.status_code == 400
+    # Refused because of the request's state, like the other state refusals.
+    assert response.status_code == 409
     assert response["Content-Type"] == "application/json"
     error = response.json()["error"]
     assert error["code"] == "documents_not_opened"
@@ -276,4 +277,4 @@ def test_the_schema_documents_the_new_fields_and_the_filter():
     (flagged,) = [p for p in parameters if p["name"] == "flagged"]
     assert set(flagged["schema"]["enum"]) == {KNOW_LIMIT, REPEAT}
     close = schema["paths"]["/api/v1/requests/{reference}/close"]["post"]
-    assert "documents_not_opened" in close["responses"]["400"]["description"]
+    assert "documents_not_opened" in close["responses"]["409"]["description"]
