@@ -29,8 +29,10 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 
 # Static files are collected into the image (hashed names, compressed) and served by WhiteNoise.
-# The secret key here is a throwaway for this build step only; the container needs its own.
+# The secret and document keys here are throwaways for this build step only; the container needs
+# its own (PORTAL_DOCUMENT_KEYS encrypts the consumers' documents: see .env.example).
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-used-at-run-time \
+        PORTAL_DOCUMENT_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
         python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var/media \
     && chown -R portal:portal /app/var

@@ -37,6 +37,8 @@ BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 SEED_LAYOUT = 2
 
 SECRET_KEY = "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGH"  # noqa: S105
+# Production mode needs a document key (PORTAL_DOCUMENT_KEYS); a fixed, public one for benchmarks.
+DOCUMENT_KEY = "YmVuY2htYXJrLW9ubHktZG9jdW1lbnQta2V5LTAxMjM="
 
 
 def db_url(name: str) -> str:
@@ -60,6 +62,7 @@ def child_env(database_url: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=SECRET_KEY,
+        PORTAL_DOCUMENT_KEYS=DOCUMENT_KEY,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_SECURE_COOKIES="false",

@@ -2,11 +2,14 @@
 
 With no environment at all it runs the embedded default (SQLite, a Celery broker on the local
 filesystem, emails written to ``var/mail``). Production sets ``DJANGO_DEBUG=false``,
-``DJANGO_SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL`` and ``DJANGO_ALLOWED_HOSTS``.
+``DJANGO_SECRET_KEY``, ``PORTAL_DOCUMENT_KEYS``, ``DATABASE_URL``, ``REDIS_URL`` and
+``DJANGO_ALLOWED_HOSTS``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -155,6 +158,40 @@ PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)
 # How many of our own proxies stand in front of the app (their X-Forwarded-For is trusted).
 PORTAL_TRUSTED_PROXIES = int(env_str("PORTAL_TRUSTED_PROXIES", "0"))
+
+
+# The documentation consumers send with a request to correct is stored encrypted (§7023(d)(4),
+# requirements R-7023-d-3): Fernet keys, comma-separated; the first encrypts new uploads, every
+# one decrypts (rotation: put the new key first, run `manage.py documents_encrypt`, then drop the
+# old one). Production must set them; the demo and the tests derive one from SECRET_KEY, so they
+# need nothing (changing the demo's DJANGO_SECRET_KEY makes its stored documents unreadable).
+def _fernet_keys(name: str) -> list[str]:
+    keys = env_list(name, "")
+    if not keys:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                f"{name} must be set when DJANGO_DEBUG is false: the key(s) that encrypt the "
+                "consumers' documents. Generate one with: python -c 'from cryptography.fernet "
+                "import Fernet; print(Fernet.generate_key().decode())'"
+            )
+        digest = hashlib.sha256(f"privacyportal-documents:{SECRET_KEY}".encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except ValueError:  # binascii.Error and UnicodeEncodeError are ValueErrors
+            valid = False
+        if not valid:
+            # The value itself is a secret: say which one is wrong, never print it.
+            raise ImproperlyConfigured(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key (32 bytes, url-safe "
+                "base64, 44 characters). Generate one with: python -c 'from "
+                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            )
+    return keys
+
+
+DOCUMENT_KEYS = _fernet_keys("PORTAL_DOCUMENT_KEYS")
 
 # --- Email -------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("PORTAL_FROM_EMAIL", "privacy@localhost")

@@ -428,9 +428,10 @@ class OutboxMessage(TenantOwnedModel):
 
 def request_document_path(instance: RequestDocument, filename: str) -> str:
     # The tenant id leads the path (house style: file paths carry the tenant); the stored name
-    # is random, so the consumer's file name never reaches the file system.
+    # is random, so the consumer's file name never reaches the file system. The content is
+    # encrypted (services.documents): ".enc" after the type's extension says so.
     extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "")
-    return f"tenant_{instance.tenant_id}/requests/{instance.privacy_request_id}/{uuid.uuid4().hex}{extension}"
+    return f"tenant_{instance.tenant_id}/requests/{instance.privacy_request_id}/{uuid.uuid4().hex}{extension}.enc"
 
 
 # The documentation a consumer may send with a request to correct (§7023(d)(1)).
@@ -442,6 +443,8 @@ class RequestDocument(TenantOwnedModel):
     """A document the consumer sent with their request, e.g. to support a correction (§7023(d)).
 
     Used only to handle the request and for the §7101 record (§7023(d)(3)); never served publicly.
+    The file is stored encrypted (``document_encryption``); ``size`` is the consumer's file's.
+    Only the assigned staff member and compliance staff may open it (§7023(d)(3)).
     """
 
     privacy_request = models.ForeignKey(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from privacyportal import clock
-from tenants.models import Tenant
+from tenants.models import Role, Tenant
 
 from . import deadlines, lifecycle
 from .models import (
@@ -119,6 +120,27 @@ def request_documents(tenant: Tenant, privacy_request_id: int) -> QuerySet[Reque
         .filter(privacy_request_id=privacy_request_id)
         .order_by("uploaded_at", "pk")
     )
+
+
+# §7023(d)(3) (R-7023-d-3): the consumer's documentation is used only to handle the correction and
+# for the §7101 records. Besides the staff member assigned to the request, only these roles (the
+# business's compliance staff and its admins; platform superusers act as admins) may open it.
+DOCUMENT_ROLES = frozenset({Role.COMPLIANCE, Role.ADMIN})
+
+
+def may_open_request_documents(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    role: str | None,
+    privacy_request: PrivacyRequest,
+) -> bool:
+    """Whether ``user``, whose role at the request's business is ``role`` (None: no member),
+    may open the documents the consumer sent with ``privacy_request``."""
+    if role is None or not user.is_authenticated:
+        return False
+    if role in DOCUMENT_ROLES:
+        return True
+    return privacy_request.assignee_id is not None and privacy_request.assignee_id == user.pk
 
 
 def request_document_openings(tenant: Tenant, privacy_request_id: int) -> dict[int, RequestEvent]:

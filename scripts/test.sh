@@ -16,7 +16,7 @@ PY=.venv/bin/python
 
 export PORTAL_TESTING=true PORTAL_MOVABLE_CLOCK=true
 # Whatever the demo or a shell left in the environment must not reach the tests.
-unset CELERY_BROKER_URL DJANGO_SECRET_KEY DJANGO_ALLOWED_HOSTS EMAIL_HOST PORTAL_CLOCK_FILE
+unset CELERY_BROKER_URL DJANGO_SECRET_KEY PORTAL_DOCUMENT_KEYS DJANGO_ALLOWED_HOSTS EMAIL_HOST PORTAL_CLOCK_FILE
 export DJANGO_DEBUG=true
 # The tests get their own var/ (broker folder, mail, clock), never the demo's.
 PORTAL_VAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/privacyportal-test.XXXXXX")

@@ -11,7 +11,8 @@ Staff act on requests in two ways, both calling the same services:
 
 The statutory fields are read-only: they change only through those actions. The documents a
 consumer sent with a request to correct are listed on its page and open through a staff-only
-download (``<id>/documents/<document id>/``) that records who viewed them (§7023(d)(1)).
+download (``<id>/documents/<document id>/``) that records who viewed them (§7023(d)(1)); only
+the request's assignee and compliance staff may open them, others get a 403 (§7023(d)(3)).
 
 One module per concern; importing this package registers the admins (Django's admin
 autodiscovery imports ``requests_app.admin``):

@@ -1,20 +1,33 @@
 """The staff-only download of a document a consumer sent with a request to correct.
 
 Opening one is recorded on the request's timeline (§7023(d)(1): staff must consider the
-documentation before deciding); the inline listing the documents is in ``inlines``.
+documentation before deciding); only the assigned staff member and compliance staff may open it
+(§7023(d)(3)); the file is decrypted on the way out (§7023(d)(4)). The inline listing the
+documents is in ``inlines``.
 """
 
 from __future__ import annotations
 
+import io
+
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.template.response import TemplateResponse
 
 from tenants.context import staff_tenant
 
 from ..models import DOCUMENT_EXTENSIONS, RequestDocument
 from ..selectors import request_documents
 from ..services import RequestRefused
-from ..services.documents import request_document_open
+from ..services.documents import (
+    DOCUMENT_FORBIDDEN,
+    DOCUMENT_UNREADABLE,
+    request_document_open,
+)
+
+REFUSED_TEMPLATE = "admin/requests_app/privacyrequest/document_refused.html"
 
 
 def _download_name(document: RequestDocument) -> str:
@@ -30,14 +43,19 @@ def _download_name(document: RequestDocument) -> str:
 
 class DocumentDownloadMixin:
     """``PrivacyRequestAdmin``'s document download (routed by its ``get_urls``). Uses the admin's
-    ``get_object`` and ``has_act_permission``."""
+    ``get_object``, ``has_act_permission``, ``_change_url`` and ``message_user``."""
 
-    def document_view(self, request: HttpRequest, object_id: str, document_id: int) -> FileResponse:
+    def document_view(
+        self, request: HttpRequest, object_id: str, document_id: int
+    ) -> HttpResponseBase:
         """Stream one of the consumer's documents to staff, and record who viewed it.
 
         Only staff whose role at the chosen business has the queue ability; anything else (another
         business's request or document, no business chosen, the platform view) answers 404 like a
-        missing document. Always a download, never shown inline: the bytes are the consumer's.
+        missing document. Within the business, staff other than the request's assignee and
+        compliance staff get a 403 (§7023(d)(3)); a file the keys cannot decrypt sends them back
+        to the request with the reason. Neither is recorded. Always a download, never shown
+        inline: the bytes are the consumer's.
         """
         tenant = staff_tenant(request)
         privacy_request = self.get_object(request, unquote(object_id))
@@ -46,9 +64,24 @@ class DocumentDownloadMixin:
         document = request_documents(tenant, privacy_request.pk).filter(pk=document_id).first()
         if document is None:
             raise Http404("No such document.")
+        document.privacy_request = privacy_request
         try:
-            handle = request_document_open(document=document, actor=request.user)
+            content = request_document_open(document=document, actor=request.user)
         except RequestRefused as refusal:
+            change_url = self._change_url(privacy_request)
+            if refusal.code == DOCUMENT_FORBIDDEN:
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": "Document not available to you",
+                    "original": privacy_request,
+                    "message": refusal.message,
+                    "change_url": change_url,
+                }
+                return TemplateResponse(request, REFUSED_TEMPLATE, context, status=403)
+            if refusal.code == DOCUMENT_UNREADABLE:
+                self.message_user(request, refusal.message, messages.ERROR)
+                return HttpResponseRedirect(change_url)
             raise Http404(refusal.message) from refusal
         content_type = (
             document.content_type
@@ -56,7 +89,7 @@ class DocumentDownloadMixin:
             else "application/octet-stream"
         )
         response = FileResponse(
-            handle,
+            io.BytesIO(content),
             as_attachment=True,
             filename=_download_name(document),
             content_type=content_type,

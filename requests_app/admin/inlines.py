@@ -3,16 +3,19 @@ communications sent. All read-only records, scoped to the chosen business."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from tenants.admin_base import TenantScopedInlineMixin
+from tenants.admin_base import TenantScopedInlineMixin, admin_role
 
 from ..models import Communication, RequestDocument, RequestEvent
-from ..selectors import request_document_openings
+from ..selectors import may_open_request_documents, request_document_openings
 from .display import ALERT
 
 READ_ONLY_INLINE = "admin/requests_app/privacyrequest/readonly_tabular.html"
@@ -53,7 +56,8 @@ class CommunicationInline(TenantScopedInlineMixin, admin.TabularInline):
 
 class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
     """The documentation the consumer sent (§7023(d)(1)): listed here, opened through the
-    staff-only download, which records the viewing on the timeline."""
+    staff-only download, which records the viewing on the timeline. Only the assigned staff
+    member and compliance staff get the link (§7023(d)(3)); others see why not."""
 
     model = RequestDocument
     read_only = True
@@ -65,6 +69,14 @@ class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
     ordering = ("uploaded_at", "id")
     extra = 0
     can_delete = False
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Django makes this inline for one page and passes the request here, with the request
+        # being shown as ``obj``: decide once whether this reader may open its documents.
+        self._may_open = obj is not None and may_open_request_documents(
+            user=request.user, role=admin_role(request), privacy_request=obj
+        )
+        return super().get_formset(request, obj, **kwargs)
 
     def _opening(self, obj: RequestDocument) -> RequestEvent | None:
         # One query for all of the request's documents, not one per row (Django makes a new
@@ -97,6 +109,11 @@ class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
 
     @admin.display(description="")
     def view_link(self, obj: RequestDocument) -> str:
+        if not getattr(self, "_may_open", False):
+            return format_html(
+                '<span class="help">{}</span>',
+                "Only the assigned staff member and compliance staff can open it (§7023(d)(3)).",
+            )
         url = reverse(
             "admin:requests_app_privacyrequest_document", args=[obj.privacy_request_id, obj.pk]
         )

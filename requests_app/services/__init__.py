@@ -6,7 +6,8 @@
 * ``errors``: ``RequestRefused``, what every write path raises when a rule refuses;
 * ``portal`` and ``status_links``: the consumer portal's submissions, two-step delete,
   withdrawal and status sign-in links;
-* ``documents``: staff opening a consumer's documents; ``outbox``: emails leaving after commit;
+* ``documents``: a consumer's documents stored encrypted, and opened by the staff who may;
+  ``outbox``: emails leaving after commit;
   ``sweep``: the deadline sweep.
 """
 

@@ -1,50 +1,152 @@
-"""Staff opening the documentation a consumer sent with a request to correct (§7023(d)(1)).
+"""The documentation a consumer sends with a request to correct (§7023(d)): stored encrypted,
+opened only by the staff who may, and each opening recorded.
 
-The regulation asks the business to consider that documentation before deciding; opening a
-document is therefore recorded on the request's timeline (a note naming the document and the
-staff member), and ``privacy_request_close`` refuses to decide a correction until every document
-has been opened (see ``transitions._unopened_documents``).
+* §7023(d)(1): the business must consider that documentation before deciding; opening a document
+  is therefore recorded on the request's timeline (a note naming the document and the staff
+  member), and ``privacy_request_close`` refuses to decide a correction until every document has
+  been opened (see ``transitions._unopened_documents``).
+* §7023(d)(3)-(4) (R-7023-d-3): it is used only for the correction and the §7101 records, so only
+  the staff member assigned to the request and the business's compliance staff and admins may open
+  it (``selectors.may_open_request_documents``); the file is stored encrypted
+  (``document_encryption``) and no export, API answer or email carries its content.
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from privacyportal import clock
+from tenants.models import Tenant
+from tenants.selectors import membership_role
 
+from ..document_encryption import (
+    DocumentUnreadable,
+    document_decrypt,
+    document_encrypt,
+    needs_encryption,
+)
 from ..models import EventKind, RequestDocument
-from ..selectors import DOCUMENT_VIEWED_KEY
+from ..selectors import DOCUMENT_VIEWED_KEY, may_open_request_documents
 from .consumer_messages import _event
 from .errors import RequestRefused
 
+logger = logging.getLogger(__name__)
 
-@transaction.atomic
-def request_document_open(*, document: RequestDocument, actor: AbstractBaseUser) -> File:
-    """Open ``document`` for reading and record on the timeline who viewed it.
+DOCUMENT_FORBIDDEN = "document_forbidden"
+DOCUMENT_FORBIDDEN_MESSAGE = (
+    "Only the staff member assigned to this request and compliance staff can open its "
+    "documents (§7023(d)(3))."
+)
+DOCUMENT_MISSING = "document_missing"
+DOCUMENT_UNREADABLE = "document_unreadable"
 
-    The caller has already scoped ``document`` to the staff member's business and streams the
-    returned file (and closes it). A file missing from storage is refused, and nothing recorded.
+
+def request_document_file_save(*, document: RequestDocument, upload: UploadedFile) -> None:
+    """Store ``upload`` as ``document``'s file, encrypted (the caller saves the row).
+
+    ``document.size`` stays the size of the consumer's file, not of what is stored.
     """
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    document.file.save(
+        upload.name or "document", ContentFile(document_encrypt(content)), save=False
+    )
+
+
+def _stored_bytes(document: RequestDocument) -> bytes:
     try:
-        handle = document.file.open("rb")
+        with document.file.open("rb") as handle:
+            return handle.read()
     except FileNotFoundError as error:
         raise RequestRefused(
-            "document_missing",
+            DOCUMENT_MISSING,
             f"The file of document {document.original_name} is missing from storage; "
             "tell your administrator.",
         ) from error
+
+
+def _read(document: RequestDocument) -> bytes:
+    stored = _stored_bytes(document)
     try:
-        _event(
-            document.privacy_request,
-            kind=EventKind.NOTE,
-            at=clock.now(),
-            actor=actor,
-            message=f"Document {document.original_name} viewed by {actor.get_username()}.",
-            data={DOCUMENT_VIEWED_KEY: document.pk},
+        return document_decrypt(stored)
+    except DocumentUnreadable as error:
+        # No traceback for the user; the log line tells the operator which key setting to check.
+        logger.error(
+            "Document %s (tenant %s) cannot be decrypted with PORTAL_DOCUMENT_KEYS.",
+            document.pk,
+            document.tenant_id,
         )
-    except BaseException:
-        handle.close()
-        raise
-    return handle
+        raise RequestRefused(
+            DOCUMENT_UNREADABLE,
+            f"Document {document.original_name} cannot be decrypted with this server's document "
+            "keys (PORTAL_DOCUMENT_KEYS); tell your administrator. It was not marked as opened.",
+        ) from error
+
+
+@transaction.atomic
+def request_document_open(*, document: RequestDocument, actor: AbstractBaseUser) -> bytes:
+    """The consumer's document, decrypted, for ``actor``; records on the timeline who viewed it.
+
+    The caller has already scoped ``document`` to the staff member's business. Refused, with
+    nothing recorded: staff who may not open it (``document_forbidden``), a file missing from
+    storage (``document_missing``) or one the configured keys cannot decrypt
+    (``document_unreadable``).
+    """
+    privacy_request = document.privacy_request
+    role = membership_role(actor, privacy_request.tenant)
+    if not may_open_request_documents(user=actor, role=role, privacy_request=privacy_request):
+        raise RequestRefused(DOCUMENT_FORBIDDEN, DOCUMENT_FORBIDDEN_MESSAGE)
+    content = _read(document)
+    _event(
+        privacy_request,
+        kind=EventKind.NOTE,
+        at=clock.now(),
+        actor=actor,
+        message=f"Document {document.original_name} viewed by {actor.get_username()}.",
+        data={DOCUMENT_VIEWED_KEY: document.pk},
+    )
+    return content
+
+
+def request_document_encrypt(*, document: RequestDocument) -> bool:
+    """Store ``document`` encrypted with the first of the configured keys, if it is not already:
+    files from before encryption, and files of an older key (rotation). True if rewritten.
+
+    The new file is written first and the row updated before the old file is deleted, so a
+    failure half-way leaves a readable document (at worst an orphaned file).
+    """
+    stored = _stored_bytes(document)
+    if not needs_encryption(stored):
+        return False
+    try:
+        content = document_decrypt(stored)
+    except DocumentUnreadable as error:
+        raise RequestRefused(
+            DOCUMENT_UNREADABLE,
+            f"Document {document.pk} cannot be decrypted with the configured keys.",
+        ) from error
+    old_name = document.file.name
+    storage = document.file.storage
+    with transaction.atomic():
+        document.file.save("document", ContentFile(document_encrypt(content)), save=False)
+        document.save(update_fields=["file"])
+    storage.delete(old_name)
+    return True
+
+
+def tenant_documents_encrypt(*, tenant: Tenant) -> tuple[int, list[str]]:
+    """``request_document_encrypt`` for each of ``tenant``'s documents: how many were rewritten,
+    and the refusals (missing or undecryptable files), which stop nothing else."""
+    rewritten, problems = 0, []
+    for document in RequestDocument.objects.for_tenant(tenant).order_by("pk"):
+        try:
+            rewritten += request_document_encrypt(document=document)
+        except RequestRefused as refusal:
+            problems.append(refusal.message)
+    return rewritten, problems

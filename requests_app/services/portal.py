@@ -56,6 +56,7 @@ from ..models import (
     RequestEvent,
     RequestType,
 )
+from .documents import request_document_file_save
 from .errors import RequestRefused
 from .intake import Agent, Requester, privacy_request_create
 from .transitions import privacy_request_close
@@ -159,7 +160,7 @@ def _attach(
         size=upload.size or 0,
         uploaded_at=now,
     )
-    document.file.save(upload.name or "document", upload, save=False)
+    request_document_file_save(document=document, upload=upload)  # encrypted (§7023(d)(4))
     saved.append(document.file.name)
     document.full_clean()
     document.save()

@@ -235,6 +235,21 @@ def _unopened_documents(privacy_request: PrivacyRequest) -> list[str]:
     ]
 
 
+def _who_may_open(privacy_request: PrivacyRequest) -> str:
+    """Who can lift the §7023(d)(1) refusal: since §7023(d)(3) (R-7023-d-3) not every member of
+    the queue may open the documents, so the refusal says who may."""
+    assignee = privacy_request.assignee
+    if assignee is None:
+        return (
+            "Only compliance staff can open them while nobody is assigned; once the request is "
+            "assigned, the assigned staff member can too (§7023(d)(3))."
+        )
+    return (
+        f"Only {assignee.get_username()} (assigned to this request) and compliance staff can "
+        "open them (§7023(d)(3))."
+    )
+
+
 @transaction.atomic
 def privacy_request_close(
     *,
@@ -268,7 +283,7 @@ def privacy_request_close(
             raise RequestRefused(
                 "documents_not_opened",
                 "Open the consumer's documentation before deciding (§7023(d)(1)). "
-                f"Not opened yet: {', '.join(unopened)}.",
+                f"{_who_may_open(privacy_request)} Not opened yet: {', '.join(unopened)}.",
             )
     now = clock.now()
     privacy_request.status = Status.CLOSED

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from requests_app.document_encryption import document_decrypt
 from requests_app.models import OutboxMessage, PrivacyRequest, RequestDocument
 from tenants.models import Tenant
 from tests.browser.axe_check import assert_no_axe_violations
@@ -169,7 +170,7 @@ def test_a_request_to_correct_with_a_document_end_to_end_then_withdrawn(
     privacy_request = _latest(acme)
     assert privacy_request.correction_requested == "34 New Avenue, Fresno"
     stored = RequestDocument.objects.for_tenant(acme).get(privacy_request=privacy_request)
-    assert Path(stored.file.path).read_bytes() == PNG
+    assert document_decrypt(Path(stored.file.path).read_bytes()) == PNG  # stored encrypted
     assert _acknowledgement(acme, privacy_request).recipient == "casey@example.com"
 
     _open_status(visit, acme, live_server, privacy_request.reference, "casey@example.com")

@@ -16,6 +16,7 @@ from django.urls import reverse
 from requests_app.models import EventKind, PrivacyRequest, RequestDocument, RequestEvent
 from requests_app.services import (
     Requester,
+    privacy_request_assign,
     privacy_request_close,
     privacy_request_create,
     privacy_request_mark_verified,
@@ -101,6 +102,11 @@ def viewed_events(privacy_request: PrivacyRequest) -> list[RequestEvent]:
 
 def error_messages(response) -> list[str]:
     return [m.message for m in get_messages(response.wsgi_request) if m.level == ERROR]
+
+
+def assigned(privacy_request: PrivacyRequest, user) -> PrivacyRequest:
+    """Assign ``privacy_request`` to ``user``: the staff member who may open its documents."""
+    return privacy_request_assign(privacy_request=privacy_request, actor=user, assignee=user)
 
 
 # --- Flags ---------------------------------------------------------------------------------------
@@ -241,11 +247,11 @@ def test_the_request_page_shows_the_correction_and_the_long_flag_labels(tenant_a
 # --- Documents (§7023(d)(1)) ----------------------------------------------------------------------
 
 
-def test_the_request_page_lists_the_documents_with_a_view_link(tenant_a, staff_a):
+def test_the_request_page_lists_the_documents_with_a_view_link(tenant_a, compliance_a):
     privacy_request = correction(tenant_a, ("bill.png", PNG), ("lease", PDF))
     bill, lease = documents_of(privacy_request)
 
-    page = text(login(staff_a).get(change_url(privacy_request)))
+    page = text(login(compliance_a).get(change_url(privacy_request)))
 
     assert "Documents from the consumer" in page
     for document, content_type in ((bill, "image/png"), (lease, "application/pdf")):
@@ -262,8 +268,10 @@ def test_other_request_types_have_no_document_list(tenant_a, staff_a):
     assert "Documents from the consumer" not in page
 
 
-def test_staff_of_a_download_the_document_and_the_viewing_is_on_the_timeline(tenant_a, staff_a):
-    privacy_request = correction(tenant_a, ("bill.PNG", PNG))
+def test_the_assigned_staff_member_downloads_the_document_and_the_viewing_is_on_the_timeline(
+    tenant_a, staff_a
+):
+    privacy_request = assigned(correction(tenant_a, ("bill.PNG", PNG)), staff_a)
     (document,) = documents_of(privacy_request)
     client = login(staff_a)
 
@@ -284,10 +292,12 @@ def test_staff_of_a_download_the_document_and_the_viewing_is_on_the_timeline(ten
     assert "Document bill.PNG viewed by staff_a." in page  # the timeline
 
 
-def test_a_document_without_an_extension_downloads_with_its_real_type_extension(tenant_a, staff_a):
+def test_a_document_without_an_extension_downloads_with_its_real_type_extension(
+    tenant_a, compliance_a
+):
     (document,) = documents_of(correction(tenant_a, ("scan", PDF)))
 
-    response = login(staff_a).get(document_url(document))
+    response = login(compliance_a).get(document_url(document))
 
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="scan.pdf"'
@@ -353,12 +363,12 @@ def test_a_document_under_another_request_of_the_same_business_is_404(tenant_a, 
     assert login(staff_a).get(url).status_code == 404
 
 
-def test_a_document_missing_from_storage_is_404_and_not_recorded_as_viewed(tenant_a, staff_a):
+def test_a_document_missing_from_storage_is_404_and_not_recorded_as_viewed(tenant_a, compliance_a):
     privacy_request = correction(tenant_a, ("bill.png", PNG))
     (document,) = documents_of(privacy_request)
     document.file.storage.delete(document.file.name)
 
-    response = login(staff_a).get(document_url(document))
+    response = login(compliance_a).get(document_url(document))
 
     assert response.status_code == 404
     assert viewed_events(privacy_request) == []
@@ -397,7 +407,7 @@ def test_closing_a_correction_with_an_unopened_document_is_refused_7023d1(tenant
 
 
 def test_closing_a_correction_is_allowed_once_its_document_was_opened(tenant_a, staff_a):
-    privacy_request = correction(tenant_a, ("bill.png", PNG))
+    privacy_request = assigned(correction(tenant_a, ("bill.png", PNG)), staff_a)
     (document,) = documents_of(privacy_request)
     client = login(staff_a)
     b"".join(client.get(document_url(document)).streaming_content)
@@ -415,7 +425,7 @@ def test_closing_a_correction_is_allowed_once_its_document_was_opened(tenant_a, 
 
 
 def test_every_document_must_be_opened_not_just_one(tenant_a, staff_a):
-    privacy_request = correction(tenant_a, ("bill.png", PNG), ("lease.pdf", PDF))
+    privacy_request = assigned(correction(tenant_a, ("bill.png", PNG), ("lease.pdf", PDF)), staff_a)
     bill, lease = documents_of(privacy_request)
     client = login(staff_a)
     client.get(document_url(bill))
@@ -460,3 +470,114 @@ def test_corrections_without_documents_and_withdrawals_are_not_held_up(tenant_a,
 
     assert reload(without).status == "closed"
     assert withdrawn.outcome == "withdrawn"
+
+
+# --- Who may open them: the assignee and compliance staff (§7023(d)(3), R-7023-d-3) -------------
+
+FORBIDDEN = (
+    "Only the staff member assigned to this request and compliance staff can open its "
+    "documents (§7023(d)(3))."
+)
+NO_LINK_NOTE = "Only the assigned staff member and compliance staff can open it (§7023(d)(3))."
+
+
+def test_staff_not_assigned_to_the_request_get_403_and_nothing_is_recorded_7023d3(
+    tenant_a, staff_a
+):
+    privacy_request = correction(tenant_a, ("bill.png", PNG))
+    (document,) = documents_of(privacy_request)
+
+    response = login(staff_a).get(document_url(document))
+
+    assert response.status_code == 403
+    assert FORBIDDEN in text(response)
+    assert PNG not in response.content
+    assert viewed_events(privacy_request) == []
+
+
+def test_staff_get_403_for_a_request_assigned_to_someone_else_7023d3(tenant_a, staff_a):
+    colleague, _ = staff_create(tenant=tenant_a, username="colleague_a", role=Role.STAFF)
+    privacy_request = assigned(correction(tenant_a, ("bill.png", PNG)), colleague)
+    (document,) = documents_of(privacy_request)
+
+    assert login(staff_a).get(document_url(document)).status_code == 403
+    assert login(colleague).get(document_url(document)).status_code == 200
+    assert [event.actor_label for event in viewed_events(privacy_request)] == ["colleague_a"]
+
+
+def test_reassigning_the_request_takes_the_documents_away_from_the_former_assignee(
+    tenant_a, staff_a, compliance_a
+):
+    privacy_request = assigned(correction(tenant_a, ("bill.png", PNG)), staff_a)
+    (document,) = documents_of(privacy_request)
+    client = login(staff_a)
+    assert client.get(document_url(document)).status_code == 200
+
+    privacy_request_assign(privacy_request=privacy_request, actor=compliance_a, assignee=None)
+
+    assert client.get(document_url(document)).status_code == 403
+    assert len(viewed_events(privacy_request)) == 1
+
+
+@pytest.mark.parametrize("role", [Role.COMPLIANCE, Role.ADMIN])
+def test_compliance_staff_and_admins_open_the_documents_of_any_request_7023d3(tenant_a, role):
+    user, _ = staff_create(tenant=tenant_a, username=f"{role}_user", role=role)
+    privacy_request = correction(tenant_a, ("bill.png", PNG))  # assigned to nobody
+    (document,) = documents_of(privacy_request)
+
+    response = login(user).get(document_url(document))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PNG
+    (event,) = viewed_events(privacy_request)
+    assert event.message == f"Document bill.png viewed by {role}_user."
+
+
+def test_an_admin_of_b_gets_404_for_a_document_of_a(tenant_a, tenant_b, admin_b):
+    privacy_request = correction(tenant_a, ("bill.png", PNG))
+    (document,) = documents_of(privacy_request)
+
+    # Tenant isolation first: a role that may open documents at B opens nothing of A's.
+    assert login(admin_b).get(document_url(document)).status_code == 404
+    assert viewed_events(privacy_request) == []
+
+
+def test_staff_who_may_not_open_them_see_the_names_and_why_not_instead_of_a_link(tenant_a, staff_a):
+    privacy_request = correction(tenant_a, ("bill.png", PNG))
+    (document,) = documents_of(privacy_request)
+    client = login(staff_a)
+
+    page = text(client.get(change_url(privacy_request)))
+    assert "bill.png" in page
+    assert NO_LINK_NOTE in page
+    assert document_url(document) not in page
+
+    assigned(privacy_request, staff_a)
+    page = text(client.get(change_url(privacy_request)))
+    assert f'href="{document_url(document)}"' in page
+    assert NO_LINK_NOTE not in page
+
+
+def test_the_refusal_to_decide_says_who_may_open_the_documents(tenant_a, staff_a, compliance_a):
+    privacy_request = correction(tenant_a, ("bill.png", PNG))
+
+    (unassigned,) = error_messages(_deny(login(staff_a), privacy_request))
+    assert "Only compliance staff can open them while nobody is assigned" in unassigned
+    assigned(privacy_request, compliance_a)
+    (message,) = error_messages(_deny(login(staff_a), privacy_request))
+    assert "Only compliance_a (assigned to this request) and compliance staff can open them" in (
+        message
+    )
+    assert message.endswith("Not opened yet: bill.png.")
+
+
+def test_a_decision_by_other_staff_is_allowed_once_an_allowed_reader_opened_them(
+    tenant_a, staff_a, compliance_a
+):
+    privacy_request = correction(tenant_a, ("bill.png", PNG))
+    (document,) = documents_of(privacy_request)
+    login(compliance_a).get(document_url(document))
+
+    # §7023(d)(1) asks the business to consider them; any member of the queue may then decide.
+    assert _deny(login(staff_a), privacy_request).status_code == 302
+    assert reload(privacy_request).status == "closed"

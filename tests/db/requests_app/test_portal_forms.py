@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from requests_app.document_encryption import document_decrypt
 from requests_app.models import EventKind, PrivacyRequest, RequestDocument
 from tests.portal_helpers import (
     AGENT,
@@ -368,8 +369,11 @@ def test_a_correction_with_a_document_stores_it_under_the_tenant_and_notes_it_70
         len(PNG),
     )
     assert document.file.name.startswith(f"tenant_{tenant_a.pk}/requests/{privacy_request.pk}/")
-    assert document.file.name.endswith(".png")
-    assert [path.read_bytes() for path in stored_files(portal)] == [PNG]
+    assert document.file.name.endswith(".png.enc")
+    # Stored encrypted (§7023(d)(4)): see test_documents_at_rest.py.
+    (stored,) = [path.read_bytes() for path in stored_files(portal)]
+    assert PNG not in stored
+    assert document_decrypt(stored) == PNG
     assert privacy_request.events.filter(kind=EventKind.DOCUMENT_ADDED).count() == 1
 
 
@@ -377,7 +381,7 @@ def test_a_pdf_without_an_extension_is_accepted_by_its_content(client, tenant_a,
     upload = SimpleUploadedFile("scan", PDF, content_type="application/octet-stream")
     assert _post(client, "correct", {**CORRECT, "document": upload}).status_code == 302
     document = RequestDocument.objects.for_tenant(tenant_a).get()
-    assert (document.content_type, document.file.name[-4:]) == ("application/pdf", ".pdf")
+    assert (document.content_type, document.file.name[-8:]) == ("application/pdf", ".pdf.enc")
 
 
 def test_an_authorized_agent_submits_for_a_consumer_and_gets_the_acknowledgement(client, tenant_a):
