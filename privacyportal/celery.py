@@ -9,5 +9,6 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyportal.settings")
 
 app = Celery("privacyportal")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+# The CELERY_* settings as a plain dict, loaded lazily on first use (see celery_settings.py).
+app.config_from_object("privacyportal.celery_settings:CELERY", namespace="CELERY")
 app.autodiscover_tasks()

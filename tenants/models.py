@@ -195,6 +195,10 @@ class Tenant(models.Model):
         help_text="The page describing both rights with one form for both (§7015(c)).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on every save(). The API key lookup compares it to refresh its per-process copy of
+    # the tenant (tenants.selectors.api_key_lookup), so change tenants only through save(),
+    # never with QuerySet.update() or save(update_fields=...) that leaves this field out.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["legal_name"]

@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from tenants.models import Role, Tenant
+from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
 
 PASSWORD = "correct horse battery"
@@ -20,6 +21,13 @@ PASSWORD = "correct horse battery"
 def _isolated_clock_file(settings, tmp_path: Path) -> None:
     # Each test gets its own clock file, so a moved clock never leaks between tests.
     settings.CLOCK_FILE = tmp_path / "clock.json"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_tenant_cache() -> None:
+    # The API key lookup keeps tenants per process, checked by id and updated_at. On SQLite a
+    # new test's tenant can reuse an id, and under a frozen clock its updated_at too: start empty.
+    api_tenant_cache_clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Outputs read only what the selector loaded: no serializer here runs a query of i
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,40 @@ MAX_TEXT = 10_000
 MAX_REASON = 2_000
 DUE_STATES = ("overdue", "due_today", "due_soon", "on_track")
 MAX_PAGE_SIZE = 200
+
+
+# Base of every serializer here: the same fields, without DRF's deep copy per instance.
+#
+# DRF gives each serializer instance its own fields by deep-copying the declared ones, which runs
+# every field's __init__ again (choices, validators, lazy labels): about 0.65 ms for the 40
+# fields of PrivacyRequestOutputSerializer, more than half the cost of a 201 body. Here each
+# class deep-copies its declared fields once, into prototypes that are never bound, and each
+# instance binds shallow copies of those. Output and schema are unchanged (same field classes,
+# same options); the copies share the prototypes' options (choices, validators, error messages),
+# which fields only read. An option a field reads from settings in __init__ (PhoneNumberField's
+# PHONENUMBER_DEFAULT_REGION) is thus read once per process.
+#
+# No docstring on purpose: drf-spectacular describes a component with the first docstring in its
+# class's MRO, so one here would show up in the OpenAPI schema of every serializer without its own.
+class ApiSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        prototypes = type(self).__dict__.get("_field_prototypes")
+        if prototypes is None:  # once per class (a race only builds them twice)
+            prototypes = copy.deepcopy(self._declared_fields)
+            type(self)._field_prototypes = prototypes
+        return {name: _fresh_copy(field) for name, field in prototypes.items()}
+
+
+def _fresh_copy(field: Any) -> Any:
+    # copy.copy() without the generic __reduce_ex__ round trip: 4x cheaper for a field.
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    child = clone.__dict__.get("child")  # ListField, DictField, a nested many=True serializer
+    if child is not None:
+        # The child was bound to the prototype; its copy belongs to this clone (context, root).
+        clone.child = _fresh_copy(child)
+        clone.child.parent = clone
+    return clone
 
 
 def _shorten(value: Any, limit: int = 40) -> str:
@@ -149,7 +184,7 @@ class StateField(serializers.RegexField):
 
 
 @extend_schema_serializer(component_name="Requester")
-class RequesterInputSerializer(serializers.Serializer):
+class RequesterInputSerializer(ApiSerializer):
     name = _text(200)
     email = serializers.EmailField(
         max_length=254, required=False, allow_blank=True, allow_null=True
@@ -165,7 +200,7 @@ class RequesterInputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Agent")
-class AgentInputSerializer(serializers.Serializer):
+class AgentInputSerializer(ApiSerializer):
     name = _text(200)
     organization = _text(200)
     email = serializers.EmailField(
@@ -175,7 +210,7 @@ class AgentInputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrivacyRequestCreate")
-class PrivacyRequestCreateInputSerializer(serializers.Serializer):
+class PrivacyRequestCreateInputSerializer(ApiSerializer):
     type = EnumField(RequestType.choices, noun="a request type")
     know_scope = EnumField(
         KnowScope.choices,
@@ -215,7 +250,7 @@ class PrivacyRequestCreateInputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrivacyRequestExtend")
-class PrivacyRequestExtendInputSerializer(serializers.Serializer):
+class PrivacyRequestExtendInputSerializer(ApiSerializer):
     reason = serializers.CharField(
         max_length=MAX_REASON,
         required=False,
@@ -232,7 +267,7 @@ class PrivacyRequestExtendInputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrivacyRequestClose")
-class PrivacyRequestCloseInputSerializer(serializers.Serializer):
+class PrivacyRequestCloseInputSerializer(ApiSerializer):
     outcome = EnumField(Outcome.choices, noun="an outcome")
     denial_reason = EnumField(
         DenialReason.choices,
@@ -250,7 +285,7 @@ class PrivacyRequestCloseInputSerializer(serializers.Serializer):
     legal_basis = _text(300, help_text="Required when the denial reason is exempt.")
 
 
-class PageQuerySerializer(serializers.Serializer):
+class PageQuerySerializer(ApiSerializer):
     """Query parameters of every list: cursor pagination."""
 
     cursor = serializers.CharField(
@@ -290,13 +325,13 @@ class PrivacyRequestListFilterSerializer(PageQuerySerializer):
 
 
 @extend_schema_serializer(component_name="Calendar")
-class CalendarOutputSerializer(serializers.Serializer):
+class CalendarOutputSerializer(ApiSerializer):
     name = serializers.ChoiceField(choices=deadlines.CALENDAR_CHOICES)
     label = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="Requester")
-class RequesterOutputSerializer(serializers.Serializer):
+class RequesterOutputSerializer(ApiSerializer):
     name = serializers.CharField(source="requester_name")
     email = serializers.CharField(source="requester_email")
     phone = serializers.CharField(source="requester_phone", help_text="E.164, or empty.")
@@ -304,7 +339,7 @@ class RequesterOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Agent")
-class AgentOutputSerializer(serializers.Serializer):
+class AgentOutputSerializer(ApiSerializer):
     name = serializers.CharField(source="agent_name")
     organization = serializers.CharField(source="agent_organization")
     email = serializers.CharField(source="agent_email")
@@ -312,7 +347,7 @@ class AgentOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrivacyRequest")
-class PrivacyRequestOutputSerializer(serializers.Serializer):
+class PrivacyRequestOutputSerializer(ApiSerializer):
     """A request with its deadlines. ``context["today"]`` is the tenant's local date."""
 
     reference = serializers.CharField()
@@ -449,7 +484,7 @@ class PrivacyRequestOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="TimelineEvent")
-class EventOutputSerializer(serializers.Serializer):
+class EventOutputSerializer(ApiSerializer):
     at = UtcDateTimeField()
     kind = serializers.ChoiceField(choices=EventKind.choices)
     actor = serializers.CharField(source="actor_label", help_text="Who acted.")
@@ -458,7 +493,7 @@ class EventOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Communication")
-class CommunicationOutputSerializer(serializers.Serializer):
+class CommunicationOutputSerializer(ApiSerializer):
     at = UtcDateTimeField(source="created_at")
     template = serializers.CharField()
     channel = serializers.ChoiceField(choices=ConfirmationMethod.choices)
@@ -469,7 +504,7 @@ class CommunicationOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="RequestDocument")
-class RequestDocumentOutputSerializer(serializers.Serializer):
+class RequestDocumentOutputSerializer(ApiSerializer):
     """A document the consumer sent (§7023(d)); the file itself is only for staff in the admin."""
 
     name = serializers.CharField(source="original_name", help_text="As the consumer named it.")
@@ -493,7 +528,7 @@ class PrivacyRequestDetailOutputSerializer(PrivacyRequestOutputSerializer):
 
 
 @extend_schema_serializer(component_name="OutboxMessage")
-class OutboxMessageOutputSerializer(serializers.Serializer):
+class OutboxMessageOutputSerializer(ApiSerializer):
     id = serializers.IntegerField()
     recipient = serializers.CharField()
     subject = serializers.CharField()
@@ -506,7 +541,7 @@ class OutboxMessageOutputSerializer(serializers.Serializer):
     sent_at = UtcDateTimeField(allow_null=True)
 
 
-class _PageSerializer(serializers.Serializer):
+class _PageSerializer(ApiSerializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
 
@@ -525,7 +560,7 @@ class OutboxPageOutputSerializer(_PageSerializer):
 
 
 @extend_schema_serializer(component_name="ErrorDetail")
-class ErrorDetailOutputSerializer(serializers.Serializer):
+class ErrorDetailOutputSerializer(ApiSerializer):
     code = serializers.CharField(
         help_text="Stable, machine-readable: e.g. invalid, not_authenticated, not_found, "
         "already_extended, too_late, not_verified, explanation_required."
@@ -540,5 +575,5 @@ class ErrorDetailOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Error")
-class ErrorOutputSerializer(serializers.Serializer):
+class ErrorOutputSerializer(ApiSerializer):
     error = ErrorDetailOutputSerializer()
