@@ -39,6 +39,7 @@ def sweep_deadlines_task() -> dict[str, int]:
 
 @shared_task(name="requests_app.tasks.relay_outbox_message", acks_late=True)
 def relay_outbox_message(tenant_id: int, message_id: int) -> bool:
+    """Send one message. Kept for messages queued before pokes were coalesced (``relay_outbox``)."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return False

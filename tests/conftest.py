@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from requests_app.services.outbox import outbox_relay_poke_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
@@ -28,6 +29,13 @@ def _fresh_api_tenant_cache() -> None:
     # The API key lookup keeps tenants per process, checked by id and updated_at. On SQLite a
     # new test's tenant can reuse an id, and under a frozen clock its updated_at too: start empty.
     api_tenant_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_relay_poke() -> None:
+    # Outbox pokes are coalesced per thread; a poke an earlier test made (or a purged broker
+    # lost) must not stand in for this test's.
+    outbox_relay_poke_forget()
 
 
 @pytest.fixture

@@ -1,12 +1,17 @@
 """The outbox: side effects are written in the caller's transaction and leave after commit.
 
-If the broker or a worker is down, nothing is lost: the periodic relay picks up whatever is
-still pending.
+After commit a worker is poked to relay what is pending. The pokes are coalesced per process:
+one relay run, started a moment later, sends everything committed before it, so a busy web
+process publishes a few Celery messages a second rather than one per email (a publish was about
+1 ms of every API request that queues an acknowledgement). If the broker or a worker is down,
+nothing is lost: the periodic relay picks up whatever is still pending.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,27 +53,36 @@ def outbox_email_add(
         next_attempt_at=now,
     )
     message.save()
-    transaction.on_commit(lambda: _hand_to_worker(tenant.pk, message.pk))
+    transaction.on_commit(outbox_relay_soon)
     return message
 
 
-def _hand_to_worker(tenant_id: int, message_id: int) -> None:
-    from ..tasks import relay_outbox_message
-
-    try:
-        relay_outbox_message.delay(tenant_id, message_id)
-    except Exception:  # the broker is down: the periodic relay will send it later
-        logger.warning("Outbox message %s left for the periodic relay", message_id, exc_info=True)
+# A poke asks for a relay run RELAY_POKE_DELAY seconds later; until shortly before that run, a
+# later commit in this process needs no poke of its own: the run will see its rows. The margin
+# covers clock differences between web and worker hosts.
+RELAY_POKE_DELAY = 0.25
+_RELAY_POKE_MARGIN = 0.1
+_relay_poke = threading.local()  # gthread workers: each thread coalesces its own pokes
 
 
 def outbox_relay_soon() -> None:
-    """Ask a worker to relay everything pending now (used after writing many messages at once)."""
+    """After commit: make sure a relay run starts soon, which sends everything pending now."""
     from ..tasks import relay_outbox
 
+    now = time.time()
+    if now < getattr(_relay_poke, "runs_at", 0.0) - _RELAY_POKE_MARGIN:
+        return
     try:
-        relay_outbox.delay()
+        relay_outbox.apply_async(countdown=RELAY_POKE_DELAY)
     except Exception:  # the broker is down: the periodic relay will send them later
         logger.warning("Outbox relay left for the periodic run", exc_info=True)
+        return
+    _relay_poke.runs_at = now + RELAY_POKE_DELAY
+
+
+def outbox_relay_poke_forget() -> None:
+    """Forget this thread's pending poke (tests: a purged broker no longer holds it)."""
+    _relay_poke.runs_at = 0.0
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -10,6 +10,7 @@ from django.core import mail
 
 from requests_app.models import OutboxMessage
 from requests_app.services import outbox_message_send
+from requests_app.services.outbox import RELAY_POKE_DELAY
 from requests_app.tasks import relay_outbox
 from tests.factories import make_request
 
@@ -24,14 +25,60 @@ def _locmem_email(settings):
 def test_the_acknowledgement_is_handed_to_a_worker_only_after_commit(
     tenant_a, django_capture_on_commit_callbacks
 ):
-    with mock.patch("requests_app.tasks.relay_outbox_message.delay") as delay:
+    with mock.patch("requests_app.tasks.relay_outbox.apply_async") as poke:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             privacy_request = make_request(tenant_a)
-        delay.assert_not_called()
+        poke.assert_not_called()
         for callback in callbacks:
             callback()
+    # A relay run a moment later sends everything committed before it, this message included.
+    poke.assert_called_once_with(countdown=RELAY_POKE_DELAY)
     message = OutboxMessage.objects.for_tenant(tenant_a).get(privacy_request=privacy_request)
-    delay.assert_called_once_with(tenant_a.pk, message.pk)
+    assert message.status == "pending"
+    assert relay_outbox() == 1
+    assert [m.subject for m in mail.outbox] == [
+        f"We received your privacy request {privacy_request.reference}"
+    ]
+
+
+def test_commits_close_together_share_one_relay_run(tenant_a, django_capture_on_commit_callbacks):
+    with (
+        mock.patch("requests_app.tasks.relay_outbox.apply_async") as poke,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = make_request(tenant_a)
+    with (
+        mock.patch("requests_app.tasks.relay_outbox.apply_async") as second_poke,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        second = make_request(tenant_a)
+    poke.assert_called_once()
+    second_poke.assert_not_called()  # the first poke's run starts after this commit
+    assert relay_outbox() == 2
+    assert {m.subject for m in mail.outbox} == {
+        f"We received your privacy request {first.reference}",
+        f"We received your privacy request {second.reference}",
+    }
+
+
+def test_a_commit_after_the_poked_run_started_pokes_again(
+    tenant_a, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("requests_app.tasks.relay_outbox.apply_async") as poke,
+        mock.patch("requests_app.services.outbox.time.time", return_value=1000.0),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        make_request(tenant_a)
+    with (
+        mock.patch("requests_app.tasks.relay_outbox.apply_async") as later_poke,
+        # the first run may already be reading the outbox (margin for clock differences)
+        mock.patch("requests_app.services.outbox.time.time", return_value=1000.0 + 0.2),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        make_request(tenant_a)
+    poke.assert_called_once()
+    later_poke.assert_called_once_with(countdown=RELAY_POKE_DELAY)
 
 
 def test_a_broker_outage_loses_nothing_the_relay_sends_it_later(
@@ -39,7 +86,7 @@ def test_a_broker_outage_loses_nothing_the_relay_sends_it_later(
 ):
     with (
         mock.patch(
-            "requests_app.tasks.relay_outbox_message.delay",
+            "requests_app.tasks.relay_outbox.apply_async",
             side_effect=ConnectionError("broker down"),
         ),
         django_capture_on_commit_callbacks(execute=True),

@@ -13,6 +13,7 @@ from requests_app.services import (
     privacy_request_extend,
     sweep_deadlines,
 )
+from requests_app.services.outbox import RELAY_POKE_DELAY
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -208,11 +209,11 @@ def test_a_batch_hands_all_its_digests_to_the_relay_at_once_after_commit(
     make_request(tenant_a)
     freeze(datetime(2025, 12, 20, tzinfo=UTC))
     with (
-        mock.patch("requests_app.tasks.relay_outbox.delay") as relay,
+        mock.patch("requests_app.tasks.relay_outbox.apply_async") as relay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         sweep_deadlines()
-    relay.assert_called_once_with()
+    relay.assert_called_once_with(countdown=RELAY_POKE_DELAY)
     recipients = set(
         OutboxMessage.objects.for_tenant(tenant_a)
         .filter(subject__contains="need attention")
