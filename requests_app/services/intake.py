@@ -204,9 +204,11 @@ def _create(
         **details,
     )
     try:
+        # Only what the caller supplied is validated: the rest (deadlines, status, timestamps)
+        # intake computes itself, and checking all sixty fields cost more than the INSERT.
         # Uniqueness and check constraints are the database's job here: no extra SELECT.
         privacy_request.full_clean(
-            exclude=["tenant", "reference"], validate_unique=False, validate_constraints=False
+            exclude=_COMPUTED_FIELDS, validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
         raise RequestRefused("invalid", _first_message(error), _first_field(error)) from error
@@ -267,6 +269,31 @@ DETAIL_FIELDS: dict[str, frozenset[str] | None] = {
     "correction_requested": frozenset({RequestType.CORRECT}),
     "flags": None,  # any type
 }
+
+
+# What callers of ``privacy_request_create`` supply; ``full_clean`` checks these fields only.
+_INPUT_FIELDS = frozenset(
+    {
+        "request_type",
+        "know_scope",
+        "channel",
+        "received_at",
+        "requester_name",
+        "requester_email",
+        "requester_phone",
+        "requester_state",
+        "is_california_consumer",
+        "agent_name",
+        "agent_organization",
+        "agent_email",
+        "agent_phone",
+        "language",
+        *DETAIL_FIELDS,
+    }
+)
+_COMPUTED_FIELDS = [
+    field.name for field in PrivacyRequest._meta.fields if field.name not in _INPUT_FIELDS
+]
 
 
 def _check_details(request_type: str, details: Mapping[str, Any]) -> None:

@@ -119,6 +119,11 @@ def test_an_agent_request_is_acknowledged_to_the_agent(tenant_a):
         ({"requester": Requester(name="A", phone="12")}, "invalid"),
         ({"channel": "carrier_pigeon"}, "invalid"),
         ({"channel": "agent"}, "agent_required"),
+        # Every field a caller supplies is validated by the model too, whatever the channel.
+        ({"requester": Requester(name="A" * 201)}, "invalid"),
+        ({"requester": Requester(name="A", state="California")}, "invalid"),
+        ({"agent": Agent(name="Pat", email="not-an-email")}, "invalid"),
+        ({"details": {"delete_scope": "everything-ever"}}, "invalid"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_creates_nothing(tenant_a, kwargs, code):
