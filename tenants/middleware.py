@@ -11,6 +11,11 @@ portal pages: for them nothing is looked up, so the API and the admin pay no ext
 other request costs one indexed query. An unknown slug leaves ``portal_tenant`` None: the portal
 views answer it with the 404 page, never with a default tenant. Staff pages take their tenant
 from the session (tenants.context) instead.
+
+A portal speaks only the languages its business offers: a language chosen elsewhere (``?lang=``,
+the cookie from another business's portal, the browser's Accept-Language) that this business
+does not offer gives way to the business's first language, so requests are never taken, and
+answered, in a language the business does not work in (§7003(b)).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from .models import RESERVED_SLUGS
 from .selectors import portal_tenant_for
@@ -41,6 +47,10 @@ class PortalTenantMiddleware:
                 host = ""  # CommonMiddleware answers 400 for a host we do not serve
             tenant, via_host = portal_tenant_for(host, segment)
             request.portal_tenant = tenant  # type: ignore[attr-defined]
+            offered = (tenant.languages if tenant is not None else None) or []
+            if offered and translation.get_language() not in offered:
+                translation.activate(offered[0])
+                request.LANGUAGE_CODE = offered[0]  # type: ignore[attr-defined]
             if via_host:
                 request.portal_via_host = True  # type: ignore[attr-defined]
                 request.urlconf = HOST_URLCONF  # type: ignore[attr-defined]

@@ -265,6 +265,23 @@ def test_the_language_switch_offers_only_the_business_languages(client, tenant_a
     assert "Español" not in html
 
 
+def test_a_business_offering_only_english_answers_in_english_whatever_was_asked(
+    client, tenant_a, freeze
+):
+    freeze(datetime(2025, 11, 3, 18, 0, tzinfo=UTC))
+    tenant_a.languages = ["en"]
+    tenant_a.save()
+    html = client.get("/acme/know/?lang=es").content.decode()
+    assert '<html lang="en">' in html
+    assert "Send my request" in html
+    html = client.get("/acme/know/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Send my request" in html
+    client.post("/acme/delete/?lang=es", DELETE)
+    privacy_request = PrivacyRequest.objects.for_tenant(tenant_a).get()
+    assert privacy_request.language == "en"
+    assert outbox(tenant_a)[-1].subject.startswith("We received your privacy request")
+
+
 def test_a_spanish_form_shows_spanish_errors(client, tenant_a):
     response = client.post("/acme/know/?lang=es", {**KNOW, "email": "casey@"})
     html = response.content.decode()
