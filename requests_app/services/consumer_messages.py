@@ -17,6 +17,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from privacyportal.fast_insert import insert_new
+
 from .. import consumer_text, deadlines
 from ..models import Communication, ConfirmationMethod, PrivacyRequest, RequestEvent
 from .outbox import outbox_email_add
@@ -107,7 +109,7 @@ def _send_to_consumer(
         body=body,
         created_at=now,
     )
-    communication.save()
+    insert_new(communication)
     outbox_email_add(
         tenant=tenant,
         recipient=recipient,

@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 
 from privacyportal import clock
+from privacyportal.fast_insert import insert_new
 from tenants.models import Tenant
 
 from ..models import Communication, OutboxMessage, OutboxStatus, PrivacyRequest
@@ -52,7 +53,7 @@ def outbox_email_add(
         created_at=now,
         next_attempt_at=now,
     )
-    message.save()
+    insert_new(message)
     transaction.on_commit(outbox_relay_soon)
     return message
 

@@ -1,0 +1,94 @@
+"""``insert_new`` writes exactly the row ``save()`` would, with its key, on every database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+
+from privacyportal.fast_insert import insert_new
+from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
+from tests.factories import make_request
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+
+
+def _event(privacy_request: PrivacyRequest, message: str) -> RequestEvent:
+    return RequestEvent(
+        tenant=privacy_request.tenant,
+        privacy_request=privacy_request,
+        kind="note",
+        at=AT,
+        actor_label="Tester",
+        message=message,
+        data={"why": ["a list", 1]},
+    )
+
+
+def _stored(event: RequestEvent) -> dict:
+    row = model_to_dict(
+        RequestEvent.objects.for_tenant(event.tenant).get(pk=event.pk), exclude=["id"]
+    )
+    row["dedupe_key"] = row["dedupe_key"] and row["dedupe_key"].split(":")[0]
+    return row
+
+
+@pytest.fixture(params=["returning", "last_insert_id"])
+def key_from(request, monkeypatch):
+    """PostgreSQL and SQLite ≥ 3.35 return the new key; older SQLite reads lastrowid."""
+    if request.param == "last_insert_id":
+        if connection.vendor != "sqlite":
+            pytest.skip("PostgreSQL always returns the new key")
+        monkeypatch.setattr(type(connection.features), "can_return_columns_from_insert", False)
+    return request.param
+
+
+def test_the_row_and_its_key_are_those_save_would_give(tenant_a, key_from):
+    privacy_request = make_request(tenant_a)
+    saved = _event(privacy_request, "The same note.")
+    saved.dedupe_key = "same:1"
+    saved.save()
+    inserted = _event(privacy_request, "The same note.")
+    inserted.dedupe_key = "same:2"
+
+    insert_new(inserted)
+
+    assert inserted.pk is not None
+    assert inserted.pk != saved.pk
+    assert not inserted._state.adding
+    assert _stored(inserted) == _stored(saved)
+    assert _stored(inserted)["data"] == {"why": ["a list", 1]}
+
+
+def test_several_rows_get_their_own_keys_in_order(tenant_a, key_from):
+    privacy_request = make_request(tenant_a)
+    first, second = _event(privacy_request, "First."), _event(privacy_request, "Second.")
+
+    insert_new(first, second)
+
+    stored = RequestEvent.objects.for_tenant(tenant_a).in_bulk([first.pk, second.pk])
+    assert (stored[first.pk].message, stored[second.pk].message) == ("First.", "Second.")
+
+
+def test_a_related_row_saved_just_before_is_linked(tenant_a, key_from):
+    privacy_request = make_request(tenant_a)
+    message = OutboxMessage(
+        tenant=tenant_a,
+        privacy_request=privacy_request,
+        recipient="someone@example.com",
+        subject="Hello",
+        body="Body",
+        dedupe_key="fast-insert-test",
+        created_at=AT,
+        next_attempt_at=AT,
+    )
+
+    insert_new(message)
+
+    stored = OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk)
+    assert stored.privacy_request_id == privacy_request.pk
+    assert stored.status == "pending"  # the model's default, as save() writes it
