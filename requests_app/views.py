@@ -43,7 +43,7 @@ from .services.portal import (
 from .services.status_links import (
     STATUS_LINK_MINUTES,
     status_link_is_valid,
-    status_link_issue,
+    status_link_request,
     status_link_use,
 )
 from .templatetags.portal import portal_reverse
@@ -281,7 +281,7 @@ def status(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = StatusLookupForm(request.POST)
         if form.is_valid():
-            status_link_issue(
+            status_link_request(
                 tenant=tenant,
                 reference=form.cleaned_data["reference"],
                 email=form.cleaned_data["email"],

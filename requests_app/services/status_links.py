@@ -4,13 +4,15 @@ Asking for a link emails a one-time link to an address on the request (the consu
 agent's); using it opens the request's page. Decided (see also ``portal``):
 
 * **Status links** are one-time and expire after ``STATUS_LINK_MINUTES``. Asking for one gives
-  the same answer whether or not the reference and email match (no enumeration, R-P-2).
+  the same answer whether or not the reference and email match (no enumeration, R-P-2), and
+  takes the same time: ``status_link_request`` answers ``STATUS_LOOKUP_SECONDS`` after it began.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -26,6 +28,10 @@ from .outbox import outbox_email_add
 from .portal import normalize_email
 
 STATUS_LINK_MINUTES = 30
+# A match writes the link and its email and a miss writes nothing, so a lookup's own time would
+# tell which it was (R-P-2). Both answer this long after the lookup began; the work itself takes
+# a few tens of milliseconds.
+STATUS_LOOKUP_SECONDS = 0.4
 
 
 def normalize_reference(value: str) -> str:
@@ -39,6 +45,20 @@ def normalize_reference(value: str) -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def status_link_request(
+    *, tenant: Tenant, reference: str, email: str, link_base: str, language: str
+) -> None:
+    """What the portal's status page does: ``status_link_issue``, answered after the same time
+    whether or not anything matched, so neither the page nor its timing tells (R-P-2)."""
+    started = time.monotonic()
+    status_link_issue(
+        tenant=tenant, reference=reference, email=email, link_base=link_base, language=language
+    )
+    remaining = STATUS_LOOKUP_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
 
 
 def status_link_issue(

@@ -92,6 +92,42 @@ def test_a_wrong_email_and_a_wrong_reference_get_the_same_answer_as_a_right_one_
     assert StatusLink.objects.for_tenant(tenant_a).count() == 1
 
 
+def test_a_match_and_a_miss_take_the_same_time_r_p_2(client, tenant_a, submitted, monkeypatch):
+    """A match writes the link and its email, a miss writes nothing: the answer waits out the
+    difference, so timing does not tell whether a reference and an address belong together."""
+    from types import SimpleNamespace
+
+    from requests_app.services import status_links
+
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(
+        status_links, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep)
+    )
+    issue = status_links.status_link_issue
+
+    def timed_issue(**kwargs):
+        sent = issue(**kwargs)
+        now[0] += 0.08 if sent else 0.002  # a match does more work than a miss
+        return sent
+
+    monkeypatch.setattr(status_links, "status_link_issue", timed_issue)
+    took = {}
+    for case, reference, email in (
+        ("match", submitted.reference, "casey@example.com"),
+        ("wrong email", submitted.reference, "mallory@example.com"),
+        ("wrong reference", "AC-2222-2222", "casey@example.com"),
+    ):
+        began = now[0]
+        assert _ask_for_link(client, reference, email).status_code == 302
+        took[case] = round(now[0] - began, 6)
+    assert set(took.values()) == {status_links.STATUS_LOOKUP_SECONDS}
+    assert StatusLink.objects.for_tenant(tenant_a).count() == 1
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
