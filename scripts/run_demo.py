@@ -132,7 +132,25 @@ class Child:
         return code
 
 
-def wait_until_up(url: str, web: Child, stopping: threading.Event, timeout: float = 90) -> bool:
+class StopFlag:
+    """Set by the signal handlers. Not a threading.Event: Event.set() takes a lock that the main
+    thread may hold inside Event.wait() when the signal arrives, and a second Ctrl-C (or a
+    SIGTERM after it) then deadlocked the demo."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)  # a signal interrupts the sleep; its handler has set the flag
+
+
+def wait_until_up(url: str, web: Child, stopping: StopFlag, timeout: float = 90) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and web.alive() and not stopping.is_set():
         try:
@@ -217,7 +235,7 @@ def main() -> int:
     print("Seeding the demo businesses...", flush=True)
     seeded = json.loads(manage(env, "seed_demo", "--json", capture=True))
 
-    stopping = threading.Event()
+    stopping = StopFlag()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
