@@ -290,7 +290,9 @@ class LoadMeter:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (ticks at first sight, latest)
+        self._roles: dict[int, str] = {}  # pid -> "client", "postgres" or "server"
         self.other = 0.0
+        self.cpu_s: dict[str, float] = {}  # CPU seconds our own processes used, by role
 
     @staticmethod
     def _machine() -> tuple[int, int]:
@@ -336,6 +338,12 @@ class LoadMeter:
             ticks = table[pid][1]
             start = self._seen.get(pid, (ticks if first else 0, 0))[0]
             self._seen[pid] = (start, ticks)
+            if pid == os.getpid():
+                self._roles[pid] = "client"  # the load generator runs in this process
+            elif table[pid][2].startswith("postgres: "):
+                self._roles[pid] = "postgres"
+            else:
+                self._roles[pid] = "server"  # gunicorn and its workers, the sweep child
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -354,3 +362,7 @@ class LoadMeter:
         busy1, total1 = self._machine()
         ours = sum(latest - start for start, latest in self._seen.values())
         self.other = max(0.0, (busy1 - self.busy0 - ours) / max(1, total1 - self.total0))
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid, (start, latest) in self._seen.items():
+            role = self._roles[pid]
+            self.cpu_s[role] = self.cpu_s.get(role, 0.0) + (latest - start) / tick

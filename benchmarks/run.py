@@ -14,8 +14,9 @@ sweep  the deadline sweep at t0+1 day (steady state) and t0+7 days (heavy day) o
        memory stays flat while the table grows. Time and peak RSS, each in a fresh process.
 queue  the admin review queue of the 100,000-request tenant through gunicorn, signed in as its
        staff member: p50/p95 of N GETs per URL (plain, deadline filters, status, search).
-api    POST /api/v1/requests/ with tenant API keys through gunicorn: closed-loop throughput per
-       worker configuration, then an open-loop run at --api-rate on the best one.
+api    POST /api/v1/requests/ with tenant API keys through gunicorn: closed-loop throughput and
+       CPU per request for each worker configuration, then open-loop runs at --api-rate; the
+       verdict is the best configuration's, then it steps up to find its headroom.
 
 Everything runs against 127.0.0.1 only, in production mode (DJANGO_DEBUG=false). gunicorn is
 always stopped, also on errors and Ctrl-C. Rows the API benchmark creates are deleted again.
@@ -210,7 +211,11 @@ def gunicorn(url: str, config: str):
         "warning",
         "--error-logfile",
         str(VAR_DIR / "gunicorn.log"),
+        # Like production (docker-compose.yml logs every request): the log costs a write each.
+        "--access-logfile",
+        str(VAR_DIR / "gunicorn-access.log"),
     ]
+    (VAR_DIR / "gunicorn-access.log").unlink(missing_ok=True)  # one run's lines at a time
     log_file = (VAR_DIR / "gunicorn.log").open("ab")
     # Django logs errors (500s) to stderr: keep them in the log, not on the benchmark's screen.
     proc = subprocess.Popen(
@@ -478,7 +483,7 @@ def open_loop_phase(
     happens at the target rate, and the highest rate served with p95 under the target."""
     seconds = min(args.api_seconds, 10.0)
 
-    def run(config: str, rate: float, label: str, verdict: bool = False) -> dict[str, Any]:
+    def run(config: str, rate: float, label: str) -> dict[str, Any]:
         quiet(args, report, f"api open loop {config} {rate:g}/s")
         with gunicorn(url, config) as port:
             make = maker(port)
@@ -491,15 +496,12 @@ def open_loop_phase(
                 ).summary()
         out["other_load"] = round(meter.other, 2)
         results.setdefault("open_loop", []).append({"config": config, "rate": rate, **out})
-        meets = out["errors"] == 0 and out["p95_ms"] < API_P95_MS
         report.add(
             "api",
             f"open loop at {rate:g}/s, gunicorn {config}{label}",
             f"{out['rps']:.0f} req/s served, p50 {out['p50_ms']:.0f} ms, p95 {out['p95_ms']:.0f} ms, "
             f"p99 {out['p99_ms']:.0f} ms" + (f", {out['errors']} errors" if out["errors"] else ""),
-            f">= {API_RPS}/s, p95 < {API_P95_MS} ms" if verdict else "",
-            (meets and out["rps"] >= 0.97 * API_RPS) if verdict else None,
-            meter.other,
+            other=meter.other,
         )
         return out
 
@@ -508,29 +510,48 @@ def open_loop_phase(
     # Every config at one rate they can all serve: the one with the lowest p95 is the best.
     compare = target if reachable else float(max(10, round(0.7 * best[0] / 10) * 10))
     configs = [c for c, r in results["configs"].items() if not r["errors"]]
-    p95 = {c: run(c, compare, "", verdict=reachable)["p95_ms"] for c in configs}
-    chosen = min(p95, key=p95.get)
+    outs = {c: run(c, compare, "") for c in configs}
+    chosen = min(outs, key=lambda c: outs[c]["p95_ms"])
     results["chosen_config"] = chosen
-    if not reachable:
-        run(chosen, target, " (the target rate)", verdict=True)
-        # The highest rate the chosen config serves with p95 under the target.
-        step = max(10.0, round(0.1 * best[0] / 10) * 10)
-        rate, sustained = compare, compare if p95[chosen] < API_P95_MS else 0.0
-        while sustained == rate and rate + step <= best[0]:
-            rate += step
-            out = run(chosen, rate, " (step up)")
-            if out["errors"] == 0 and out["p95_ms"] < API_P95_MS:
-                sustained = rate
-        results["sustained_rate"] = sustained
-        report.add(
-            "api",
-            f"highest rate with p95 < {API_P95_MS} ms, gunicorn {chosen}",
-            f"{sustained:g} req/s"
-            if sustained
-            else f"none (p95 >= {API_P95_MS} ms at {compare:g}/s)",
-            f">= {API_RPS}/s",
-            sustained >= API_RPS,
-        )
+    # The verdict is the best configuration's: the one an operator would pick (the others are
+    # there to show why). docker-compose.yml runs the same kind of server.
+    at_target = outs[chosen] if reachable else run(chosen, target, " (the target rate)")
+    report.add(
+        "api",
+        f"open loop at {target:g}/s, best configuration (gunicorn {chosen})",
+        f"{at_target['rps']:.0f} req/s served, p95 {at_target['p95_ms']:.0f} ms"
+        + (f", {at_target['errors']} errors" if at_target["errors"] else ""),
+        f">= {API_RPS}/s, p95 < {API_P95_MS} ms",
+        at_target["errors"] == 0
+        and at_target["p95_ms"] < API_P95_MS
+        and at_target["rps"] >= 0.97 * API_RPS,
+    )
+    # Headroom: the highest rate the chosen config serves with p95 under the target.
+    step = max(10.0, round(0.1 * best[0] / 10) * 10)
+    first = outs[chosen]
+    rate = compare
+    sustained = compare if first["errors"] == 0 and first["p95_ms"] < API_P95_MS else 0.0
+    while sustained == rate and rate + step <= best[0]:
+        rate += step
+        out = run(chosen, rate, " (step up)")
+        if out["errors"] == 0 and out["p95_ms"] < API_P95_MS:
+            sustained = rate
+    results["sustained_rate"] = sustained
+    report.add(
+        "api",
+        f"highest rate with p95 < {API_P95_MS} ms, gunicorn {chosen} (steps of {step:g}/s)",
+        f"{sustained:g} req/s" if sustained else f"none (p95 >= {API_P95_MS} ms at {compare:g}/s)",
+    )
+
+
+def cpu_per_request(meter: benchlib.LoadMeter, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request, by role: gunicorn's processes ("server"), the PostgreSQL
+    backends, and the load generator (this process). Machine speed varies from day to day, so
+    this, not requests/s alone, is what to compare between runs on different machines."""
+    return {
+        role: round(meter.cpu_s.get(role, 0.0) * 1000 / max(1, requests), 2)
+        for role in ("server", "postgres", "client")
+    }
 
 
 def run_api(url: str, meta: dict[str, Any], args: argparse.Namespace, report: Report) -> None:
@@ -595,15 +616,17 @@ def run_api(url: str, meta: dict[str, Any], args: argparse.Namespace, report: Re
                         )
                     ).summary()
             out["other_load"] = round(meter.other, 2)
+            out["cpu_ms_per_request"] = cpu_per_request(meter, out["ok"])
             results["configs"][config] = {"concurrency": concurrency, **out}
             bad = f", {out['errors']} errors {out['statuses']}" if out["errors"] else ""
+            cpu = out["cpu_ms_per_request"]
             report.add(
                 "api",
                 f"closed loop, gunicorn {config}, {concurrency} clients",
-                f"{out['rps']:.0f} req/s, p50 {out['p50_ms']:.0f} ms, p95 {out['p95_ms']:.0f} ms{bad}",
-                f">= {API_RPS}/s",
-                out["rps"] >= API_RPS and not out["errors"],
-                meter.other,
+                f"{out['rps']:.0f} req/s, p50 {out['p50_ms']:.0f} ms, p95 {out['p95_ms']:.0f} ms{bad}; "
+                f"CPU/request: web {cpu['server']:.1f} + PostgreSQL {cpu['postgres']:.1f} "
+                f"+ load client {cpu['client']:.1f} ms",
+                other=meter.other,  # the verdict is the open loop's, below
             )
             if not out["errors"] and (best is None or out["rps"] > best[0]):
                 best = (out["rps"], config)
