@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from privacyportal.fast_insert import insert_new
 from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
@@ -72,6 +73,43 @@ def test_several_rows_get_their_own_keys_in_order(tenant_a, key_from):
 
     stored = RequestEvent.objects.for_tenant(tenant_a).in_bulk([first.pk, second.pk])
     assert (stored[first.pk].message, stored[second.pk].message) == ("First.", "Second.")
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_several_rows_of_one_model_go_in_one_insert_where_keys_come_back(tenant_a, count):
+    privacy_request = make_request(tenant_a)
+    events = [_event(privacy_request, f"Note {n}.") for n in range(count)]
+
+    with CaptureQueriesContext(connection) as queries:
+        insert_new(*events)
+
+    assert len(queries) == 1
+    assert [e.pk for e in events] == sorted(e.pk for e in events)  # in order, all distinct
+    stored = RequestEvent.objects.for_tenant(tenant_a).in_bulk([e.pk for e in events])
+    assert [stored[e.pk].message for e in events] == [f"Note {n}." for n in range(count)]
+    assert all(_stored(e) == _stored(events[0]) | {"message": e.message} for e in events)
+
+
+def test_rows_of_different_models_keep_their_order_and_links(tenant_a, key_from):
+    privacy_request = make_request(tenant_a)
+    first = _event(privacy_request, "Before.")
+    message = OutboxMessage(
+        tenant=tenant_a,
+        privacy_request=privacy_request,
+        recipient="someone@example.com",
+        subject="Hello",
+        body="Body",
+        dedupe_key="fast-insert-mixed",
+        created_at=AT,
+        next_attempt_at=AT,
+    )
+    last = _event(privacy_request, "After.")
+
+    insert_new(first, message, last)
+
+    assert first.pk < last.pk
+    assert OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk).subject == "Hello"
+    assert RequestEvent.objects.for_tenant(tenant_a).get(pk=last.pk).message == "After."
 
 
 def test_a_related_row_saved_just_before_is_linked(tenant_a, key_from):
