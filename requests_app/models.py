@@ -329,6 +329,11 @@ class EventKind(models.TextChoices):
 class RequestEvent(TenantOwnedModel):
     """One entry of a request's timeline: who did what, when, and why."""
 
+    # Events are always read through their request (the timeline index); an index on the
+    # tenant alone would only cost every intake and every sweep milestone a write.
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # No index of its own: the timeline index (privacy_request, at) serves every lookup.
     privacy_request = models.ForeignKey(
         PrivacyRequest, on_delete=models.CASCADE, related_name="events", db_index=False
@@ -387,6 +392,10 @@ class OutboxStatus(models.TextChoices):
 class OutboxMessage(TenantOwnedModel):
     """An email waiting to leave, written in the same transaction as the change that caused it."""
 
+    # outbox_newest (tenant, -created_at) serves every lookup by tenant.
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     privacy_request = models.ForeignKey(
         PrivacyRequest,
         null=True,
@@ -400,7 +409,9 @@ class OutboxMessage(TenantOwnedModel):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200)
     body = models.TextField()
-    dedupe_key = models.CharField(max_length=160, unique=True)
+    # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
+    # (LIKE) index that no query uses, written on every email.
+    dedupe_key = models.CharField(max_length=160)
     status = models.CharField(
         max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
@@ -420,6 +431,9 @@ class OutboxMessage(TenantOwnedModel):
                 name="outbox_relay_due",
                 condition=Q(status__in=["pending", "failed"]),
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_unique_dedupe_key"),
         ]
 
     def __str__(self) -> str:
