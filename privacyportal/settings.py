@@ -146,6 +146,12 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# A consumer's document stops being stored once it passes 10 MB (requests_app.upload_handlers).
+FILE_UPLOAD_HANDLERS = [
+    "requests_app.upload_handlers.DocumentSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGIN_URL = "admin:login"
 # Messages can carry a newly created API key or password once: keep them server-side.

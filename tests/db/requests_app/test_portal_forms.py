@@ -197,6 +197,38 @@ def test_an_upload_over_10_mb_is_refused(client, tenant_a, portal):
     _assert_refused(response, tenant_a, portal, "id_document", "The file is too large (10.0 MB)")
 
 
+def test_an_oversize_upload_is_not_kept_beyond_the_limit_and_the_form_keeps_what_was_typed(
+    client, tenant_a, portal, monkeypatch
+):
+    """A 25 MB file: Django's own handlers (memory, then a temporary file) receive 10 MB at most,
+    and the consumer sees the real size and their text again, without JavaScript."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    stored = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):  # type: ignore[no-untyped-def]
+        stored.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    upload = SimpleUploadedFile("huge.pdf", PDF + b"0" * (25 * 1024 * 1024), "application/pdf")
+
+    response = _post(client, "correct", {**CORRECT, "document": upload})
+
+    _assert_refused(response, tenant_a, portal, "id_document", "The file is too large (25.0 MB)")
+    assert 0 < sum(stored) <= 10 * 1024 * 1024
+    assert CORRECT["correction_requested"] in response.content.decode()
+
+
+def test_an_upload_of_exactly_10_mb_is_accepted(client, tenant_a, portal):
+    upload = SimpleUploadedFile(
+        "max.pdf", PDF + b"0" * (10 * 1024 * 1024 - len(PDF)), "application/pdf"
+    )
+    response = _post(client, "correct", {**CORRECT, "document": upload})
+    assert response.status_code == 302
+
+
 @pytest.mark.parametrize("form", ["know", "delete", "correct"])
 def test_a_filled_honeypot_is_refused_and_creates_nothing(client, tenant_a, portal, form):
     response = _post(client, form, {**FORMS[form], "leave_empty": "http://spam.example"})
