@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -99,6 +100,15 @@ DEFAULT_VERIFICATION_DESCRIPTION = gettext_noop(
 
 # First path segments that belong to the platform, not to a business's portal (/<slug>/).
 RESERVED_SLUGS = frozenset({"admin", "api", "static", "media", "i18n", "accounts"})
+
+
+class TenantQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        # A bulk update moves updated_at too, or the API's per-process copies of these tenants
+        # (tenants.selectors.api_key_lookup) would keep the old settings until a restart. The
+        # same clock as auto_now: this marks a change, it is no business time.
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
 
 
 class Tenant(models.Model):
@@ -195,16 +205,24 @@ class Tenant(models.Model):
         help_text="The page describing both rights with one form for both (§7015(c)).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Moves on every save(). The API key lookup compares it to refresh its per-process copy of
-    # the tenant (tenants.selectors.api_key_lookup), so change tenants only through save(),
-    # never with QuerySet.update() or save(update_fields=...) that leaves this field out.
+    # Moves on every change: save() (also with update_fields) and QuerySet.update(). The API key
+    # lookup compares it to refresh its per-process copy of the tenant
+    # (tenants.selectors.api_key_lookup).
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["legal_name"]
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}  # see updated_at
+        super().save(*args, **kwargs)
 
     @property
     def zone(self) -> Any:

@@ -82,6 +82,26 @@ def test_a_change_to_the_business_is_seen_on_the_next_api_call(tenant_a):
     assert _create(raw).json()["reference"].startswith("ZZ-")
 
 
+def test_a_bulk_update_of_the_business_is_seen_on_the_next_api_call(tenant_a):
+    _, raw = api_key_create(tenant=tenant_a)
+    assert _create(raw).json()["reference"].startswith("AC-")
+
+    Tenant.objects.filter(pk=tenant_a.pk).update(reference_prefix="QQ")
+
+    assert _create(raw).json()["reference"].startswith("QQ-")
+
+
+def test_saving_some_fields_of_the_business_is_seen_on_the_next_api_call(tenant_a):
+    _, raw = api_key_create(tenant=tenant_a)
+    assert _create(raw).json()["reference"].startswith("AC-")
+
+    tenant = Tenant.objects.get(pk=tenant_a.pk)
+    tenant.reference_prefix = "YY"
+    tenant.save(update_fields=["reference_prefix"])
+
+    assert _create(raw).json()["reference"].startswith("YY-")
+
+
 def test_saving_a_business_moves_its_updated_at(tenant_a):
     before = tenant_a.updated_at
     tenant_a.legal_name = "ACME Corporation"
