@@ -102,9 +102,12 @@ class _Pool:
         self.idle: list[_Conn] = []
         self.result = result
 
-    async def get(self) -> _Conn:
-        if self.idle:
-            return self.idle.pop()
+    async def get(self, *, fresh: bool = False) -> _Conn:
+        while self.idle and not fresh:
+            conn = self.idle.pop()
+            if not (conn.reader.at_eof() or conn.writer.is_closing()):
+                return conn
+            conn.close()  # the server closed it while it was idle (keep-alive timeout)
         reader, writer = await asyncio.open_connection(HOST, self.port)
         self.result.connects += 1
         return _Conn(reader, writer)
@@ -134,7 +137,7 @@ def build_request(
 async def _one(pool: _Pool, payload: bytes, result: LoadResult, started: float) -> None:
     result.sent += 1
     for attempt in range(2):
-        conn = await pool.get()
+        conn = await pool.get(fresh=attempt > 0)
         try:
             conn.writer.write(payload)
             await conn.writer.drain()
