@@ -30,6 +30,19 @@ def _event(privacy_request: PrivacyRequest, message: str) -> RequestEvent:
     )
 
 
+def _outbox_message(privacy_request: PrivacyRequest, dedupe_key: str) -> OutboxMessage:
+    return OutboxMessage(
+        tenant=privacy_request.tenant,
+        privacy_request=privacy_request,
+        recipient="someone@example.com",
+        subject="Hello",
+        body="Body",
+        dedupe_key=dedupe_key,
+        created_at=AT,
+        next_attempt_at=AT,
+    )
+
+
 def _stored(event: RequestEvent) -> dict:
     row = model_to_dict(
         RequestEvent.objects.for_tenant(event.tenant).get(pk=event.pk), exclude=["id"]
@@ -93,16 +106,7 @@ def test_several_rows_of_one_model_go_in_one_insert_where_keys_come_back(tenant_
 def test_rows_of_different_models_keep_their_order_and_links(tenant_a, key_from):
     privacy_request = make_request(tenant_a)
     first = _event(privacy_request, "Before.")
-    message = OutboxMessage(
-        tenant=tenant_a,
-        privacy_request=privacy_request,
-        recipient="someone@example.com",
-        subject="Hello",
-        body="Body",
-        dedupe_key="fast-insert-mixed",
-        created_at=AT,
-        next_attempt_at=AT,
-    )
+    message = _outbox_message(privacy_request, "fast-insert-mixed")
     last = _event(privacy_request, "After.")
 
     insert_new(first, message, last)
@@ -114,16 +118,7 @@ def test_rows_of_different_models_keep_their_order_and_links(tenant_a, key_from)
 
 def test_a_related_row_saved_just_before_is_linked(tenant_a, key_from):
     privacy_request = make_request(tenant_a)
-    message = OutboxMessage(
-        tenant=tenant_a,
-        privacy_request=privacy_request,
-        recipient="someone@example.com",
-        subject="Hello",
-        body="Body",
-        dedupe_key="fast-insert-test",
-        created_at=AT,
-        next_attempt_at=AT,
-    )
+    message = _outbox_message(privacy_request, "fast-insert-test")
 
     insert_new(message)
 
