@@ -2,7 +2,7 @@
 
 ``Model.save()`` compiles its INSERT afresh on every call (a query object, the compiler, a
 placeholder and a prepared value per field) and sends the pre/post-save signals. For intake,
-which saves four rows per API request, that machinery was about a third of a web worker's CPU.
+which saves five rows per API request, that machinery was about a third of a web worker's CPU.
 Here the statement is compiled by Django's own compiler once per model and database, and each
 call only prepares the values (``get_db_prep_save``, as ``save()`` does) and runs it.
 
