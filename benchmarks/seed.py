@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyportal.settings")
@@ -293,7 +295,7 @@ class TenantInfo:
     pk: int
     prefix: str
     tz: ZoneInfo
-    calendar: deadlines.BusinessCalendar
+    calendar: BusinessCalendar
     assignees: list[int]
     size: int
 
@@ -612,7 +614,7 @@ def create_tenants(rng: random.Random, count: int, with_queue: bool) -> dict[str
             website_url=f"https://bench-{i:05d}.example",
             request_methods=["webform", "toll_free_phone", "email"],
             sells_or_shares=rng.random() < 0.6,
-            business_calendar=deadlines.CA_STATE if rng.random() < 0.8 else deadlines.WEEKENDS_ONLY,
+            business_calendar=CA_STATE if rng.random() < 0.8 else WEEKENDS_ONLY,
         )
         for i in range(count)
     ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    "core",
     "tenants",
     "requests_app",
 ]
@@ -268,7 +269,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "privacyportal.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
@@ -295,7 +296,7 @@ SPECTACULAR_SETTINGS = {
         "CommunicationChannelEnum": "requests_app.models.ConfirmationMethod",
         "RequestTypeEnum": "requests_app.models.RequestType",
         "EventKindEnum": "requests_app.models.EventKind",
-        "CalendarEnum": "requests_app.deadlines.CALENDAR_CHOICES",
+        "CalendarEnum": "core.calendar.CALENDAR_CHOICES",
     },
 }
 

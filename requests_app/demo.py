@@ -27,7 +27,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from privacyportal import clock
+from core import clock
+from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
 from tenants.models import ApiKey, RequestMethod, Role, Tenant, hash_api_key
 from tenants.services import api_key_create, staff_create, tenant_create
 
@@ -87,7 +88,7 @@ LEADS_LIBRARY = DemoTenant(
         # (possibly sensitive personal information, §7011(e)(1)(K)); the demo treats it as used
         # beyond §7027(m), so the right to limit applies and its requests show up in the queue.
         "uses_sensitive_beyond_7027m": True,
-        "business_calendar": deadlines.CA_STATE,
+        "business_calendar": CA_STATE,
     },
     logins=(
         DemoLogin(Role.ADMIN, "ll-admin", "leads-admin-demo"),
@@ -113,7 +114,7 @@ BRAVO = DemoTenant(
         "sells_or_shares": True,
         "uses_sensitive_beyond_7027m": False,
         # The second business shows the strictest calendar: business days skip weekends only.
-        "business_calendar": deadlines.WEEKENDS_ONLY,
+        "business_calendar": WEEKENDS_ONLY,
     },
     logins=(
         DemoLogin(Role.ADMIN, "bravo-admin", "bravo-admin-demo"),
@@ -129,7 +130,7 @@ DEMO_TENANTS = (LEADS_LIBRARY, BRAVO)
 
 # How many days before today (tenant-local) a request was received: a number, or a function of
 # (today, calendar) for the business-day deadlines, so "due soon" stays due soon on any date.
-DaysAgo = int | Callable[[date, deadlines.BusinessCalendar], int]
+DaysAgo = int | Callable[[date, BusinessCalendar], int]
 
 # What staff did, and how many days after receipt: "verify", "start", "assign", "extend".
 Step = tuple[str, float]
@@ -150,12 +151,12 @@ class DemoRequest:
     close_after: float = 0  # days after receipt
 
 
-def _confirm_due_soon(today: date, calendar: deadlines.BusinessCalendar) -> int:
+def _confirm_due_soon(today: date, calendar: BusinessCalendar) -> int:
     """Received so that the 10-business-day confirmation falls due in the next 0-2 days."""
     return _first_days_ago(today, lambda d: deadlines.confirm_by(d, calendar), range(0, 3))
 
 
-def _comply_due_soon(today: date, calendar: deadlines.BusinessCalendar) -> int:
+def _comply_due_soon(today: date, calendar: BusinessCalendar) -> int:
     """Received so that the 15-business-day opt-out deadline falls in the next 1-3 days."""
     return _first_days_ago(today, lambda d: deadlines.comply_by(d, calendar), range(1, 4))
 

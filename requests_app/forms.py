@@ -15,9 +15,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from core.refusals import Refused
+
 from . import consumer_text
 from .models import CorrectionField, DeleteCategory, DeleteScope, KnowScope
-from .services import Agent, Requester, RequestRefused
+from .services import Agent, Requester
 from .services.portal import PortalSubmission, document_check
 
 CONSUMER = "consumer"
@@ -352,7 +354,7 @@ class CorrectForm(RequestForm):
             return None
         try:
             document_check(upload)
-        except RequestRefused as refused:
+        except Refused as refused:
             raise forms.ValidationError(refused.message, code=refused.code) from refused
         return upload
 

@@ -7,6 +7,8 @@ Every refusal carries a code and a message a staff member understands.
 
 from __future__ import annotations
 
+from core.refusals import Refused
+
 RECEIVED = "received"
 AWAITING_VERIFICATION = "awaiting_verification"
 VERIFIED = "verified"
@@ -37,13 +39,6 @@ STATUS_LABELS = {
 }
 
 
-class TransitionRefused(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def needs_verification(request_type: str) -> bool:
     """Requests to know, delete and correct are verifiable requests (§7060); the others are not."""
     return request_type in VERIFIABLE_TYPES
@@ -56,25 +51,28 @@ def initial_status(request_type: str) -> str:
 
 def check_transition(*, request_type: str, current: str, target: str) -> None:
     if current == CLOSED:
-        raise TransitionRefused(
-            "closed", "This request is already closed; it cannot change any more."
+        raise Refused(
+            "closed", "This request is already closed; it cannot change any more.", conflict=True
         )
     # The most helpful refusal first: "verify first" says what to do, the table only what not.
     if target == IN_PROGRESS and needs_verification(request_type) and current != VERIFIED:
-        raise TransitionRefused(
+        raise Refused(
             "not_verified",
             "Verify the requester's identity before working on this request (§7060).",
+            conflict=True,
         )
     if target not in TRANSITIONS.get(current, frozenset()):
-        raise TransitionRefused(
+        raise Refused(
             "illegal_transition",
             f"A request that is {STATUS_LABELS.get(current, current)} cannot become "
             f"{STATUS_LABELS.get(target, target)}.",
+            conflict=True,
         )
     if target in {AWAITING_VERIFICATION, VERIFIED} and not needs_verification(request_type):
-        raise TransitionRefused(
+        raise Refused(
             "no_verification",
             "Requests to opt out, limit or opt in are not verified (§7060(b), §7026(d)).",
+            conflict=True,
         )
 
 
@@ -95,13 +93,13 @@ def check_close(
     """
     check_transition(request_type=request_type, current=current, target=CLOSED)
     if outcome not in OUTCOMES:
-        raise TransitionRefused(
+        raise Refused(
             "invalid_outcome",
             "Choose an outcome: complied, complied in part, denied, or withdrawn by the consumer.",
         )
     if outcome == WITHDRAWN:
         if denial_reason:
-            raise TransitionRefused(
+            raise Refused(
                 "unexpected_denial_reason",
                 "A request the consumer withdrew has no denial reason.",
             )
@@ -111,33 +109,32 @@ def check_close(
         and needs_verification(request_type)
         and not verified
     ):
-        raise TransitionRefused(
+        raise Refused(
             "not_verified",
             "This request cannot be closed as complied before the requester's identity is "
             "verified (§7060). Verify it, or deny it as unverifiable.",
+            conflict=True,
         )
     if outcome in {"denied", "complied_in_part"}:
         if not denial_reason:
-            raise TransitionRefused(
+            raise Refused(
                 "denial_reason_required",
                 "Choose why the request was denied (in whole or in part); the reason goes in "
                 "the request log (§7101(b)) and the yearly metrics (§7102).",
             )
         if denial_reason not in {"unverifiable", "not_a_consumer", "exempt", "fraudulent", "other"}:
-            raise TransitionRefused(
-                "invalid_denial_reason", "That denial reason is not one we know."
-            )
+            raise Refused("invalid_denial_reason", "That denial reason is not one we know.")
         if not explanation.strip():
-            raise TransitionRefused(
+            raise Refused(
                 "explanation_required",
                 "Explain the denial to the consumer in plain words (§7022(f), §7023(f), §7024(e)).",
             )
         if denial_reason == "exempt" and not legal_basis.strip():
-            raise TransitionRefused(
+            raise Refused(
                 "legal_basis_required",
                 "Name the legal basis of the exemption (the law or CCPA exception relied on).",
             )
     elif denial_reason:
-        raise TransitionRefused(
+        raise Refused(
             "unexpected_denial_reason", "A request complied with in full has no denial reason."
         )

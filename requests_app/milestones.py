@@ -18,7 +18,9 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from .deadlines import DUE_SOON_DAYS, end_of_day, start_of_day
+from core.calendar import end_of_day, start_of_day
+
+from .deadlines import DUE_SOON_DAYS
 
 ON_TRACK = "on_track"
 DUE_SOON = "due_soon"

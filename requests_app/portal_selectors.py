@@ -11,9 +11,10 @@ from datetime import date, datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import end_of_day
 from tenants.models import Tenant
 
-from . import consumer_text, deadlines
+from . import consumer_text
 from .models import DeleteCategory, PrivacyRequest
 
 # The exact link titles the regulations prescribe (§7013(c), §7014(c), §7015(b)).
@@ -108,7 +109,7 @@ def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerVie
         outcome_label=consumer_text.OUTCOMES.get(privacy_request.outcome)
         if privacy_request.outcome
         else None,
-        respond_by_end=deadlines.end_of_day(due, tenant.zone) if due else None,
+        respond_by_end=end_of_day(due, tenant.zone) if due else None,
         timeline=timeline,
         communications=list(privacy_request.communications.all()),
         documents=list(privacy_request.documents.all()),

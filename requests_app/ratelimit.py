@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from privacyportal import clock
+from core import clock
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from privacyportal import clock
+from core import clock
 from tenants.models import Role, Tenant
 
 from . import deadlines, lifecycle

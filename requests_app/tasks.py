@@ -10,7 +10,7 @@ import logging
 
 from celery import shared_task
 
-from privacyportal import clock
+from core import clock
 from tenants.models import Tenant
 
 from .services import outbox_message_send, sweep_deadlines

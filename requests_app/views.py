@@ -20,7 +20,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from privacyportal import clock
+from core import clock
+from core.refusals import Refused
 
 from . import consumer_text, ratelimit
 from .forms import (
@@ -34,7 +35,6 @@ from .forms import (
 )
 from .models import PrivacyRequest
 from .portal_selectors import footer_links, request_for_consumer
-from .services import RequestRefused
 from .services.portal import (
     portal_request_submit,
     privacy_request_consumer_confirm_delete,
@@ -151,7 +151,7 @@ def _request_form(
                     tenant=tenant,
                     submission=form.submission(language=translation.get_language() or "en"),
                 )
-            except RequestRefused as refused:
+            except Refused as refused:
                 form.add_error(
                     refused.field if refused.field in form.fields else None, refused.message
                 )
@@ -235,7 +235,7 @@ def _confirm_delete_choice(request: HttpRequest, privacy_request: PrivacyRequest
             return "confirmed"
         privacy_request_withdraw(privacy_request=privacy_request)
         return "cancelled"
-    except RequestRefused:
+    except Refused:
         return None
 
 
@@ -359,7 +359,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         form = ChoiceForm(request.POST)
         if form.is_valid() and form.cleaned_data["choice"] == ChoiceForm.YES:
             # Closed in the meantime: the status page shows how.
-            with contextlib.suppress(RequestRefused):
+            with contextlib.suppress(Refused):
                 privacy_request_withdraw(privacy_request=privacy_request)
         return _redirect(request, "status_detail")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from privacyportal import clock
+from core import clock
 
 from .admin_base import (
     TenantScopedModelAdmin,

@@ -25,7 +25,7 @@ from django.core import checks
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from privacyportal import clock
+from core import clock
 from requests_app import deadlines
 
 from .context import staff_role, staff_tenant

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
-from requests_app import deadlines
+from core.calendar import CA_STATE, CALENDAR_CHOICES, BusinessCalendar, business_calendar
 
 # US toll-free numbering plan areas (§7020(b) asks for a toll-free telephone number).
 TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
@@ -154,9 +154,7 @@ class Tenant(models.Model):
         default=default_request_methods,
         help_text="Designated methods for requests to know, delete and correct (§7020).",
     )
-    business_calendar = models.CharField(
-        max_length=20, choices=deadlines.CALENDAR_CHOICES, default=deadlines.CA_STATE
-    )
+    business_calendar = models.CharField(max_length=20, choices=CALENDAR_CHOICES, default=CA_STATE)
     verification_description = models.TextField(
         default=DEFAULT_VERIFICATION_DESCRIPTION,
         help_text="Told to consumers in every receipt confirmation (§7021(a)).",
@@ -231,8 +229,8 @@ class Tenant(models.Model):
         return ZoneInfo(self.time_zone)
 
     @property
-    def calendar(self) -> deadlines.BusinessCalendar:
-        return deadlines.business_calendar(self.business_calendar)
+    def calendar(self) -> BusinessCalendar:
+        return business_calendar(self.business_calendar)
 
     def clean(self) -> None:
         super().clean()

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
-from privacyportal import clock
+from core import clock
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 

@@ -1,7 +1,7 @@
 """The staff review queue: privacy requests, their timeline, communications and the outbox.
 
 Everything here reads through ``TenantScopedModelAdmin`` (one business at a time) and every
-change goes through ``requests_app.services``; a refusal (``RequestRefused``) is reported to the
+change goes through ``requests_app.services``; a refusal (``Refused``) is reported to the
 staff member with the service's own words, per request, at level ERROR.
 
 Staff act on requests in two ways, both calling the same services:

@@ -2,7 +2,7 @@
 them, on one request (a button on its page opening a small form, ``<id>/extend/``) or on several
 selected in the queue (a changelist action with an intermediate form page).
 
-Every action calls one service per request; a refusal (``RequestRefused``) is reported to the
+Every action calls one service per request; a refusal (``Refused``) is reported to the
 staff member with the service's own words, per request, at level ERROR.
 """
 
@@ -23,13 +23,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from core.refusals import Refused
 from tenants.admin_base import tenant_members
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
 from ..models import ConfirmationMethod, DenialReason, Outcome, PrivacyRequest, Status
 from ..services import (
-    RequestRefused,
     privacy_request_assign,
     privacy_request_close,
     privacy_request_extend,
@@ -254,11 +254,11 @@ class QueueActionsMixin:
         queue_action: QueueAction,
         privacy_request: PrivacyRequest,
         data: dict[str, Any],
-    ) -> RequestRefused | None:
+    ) -> Refused | None:
         """Run one action on one request and report it; a refusal is returned, never raised."""
         try:
             done = queue_action.run(privacy_request, request.user, data)
-        except RequestRefused as refusal:
+        except Refused as refusal:
             self.message_user(
                 request, f"{privacy_request.reference}: {refusal.message}", messages.ERROR
             )

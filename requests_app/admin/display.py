@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.calendar import CA_STATE, WEEKENDS_ONLY
 from tenants.admin_base import local_today
 from tenants.models import Tenant
 
@@ -32,8 +33,8 @@ from ..models import (
 DUE_DATE = QUEUE_DUE_DATE
 
 CALENDAR_NAMES = {
-    deadlines.CA_STATE: "CA state calendar",
-    deadlines.WEEKENDS_ONLY: "weekends-only calendar",
+    CA_STATE: "CA state calendar",
+    WEEKENDS_ONLY: "weekends-only calendar",
 }
 TYPE_SHORT = {
     RequestType.KNOW: "Know",

@@ -16,11 +16,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 
+from core.refusals import Refused
 from tenants.context import staff_tenant
 
 from ..models import DOCUMENT_EXTENSIONS, RequestDocument
 from ..selectors import request_documents
-from ..services import RequestRefused
 from ..services.documents import (
     DOCUMENT_FORBIDDEN,
     DOCUMENT_UNREADABLE,
@@ -67,7 +67,7 @@ class DocumentDownloadMixin:
         document.privacy_request = privacy_request
         try:
             content = request_document_open(document=document, actor=request.user)
-        except RequestRefused as refusal:
+        except Refused as refusal:
             change_url = self._change_url(privacy_request)
             if refusal.code == DOCUMENT_FORBIDDEN:
                 context = {

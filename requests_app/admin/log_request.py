@@ -20,12 +20,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
-from privacyportal import clock
+from core import clock
+from core.refusals import Refused
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
 from ..models import Channel, KnowScope, PrivacyRequest, RequestType
-from ..services import Agent, Requester, RequestRefused, privacy_request_create
+from ..services import Agent, Requester, privacy_request_create
 
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.MAIL, Channel.IN_PERSON)
 
@@ -163,7 +164,7 @@ class LogRequestMixin:
                 actor=request.user,
                 language=data["language"],
             )
-        except RequestRefused as refusal:
+        except Refused as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             field = _REFUSAL_FIELDS.get(refusal.field or "")
             form.add_error(field, refusal.message)

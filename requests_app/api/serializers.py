@@ -1,7 +1,7 @@
 """Input and output serializers of the REST API v1 (HackSoft §2.4: one Input/Output pair per use).
 
 Inputs only validate shapes and formats; the domain rules (deadlines, the lifecycle, what a
-denial needs) live in ``requests_app.services`` and come back as ``RequestRefused``.
+denial needs) live in ``requests_app.services`` and come back as ``Refused``.
 Outputs read only what the selector loaded: no serializer here runs a query of its own.
 """
 
@@ -16,6 +16,8 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
+
+from core.calendar import CALENDAR_CHOICES
 
 from .. import deadlines
 from ..models import (
@@ -326,7 +328,7 @@ class PrivacyRequestListFilterSerializer(PageQuerySerializer):
 
 @extend_schema_serializer(component_name="Calendar")
 class CalendarOutputSerializer(ApiSerializer):
-    name = serializers.ChoiceField(choices=deadlines.CALENDAR_CHOICES)
+    name = serializers.ChoiceField(choices=CALENDAR_CHOICES)
     label = serializers.CharField()
 
 
@@ -425,7 +427,7 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
 
     @extend_schema_field(CalendarOutputSerializer)
     def get_calendar(self, obj: PrivacyRequest) -> dict[str, str]:
-        labels = dict(deadlines.CALENDAR_CHOICES)
+        labels = dict(CALENDAR_CHOICES)
         return {"name": obj.calendar, "label": labels.get(obj.calendar, obj.calendar)}
 
     def get_extended(self, obj: PrivacyRequest) -> bool:

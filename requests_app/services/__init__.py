@@ -3,7 +3,7 @@
 * ``intake``: recording a new privacy request (``privacy_request_create``);
 * ``transitions``: staff's assign, verify, start, extend, close, record confirmation;
 * ``consumer_messages``: the timeline-event and consumer-email helpers they share;
-* ``errors``: ``RequestRefused``, what every write path raises when a rule refuses;
+* ``errors``: ``Refused``, what every write path raises when a rule refuses;
 * ``portal`` and ``status_links``: the consumer portal's submissions, two-step delete,
   withdrawal and status sign-in links;
 * ``documents``: a consumer's documents stored encrypted, and opened by the staff who may;
@@ -11,7 +11,8 @@
   ``sweep``: the deadline sweep.
 """
 
-from .errors import RequestRefused
+from core.refusals import Refused
+
 from .intake import Agent, Requester, privacy_request_create
 from .outbox import outbox_email_add, outbox_message_send
 from .sweep import sweep_deadlines
@@ -26,7 +27,7 @@ from .transitions import (
 
 __all__ = [
     "Agent",
-    "RequestRefused",
+    "Refused",
     "Requester",
     "outbox_email_add",
     "outbox_message_send",

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from privacyportal.fast_insert import insert_new
+from core.fast_insert import insert_new
 
 from .. import consumer_text, deadlines
 from ..models import Communication, ConfirmationMethod, PrivacyRequest, RequestEvent

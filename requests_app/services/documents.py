@@ -20,7 +20,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from privacyportal import clock
+from core import clock
+from core.refusals import Refused
 from tenants.models import Tenant
 from tenants.selectors import membership_role
 
@@ -33,7 +34,6 @@ from ..document_encryption import (
 from ..models import EventKind, RequestDocument
 from ..selectors import DOCUMENT_VIEWED_KEY, may_open_request_documents
 from .consumer_messages import _event
-from .errors import RequestRefused
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _stored_bytes(document: RequestDocument) -> bytes:
         with document.file.open("rb") as handle:
             return handle.read()
     except FileNotFoundError as error:
-        raise RequestRefused(
+        raise Refused(
             DOCUMENT_MISSING,
             f"The file of document {document.original_name} is missing from storage; "
             "tell your administrator.",
@@ -82,7 +82,7 @@ def _read(document: RequestDocument) -> bytes:
             document.pk,
             document.tenant_id,
         )
-        raise RequestRefused(
+        raise Refused(
             DOCUMENT_UNREADABLE,
             f"Document {document.original_name} cannot be decrypted with this server's document "
             "keys (PORTAL_DOCUMENT_KEYS); tell your administrator. It was not marked as opened.",
@@ -101,7 +101,7 @@ def request_document_open(*, document: RequestDocument, actor: AbstractBaseUser)
     privacy_request = document.privacy_request
     role = membership_role(actor, privacy_request.tenant)
     if not may_open_request_documents(user=actor, role=role, privacy_request=privacy_request):
-        raise RequestRefused(DOCUMENT_FORBIDDEN, DOCUMENT_FORBIDDEN_MESSAGE)
+        raise Refused(DOCUMENT_FORBIDDEN, DOCUMENT_FORBIDDEN_MESSAGE)
     content = _read(document)
     _event(
         privacy_request,
@@ -127,7 +127,7 @@ def request_document_encrypt(*, document: RequestDocument) -> bool:
     try:
         content = document_decrypt(stored)
     except DocumentUnreadable as error:
-        raise RequestRefused(
+        raise Refused(
             DOCUMENT_UNREADABLE,
             f"Document {document.pk} cannot be decrypted with the configured keys.",
         ) from error
@@ -147,6 +147,6 @@ def tenant_documents_encrypt(*, tenant: Tenant) -> tuple[int, list[str]]:
     for document in RequestDocument.objects.for_tenant(tenant).order_by("pk"):
         try:
             rewritten += request_document_encrypt(document=document)
-        except RequestRefused as refusal:
+        except Refused as refusal:
             problems.append(refusal.message)
     return rewritten, problems

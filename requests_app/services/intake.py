@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
-from privacyportal import clock
-from privacyportal.fast_insert import insert_new
+from core import clock
+from core.fast_insert import insert_new
+from core.refusals import Refused
 from tenants.models import Tenant
 
 from .. import deadlines, lifecycle
@@ -35,7 +36,6 @@ from ..models import (
     Status,
 )
 from .consumer_messages import SYSTEM_ACTOR, _actor_label, _send_to_consumer
-from .errors import RequestRefused
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): easy to read out on the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -132,39 +132,37 @@ def _create(
     now = clock.now()
     received_at = received_at or now
     if received_at.tzinfo is None or received_at.utcoffset() is None:
-        raise RequestRefused(
+        raise Refused(
             "naive_received_at",
             "The received time must include a UTC offset, e.g. 2026-11-20T14:05:00-08:00.",
             "received_at",
         )
     if received_at > now:
-        raise RequestRefused(
+        raise Refused(
             "received_in_future", "The received time cannot be in the future.", "received_at"
         )
     if request_type == RequestType.KNOW and not know_scope:
-        raise RequestRefused(
+        raise Refused(
             "know_scope_required",
             "Say what the request to know asks for: categories, specific pieces, or both.",
             "know_scope",
         )
     if request_type != RequestType.KNOW and know_scope:
-        raise RequestRefused(
-            "know_scope_not_allowed", "Only requests to know have a scope.", "know_scope"
-        )
+        raise Refused("know_scope_not_allowed", "Only requests to know have a scope.", "know_scope")
     agent = agent or Agent()
     submitted_by_agent = channel == Channel.AGENT or bool(agent.name or agent.organization)
     if submitted_by_agent and not (agent.name or agent.organization):
-        raise RequestRefused(
+        raise Refused(
             "agent_required", "Give the authorized agent's name or organization.", "agent"
         )
     if not (requester.email or requester.phone or requester.name) and channel != Channel.GPC:
-        raise RequestRefused(
+        raise Refused(
             "requester_required",
             "Give at least the requester's name, email address or phone number.",
             "requester",
         )
     if language not in dict(settings.LANGUAGES):
-        raise RequestRefused(
+        raise Refused(
             "invalid_language",
             f"Choose a language the portal offers: {', '.join(dict(settings.LANGUAGES))}.",
             "language",
@@ -212,7 +210,7 @@ def _create(
             exclude=_COMPUTED_FIELDS, validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
-        raise RequestRefused("invalid", _first_message(error), _first_field(error)) from error
+        raise Refused("invalid", _first_message(error), _first_field(error)) from error
     privacy_request.status = lifecycle.initial_status(request_type)
     # §7021(a): with an email address, receipt is confirmed at once, so the request is saved
     # already confirmed (one INSERT, no UPDATE: intake is the hottest write path).
@@ -300,10 +298,10 @@ _COMPUTED_FIELDS = [
 def _check_details(request_type: str, details: Mapping[str, Any]) -> None:
     for name in details:
         if name not in DETAIL_FIELDS:
-            raise RequestRefused("invalid_detail", f"Unknown request detail: {name}.", name)
+            raise Refused("invalid_detail", f"Unknown request detail: {name}.", name)
         types = DETAIL_FIELDS[name]
         if types is not None and request_type not in types:
-            raise RequestRefused(
+            raise Refused(
                 "detail_not_allowed",
                 f"{name.replace('_', ' ').capitalize()} does not apply to this type of request.",
                 name,

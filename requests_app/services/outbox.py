@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 
-from privacyportal import clock
-from privacyportal.fast_insert import insert_new
+from core import clock
+from core.fast_insert import insert_new
 from tenants.models import Tenant
 
 from ..models import Communication, OutboxMessage, OutboxStatus, PrivacyRequest

@@ -37,7 +37,9 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from privacyportal import clock
+from core import clock
+from core.calendar import start_of_day
+from core.refusals import Refused
 from tenants.models import Tenant
 
 from .. import deadlines, lifecycle, limits, uploads
@@ -57,7 +59,6 @@ from ..models import (
     RequestType,
 )
 from .documents import request_document_file_save
-from .errors import RequestRefused
 from .intake import Agent, Requester, privacy_request_create
 from .transitions import privacy_request_close
 
@@ -124,9 +125,9 @@ def _timeline(
 def document_check(upload: UploadedFile) -> str:
     """The content type of an acceptable document; refuses anything else with a plain message."""
     if not upload.size:
-        raise RequestRefused("document_empty", gettext("The file is empty."), "document")
+        raise Refused("document_empty", gettext("The file is empty."), "document")
     if upload.size > DOCUMENT_MAX_BYTES:
-        raise RequestRefused(
+        raise Refused(
             "document_too_large",
             gettext("The file is too large (%(size)s MB). Send a file of 10 MB or less.")
             % {"size": f"{upload.size / (1024 * 1024):.1f}"},
@@ -137,7 +138,7 @@ def document_check(upload: UploadedFile) -> str:
     upload.seek(0)
     content_type = uploads.sniff(head)
     if content_type is None:
-        raise RequestRefused(
+        raise Refused(
             "document_type",
             gettext(
                 "We can only accept PDF, JPEG or PNG files, and this file is none of them "
@@ -201,9 +202,7 @@ def _repeated_corrections(
     tenant: Tenant, *, email: str, correction_field: str, information: str, received: date
 ) -> list[str]:
     """References of denied requests to correct the same thing within six months (§7023(g))."""
-    since = deadlines.start_of_day(
-        limits.add_months(received, -limits.CORRECT_REPEAT_MONTHS), tenant.zone
-    )
+    since = start_of_day(limits.add_months(received, -limits.CORRECT_REPEAT_MONTHS), tenant.zone)
     earlier = (
         PrivacyRequest.objects.for_tenant(tenant)
         .filter(
@@ -263,14 +262,12 @@ def _submit(*, tenant: Tenant, submission: PortalSubmission, saved_files: list[s
     received = deadlines.receipt_date(now, tenant.zone)
     request_type = submission.request_type
     if request_type not in {RequestType.KNOW, RequestType.DELETE, RequestType.CORRECT}:
-        raise RequestRefused(
-            "invalid_type", "The portal forms take requests to know, delete or correct."
-        )
+        raise Refused("invalid_type", "The portal forms take requests to know, delete or correct.")
     email = normalize_email(submission.requester.email)
     for upload in submission.documents:
         document_check(upload)  # refuse before anything is written
     if submission.documents and request_type != RequestType.CORRECT:
-        raise RequestRefused("documents_not_allowed", "Only requests to correct take documents.")
+        raise Refused("documents_not_allowed", "Only requests to correct take documents.")
 
     flags: list[str] = []
     details: dict[str, object] = {}
@@ -289,7 +286,7 @@ def _submit(*, tenant: Tenant, submission: PortalSubmission, saved_files: list[s
             sorted(set(submission.delete_categories)) if scope == DeleteScope.SELECTED else []
         )
         if scope == DeleteScope.SELECTED and not details["delete_categories"]:
-            raise RequestRefused(
+            raise Refused(
                 "categories_required",
                 gettext("Choose at least one kind of information to delete."),
                 "delete_categories",
@@ -392,8 +389,10 @@ def privacy_request_consumer_confirm_delete(*, privacy_request: PrivacyRequest) 
     """The second step of a two-step request to delete (§7020(d)). The deadlines do not move."""
     privacy_request = _reload(privacy_request)
     if not (privacy_request.awaiting_consumer_confirmation and privacy_request.is_open):
-        raise RequestRefused(
-            "nothing_to_confirm", gettext("This request does not need your confirmation.")
+        raise Refused(
+            "nothing_to_confirm",
+            gettext("This request does not need your confirmation."),
+            conflict=True,
         )
     now = clock.now()
     privacy_request.awaiting_consumer_confirmation = False
@@ -460,7 +459,7 @@ def close_unconfirmed_deletes(*, now: datetime | None = None) -> int:
 def privacy_request_withdraw(*, privacy_request: PrivacyRequest) -> PrivacyRequest:
     """The consumer withdraws an open request; it closes as "withdrawn" and they get an email."""
     if not privacy_request.is_open:
-        raise RequestRefused("closed", gettext("This request is already closed."))
+        raise Refused("closed", gettext("This request is already closed."), conflict=True)
     return privacy_request_close(
         privacy_request=privacy_request,
         actor=None,

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from privacyportal import clock
+from core import clock
 from tenants.models import Tenant
 
 from ..models import PrivacyRequest, StatusLink

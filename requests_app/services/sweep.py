@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from privacyportal import clock
+from core import clock
 from tenants.models import Membership, Role, Tenant
 
 from .. import milestones

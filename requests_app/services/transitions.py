@@ -14,16 +14,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
-from privacyportal import clock
+from core import clock
+from core.refusals import Refused
 from tenants.models import Membership
 
 from .. import deadlines, lifecycle
-from ..lifecycle import TransitionRefused
 from ..milestones import first_milestone_at
 from ..models import ConfirmationMethod, EventKind, PrivacyRequest, RequestType, Status
 from ..selectors import request_document_openings, request_documents
 from .consumer_messages import _event, _send_to_consumer
-from .errors import RequestRefused
 
 
 def _load_for_update(privacy_request: PrivacyRequest) -> PrivacyRequest:
@@ -36,10 +35,6 @@ def _load_for_update(privacy_request: PrivacyRequest) -> PrivacyRequest:
     )
 
 
-def _refuse(error: TransitionRefused | deadlines.ExtensionRefused) -> RequestRefused:
-    return RequestRefused(error.code, error.message)
-
-
 @transaction.atomic
 def privacy_request_record_confirmation(
     *, privacy_request: PrivacyRequest, actor: AbstractBaseUser, method: str, note: str = ""
@@ -47,9 +42,11 @@ def privacy_request_record_confirmation(
     """Staff record how receipt was confirmed, e.g. orally on the call (§7021(a))."""
     privacy_request = _load_for_update(privacy_request)
     if method not in ConfirmationMethod.values:
-        raise RequestRefused("invalid_method", "Choose how receipt was confirmed.", "method")
+        raise Refused("invalid_method", "Choose how receipt was confirmed.", "method")
     if privacy_request.confirmed_at is not None:
-        raise RequestRefused("already_confirmed", "Receipt of this request was already confirmed.")
+        raise Refused(
+            "already_confirmed", "Receipt of this request was already confirmed.", conflict=True
+        )
     now = clock.now()
     privacy_request.confirmed_at = now
     privacy_request.confirmation_method = method
@@ -75,14 +72,12 @@ def privacy_request_assign(
 ) -> PrivacyRequest:
     privacy_request = _load_for_update(privacy_request)
     if privacy_request.status == Status.CLOSED:
-        raise RequestRefused("closed", "This request is closed; it cannot be reassigned.")
+        raise Refused("closed", "This request is closed; it cannot be reassigned.", conflict=True)
     if assignee is not None and not (
         getattr(assignee, "is_superuser", False)
         or Membership.objects.filter(user=assignee, tenant=privacy_request.tenant).exists()
     ):
-        raise RequestRefused(
-            "not_a_member", "Assign the request to a staff member of this business."
-        )
+        raise Refused("not_a_member", "Assign the request to a staff member of this business.")
     now = clock.now()
     privacy_request.assignee = assignee
     privacy_request.updated_at = now
@@ -104,15 +99,12 @@ def privacy_request_mark_verified(
     """Record that the requester's identity was verified (§7060–§7062), and how."""
     privacy_request = _load_for_update(privacy_request)
     if not method.strip():
-        raise RequestRefused("method_required", "Say how the identity was verified.", "method")
-    try:
-        lifecycle.check_transition(
-            request_type=privacy_request.request_type,
-            current=privacy_request.status,
-            target=Status.VERIFIED,
-        )
-    except TransitionRefused as error:
-        raise _refuse(error) from error
+        raise Refused("method_required", "Say how the identity was verified.", "method")
+    lifecycle.check_transition(
+        request_type=privacy_request.request_type,
+        current=privacy_request.status,
+        target=Status.VERIFIED,
+    )
     now = clock.now()
     privacy_request.status = Status.VERIFIED
     privacy_request.verified_at = now
@@ -134,14 +126,11 @@ def privacy_request_start(
     *, privacy_request: PrivacyRequest, actor: AbstractBaseUser
 ) -> PrivacyRequest:
     privacy_request = _load_for_update(privacy_request)
-    try:
-        lifecycle.check_transition(
-            request_type=privacy_request.request_type,
-            current=privacy_request.status,
-            target=Status.IN_PROGRESS,
-        )
-    except TransitionRefused as error:
-        raise _refuse(error) from error
+    lifecycle.check_transition(
+        request_type=privacy_request.request_type,
+        current=privacy_request.status,
+        target=Status.IN_PROGRESS,
+    )
     now = clock.now()
     privacy_request.status = Status.IN_PROGRESS
     privacy_request.updated_at = now
@@ -162,31 +151,29 @@ def privacy_request_extend(
     """Extend the response deadline once, to at most 90 days, and tell the consumer why (§7021(b))."""
     privacy_request = _load_for_update(privacy_request)
     if privacy_request.status == Status.CLOSED:
-        raise RequestRefused("closed", "This request is closed; it cannot be extended.")
+        raise Refused("closed", "This request is closed; it cannot be extended.", conflict=True)
     if privacy_request.respond_by is None:
-        raise RequestRefused(
+        raise Refused(
             "not_extendable",
             "Only requests to know, delete and correct can be extended (§7021(b)); opt-outs "
             "and limits must be complied with within 15 business days.",
+            conflict=True,
         )
     if not reason.strip():
-        raise RequestRefused(
+        raise Refused(
             "reason_required",
             "Give the reason for the extension; the consumer is told it (§7021(b)).",
             "reason",
         )
     tenant = privacy_request.tenant
     now = clock.now()
-    try:
-        new_due = deadlines.check_extension(
-            received=privacy_request.received_date,
-            current_respond_by=privacy_request.respond_by,
-            already_extended=privacy_request.extended_at is not None,
-            today=deadlines.receipt_date(now, tenant.zone),
-            new_respond_by=new_respond_by,
-        )
-    except deadlines.ExtensionRefused as error:
-        raise _refuse(error) from error
+    new_due = deadlines.check_extension(
+        received=privacy_request.received_date,
+        current_respond_by=privacy_request.respond_by,
+        already_extended=privacy_request.extended_at is not None,
+        today=deadlines.receipt_date(now, tenant.zone),
+        new_respond_by=new_respond_by,
+    )
     old_due = privacy_request.respond_by
     privacy_request.respond_by = new_due
     privacy_request.extended_at = now
@@ -263,27 +250,25 @@ def privacy_request_close(
 ) -> PrivacyRequest:
     """Close with an outcome; denials need a reason category and an explanation (§7101(b))."""
     privacy_request = _load_for_update(privacy_request)
-    try:
-        lifecycle.check_close(
-            request_type=privacy_request.request_type,
-            current=privacy_request.status,
-            verified=privacy_request.verified_at is not None,
-            outcome=outcome,
-            denial_reason=denial_reason,
-            explanation=explanation,
-            legal_basis=legal_basis,
-        )
-    except TransitionRefused as error:
-        raise _refuse(error) from error
+    lifecycle.check_close(
+        request_type=privacy_request.request_type,
+        current=privacy_request.status,
+        verified=privacy_request.verified_at is not None,
+        outcome=outcome,
+        denial_reason=denial_reason,
+        explanation=explanation,
+        legal_basis=legal_basis,
+    )
     # §7023(d)(1) (R-7023-d-1): a correction is decided only after staff have opened every
     # document the consumer sent. A withdrawal is the consumer's act, not a decision: exempt.
     if privacy_request.request_type == RequestType.CORRECT and outcome != lifecycle.WITHDRAWN:
         unopened = _unopened_documents(privacy_request)
         if unopened:
-            raise RequestRefused(
+            raise Refused(
                 "documents_not_opened",
                 "Open the consumer's documentation before deciding (§7023(d)(1)). "
                 f"{_who_may_open(privacy_request)} Not opened yet: {', '.join(unopened)}.",
+                conflict=True,
             )
     now = clock.now()
     privacy_request.status = Status.CLOSED

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from core.refusals import Refused
 from requests_app import lifecycle
 from requests_app.lifecycle import (
     AWAITING_VERIFICATION,
@@ -13,7 +14,6 @@ from requests_app.lifecycle import (
     IN_PROGRESS,
     RECEIVED,
     VERIFIED,
-    TransitionRefused,
     check_close,
     check_transition,
 )
@@ -38,7 +38,7 @@ def test_opt_out_limit_opt_in_skip_verification_7060b(request_type):
     [(s, t) for s, t in itertools.product(ALL_STATUSES, ALL_STATUSES) if s == CLOSED],
 )
 def test_a_closed_request_never_changes_again(current, target):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_transition(request_type="delete", current=current, target=target)
     assert refused.value.code == "closed"
 
@@ -53,7 +53,7 @@ def test_a_closed_request_never_changes_again(current, target):
     ],
 )
 def test_backward_or_skipping_transitions_are_refused_with_a_message(current, target):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_transition(request_type="know", current=current, target=target)
     assert refused.value.message
     assert "cannot" in refused.value.message or "Verify" in refused.value.message
@@ -61,7 +61,7 @@ def test_backward_or_skipping_transitions_are_refused_with_a_message(current, ta
 
 @pytest.mark.parametrize("current", [RECEIVED, AWAITING_VERIFICATION])
 def test_work_cannot_start_on_a_verifiable_request_before_verification_7060(current):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_transition(request_type="delete", current=current, target=IN_PROGRESS)
     assert refused.value.code == "not_verified"
     assert refused.value.message.startswith("Verify the requester's identity")
@@ -69,7 +69,7 @@ def test_work_cannot_start_on_a_verifiable_request_before_verification_7060(curr
 
 @pytest.mark.parametrize("request_type", NOT_VERIFIED_TYPES)
 def test_opt_outs_cannot_be_sent_to_verification_7026d(request_type):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_transition(request_type=request_type, current=RECEIVED, target=VERIFIED)
     assert refused.value.code == "no_verification"
 
@@ -77,7 +77,7 @@ def test_opt_outs_cannot_be_sent_to_verification_7026d(request_type):
 @pytest.mark.parametrize("request_type", VERIFIABLE)
 @pytest.mark.parametrize("outcome", ["complied", "complied_in_part"])
 def test_closing_as_complied_before_verification_is_refused_7060(request_type, outcome):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(
             request_type=request_type,
             current=AWAITING_VERIFICATION,
@@ -119,7 +119,7 @@ def test_an_unverified_request_may_be_denied_as_unverifiable_7021b():
 def test_a_denial_needs_a_reason_category_and_an_explanation_7101b(
     outcome, denial_reason, explanation, legal_basis, code
 ):
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(
             request_type="delete",
             current=VERIFIED,
@@ -145,7 +145,7 @@ def test_an_exempt_denial_with_its_legal_basis_is_accepted_7022f():
 
 
 def test_a_full_compliance_carries_no_denial_reason():
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(
             request_type="delete",
             current=VERIFIED,
@@ -157,7 +157,7 @@ def test_a_full_compliance_carries_no_denial_reason():
 
 
 def test_an_unknown_outcome_is_refused():
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(request_type="delete", current=VERIFIED, verified=True, outcome="done")
     assert refused.value.code == "invalid_outcome"
 
@@ -171,7 +171,7 @@ def test_a_consumer_may_withdraw_an_open_request_without_verification_or_reason(
 
 
 def test_a_withdrawn_request_takes_no_denial_reason():
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(
             request_type="delete",
             current=AWAITING_VERIFICATION,
@@ -184,13 +184,13 @@ def test_a_withdrawn_request_takes_no_denial_reason():
 
 
 def test_a_closed_request_cannot_be_withdrawn():
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(request_type="know", current=CLOSED, verified=True, outcome="withdrawn")
     assert refused.value.code == "closed"
 
 
 def test_an_unknown_outcome_is_refused_with_the_choices_listed():
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         check_close(request_type="know", current=VERIFIED, verified=True, outcome="ignored")
     assert refused.value.code == "invalid_outcome"
     assert "withdrawn" in refused.value.message

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app import deadlines
+from core.calendar import CA_STATE, CALENDAR_CHOICES
 from tenants.models import RequestMethod
 from tenants.services import tenant_create
 
@@ -53,8 +53,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--calendar",
-            choices=[c for c, _ in deadlines.CALENDAR_CHOICES],
-            default=deadlines.CA_STATE,
+            choices=[c for c, _ in CALENDAR_CHOICES],
+            default=CA_STATE,
         )
         parser.add_argument(
             "--prefix",

@@ -329,7 +329,7 @@ def test_create_takes_at_most_eight_queries(api_a, django_assert_max_num_queries
     body = _body(received_at=None)
     # Key lookup + the service's one transaction (its savepoint and release count in tests):
     # the request, the acknowledgement's Communication and OutboxMessage, and both timeline
-    # events in one INSERT (privacyportal.fast_insert).
+    # events in one INSERT (core.fast_insert).
     with django_assert_max_num_queries(8):
         response = api_a.post(REQUESTS, body)
     assert response.status_code == 201

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.refusals import Refused
 from requests_app.models import Communication, OutboxMessage, PrivacyRequest, RequestEvent
-from requests_app.services import Agent, Requester, RequestRefused, privacy_request_create
+from requests_app.services import Agent, Requester, privacy_request_create
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +134,7 @@ def test_bad_input_is_refused_with_a_message_and_creates_nothing(tenant_a, kwarg
         "channel": "webform",
         "requester": Requester(name="Casey", email="casey@example.com"),
     } | kwargs
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_create(**arguments)
     assert refused.value.code == code
     assert refused.value.message
@@ -142,7 +143,7 @@ def test_bad_input_is_refused_with_a_message_and_creates_nothing(tenant_a, kwarg
 
 
 def test_a_received_time_a_second_ago_is_accepted(tenant_a):
-    from privacyportal import clock
+    from core import clock
 
     privacy_request = make_request(tenant_a, received_at=clock.now() - timedelta(seconds=1))
     assert privacy_request.pk

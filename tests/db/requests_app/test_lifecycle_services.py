@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from core.refusals import Refused
 from requests_app.models import OutboxMessage, PrivacyRequest
 from requests_app.services import (
-    RequestRefused,
     privacy_request_assign,
     privacy_request_close,
     privacy_request_extend,
@@ -70,7 +70,7 @@ def test_extending_twice_is_refused_and_the_due_date_stays_1798_130a2(open_reque
         reason="More time needed.",
         new_respond_by=date(2026, 1, 5),
     )
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_extend(privacy_request=open_request, actor=staff_a, reason="Again.")
     assert refused.value.code == "already_extended"
     assert _reload(open_request).respond_by == date(2026, 1, 5)
@@ -79,7 +79,7 @@ def test_extending_twice_is_refused_and_the_due_date_stays_1798_130a2(open_reque
 def test_extending_after_day_45_is_refused_a6(open_request, staff_a, freeze):
     # Day 46 in Los Angeles: 2025-12-19.
     freeze(datetime(2025, 12, 19, 18, 0, tzinfo=UTC))
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_extend(privacy_request=open_request, actor=staff_a, reason="Too late.")
     assert refused.value.code == "too_late"
     assert _reload(open_request).extended_at is None
@@ -101,7 +101,7 @@ def test_extending_on_day_45_late_evening_local_time_is_still_allowed_a6(
 def test_extension_dates_outside_the_allowed_window_are_refused_7021b(
     open_request, staff_a, new_date, code
 ):
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_extend(
             privacy_request=open_request, actor=staff_a, reason="x", new_respond_by=new_date
         )
@@ -109,20 +109,20 @@ def test_extension_dates_outside_the_allowed_window_are_refused_7021b(
 
 
 def test_extension_needs_a_reason_7021b(open_request, staff_a):
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_extend(privacy_request=open_request, actor=staff_a, reason="  ")
     assert refused.value.code == "reason_required"
 
 
 def test_an_opt_out_cannot_be_extended_7026f(tenant_a, staff_a):
     opt_out = make_request(tenant_a, request_type="opt_out")
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_extend(privacy_request=opt_out, actor=staff_a, reason="x")
     assert refused.value.code == "not_extendable"
 
 
 def test_closing_as_complied_before_verification_is_refused(open_request, staff_a):
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_close(privacy_request=open_request, actor=staff_a, outcome="complied")
     assert refused.value.code == "not_verified"
     assert _reload(open_request).status == "awaiting_verification"
@@ -182,7 +182,7 @@ def test_a_closed_request_cannot_be_closed_again(open_request, staff_a):
         denial_reason="other",
         explanation="Duplicate.",
     )
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_close(
             privacy_request=open_request,
             actor=staff_a,
@@ -202,14 +202,14 @@ def test_staff_record_an_oral_confirmation_for_a_phone_request_7021a(tenant_a, s
     assert confirmed.events.filter(
         kind="acknowledged", actor=staff_a, reason="Confirmed on the call."
     ).exists()
-    with pytest.raises(RequestRefused):
+    with pytest.raises(Refused):
         privacy_request_record_confirmation(
             privacy_request=phone_request, actor=staff_a, method="oral"
         )
 
 
 def test_a_request_cannot_be_assigned_to_another_business_staff(open_request, staff_a, staff_b):
-    with pytest.raises(RequestRefused) as refused:
+    with pytest.raises(Refused) as refused:
         privacy_request_assign(privacy_request=open_request, actor=staff_a, assignee=staff_b)
     assert refused.value.code == "not_a_member"
     assigned = privacy_request_assign(privacy_request=open_request, actor=staff_a, assignee=staff_a)

@@ -387,6 +387,6 @@ def test_a_submission_stays_within_a_fixed_number_of_queries(
     client, tenant_a, django_assert_max_num_queries
 ):
     client.post("/acme/know/", {**KNOW, "email": "warm.up@example.com"})
-    # The timeline's two events go in one INSERT (privacyportal.fast_insert).
+    # The timeline's two events go in one INSERT (core.fast_insert).
     with django_assert_max_num_queries(14):
         assert client.post("/acme/know/", KNOW).status_code == 302

@@ -1,4 +1,4 @@
-"""privacyportal.api_errors: every error the API can raise becomes {"error": {code, message}}."""
+"""core.api_errors: every error the API can raise becomes {"error": {code, message}}."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
 
-from privacyportal.api_errors import exception_handler, flatten_errors
-from requests_app.services import RequestRefused
+from core.api_errors import exception_handler, flatten_errors
+from core.refusals import Refused
 
 
 def _handle(exc: Exception):
@@ -22,13 +22,19 @@ def _handle(exc: Exception):
     "code", ["already_extended", "too_late", "closed", "not_verified", "illegal_transition"]
 )
 def test_state_conflicts_are_409(code):
-    status, error, _ = _handle(RequestRefused(code, "Refused for a reason."))
+    status, error, _ = _handle(Refused(code, "Refused for a reason.", conflict=True))
     assert status == 409
     assert error == {"code": code, "message": "Refused for a reason."}
 
 
+def test_whoever_refuses_decides_conflict_or_input_not_a_list_of_codes():
+    # A new rule's code needs no entry anywhere else: its raiser says whether it is a conflict.
+    assert _handle(Refused("brand_new_state_rule", "No.", conflict=True))[0] == 409
+    assert _handle(Refused("brand_new_input_rule", "No."))[0] == 400
+
+
 def test_input_refusals_are_400_with_the_field():
-    status, error, _ = _handle(RequestRefused("reason_required", "Give a reason.", "reason"))
+    status, error, _ = _handle(Refused("reason_required", "Give a reason.", "reason"))
     assert status == 400
     assert error == {
         "code": "reason_required",

@@ -9,7 +9,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from privacyportal.fast_insert import insert_new
+from core.fast_insert import insert_new
 from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
 from tests.factories import make_request
 

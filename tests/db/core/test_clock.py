@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 
-from privacyportal import clock
+from core import clock
 
 
 def test_clock_set_moves_now_for_every_reader(settings):

@@ -1,9 +1,10 @@
 """The REST API's one error format: ``{"error": {"code", "message", "fields"?}}``.
 
 Configured as REST_FRAMEWORK["EXCEPTION_HANDLER"]. Maps DRF's exceptions, Django's
-``ValidationError``/``Http404``/``PermissionDenied`` and the domain's ``RequestRefused`` to 4xx
-answers with a message a person understands (HackSoft §2.5). Anything else is a bug: it is left
-to Django (500, logged), never dressed up as a client error.
+``ValidationError``/``Http404``/``PermissionDenied`` and every ``core.refusals.Refused`` to 4xx
+answers with a message a person understands (HackSoft §2.5): a refusal is a 409 when whoever
+raised it marked it a conflict (the state of the thing acted on), else a 400. Anything else is a
+bug: it is left to Django (500, logged), never dressed up as a client error.
 """
 
 from __future__ import annotations
@@ -18,23 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from requests_app.services import RequestRefused
-
-# Refusals caused by the request's current state, not by what the caller sent: 409 Conflict.
-# Every other refusal code is an input problem: 400.
-CONFLICT_CODES = frozenset(
-    {
-        "already_extended",
-        "too_late",
-        "closed",
-        "not_verified",
-        "illegal_transition",
-        "not_extendable",
-        "already_confirmed",
-        "no_verification",
-        "documents_not_opened",
-    }
-)
+from .refusals import Refused
 
 VALIDATION_CODE = "invalid"
 _NON_FIELD_KEYS = frozenset({api_settings.NON_FIELD_ERRORS_KEY, "__all__"})
@@ -49,11 +34,10 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, RequestRefused):
-        code = exc.code
-        answer = status.HTTP_409_CONFLICT if code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, Refused):
+        answer = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
         fields = {exc.field: [exc.message]} if exc.field else None
-        return _respond(error_body(code, exc.message, fields), answer)
+        return _respond(error_body(exc.code, exc.message, fields), answer)
 
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
