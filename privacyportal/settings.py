@@ -147,9 +147,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
-# A consumer's document stops being stored once it passes 10 MB (requests_app.upload_handlers).
+# A consumer's document stops being stored once it passes 10 MB (core.uploads).
 FILE_UPLOAD_HANDLERS = [
-    "requests_app.upload_handlers.DocumentSizeLimitHandler",
+    "core.uploads.SizeLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from core.refusals import Refused
+from core.uploads import upload_check
 
 from . import consumer_text
 from .models import CorrectionField, DeleteCategory, DeleteScope, KnowScope
 from .services import Agent, Requester
-from .services.portal import PortalSubmission, document_check
+from .services.portal import PortalSubmission
 
 CONSUMER = "consumer"
 AGENT = "agent"
@@ -353,7 +354,7 @@ class CorrectForm(RequestForm):
         if not upload:
             return None
         try:
-            document_check(upload)
+            upload_check(upload)
         except Refused as refused:
             raise forms.ValidationError(refused.message, code=refused.code) from refused
         return upload

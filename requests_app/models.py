@@ -11,6 +11,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from core import content_types
+from core.tokens import OneTimeToken
 from tenants.models import TenantOwnedModel
 
 from . import lifecycle
@@ -444,20 +446,15 @@ def request_document_path(instance: RequestDocument, filename: str) -> str:
     # The tenant id leads the path (house style: file paths carry the tenant); the stored name
     # is random, so the consumer's file name never reaches the file system. The content is
     # encrypted (services.documents): ".enc" after the type's extension says so.
-    extension = DOCUMENT_EXTENSIONS.get(instance.content_type, "")
+    extension = content_types.EXTENSIONS.get(instance.content_type, "")
     return f"tenant_{instance.tenant_id}/requests/{instance.privacy_request_id}/{uuid.uuid4().hex}{extension}.enc"
-
-
-# The documentation a consumer may send with a request to correct (§7023(d)(1)).
-DOCUMENT_EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 class RequestDocument(TenantOwnedModel):
     """A document the consumer sent with their request, e.g. to support a correction (§7023(d)).
 
     Used only to handle the request and for the §7101 record (§7023(d)(3)); never served publicly.
-    The file is stored encrypted (``document_encryption``); ``size`` is the consumer's file's.
+    The file is stored encrypted (``core.encryption``); ``size`` is the consumer's file's.
     Only the assigned staff member and compliance staff may open it (§7023(d)(3)).
     """
 
@@ -477,21 +474,16 @@ class RequestDocument(TenantOwnedModel):
         return self.original_name
 
 
-class StatusLink(TenantOwnedModel):
+class StatusLink(OneTimeToken, TenantOwnedModel):
     """A one-time, expiring sign-in link to a request's status page, sent by email.
 
-    Only a SHA-256 hash of the token is stored (the token is 256 random bits, so a fast hash is
-    enough); using the link sets ``used_at`` once, by compare-and-set.
+    Only the hash of its token is stored, and using it sets ``used_at`` once (``core.tokens``).
     """
 
     privacy_request = models.ForeignKey(
         PrivacyRequest, on_delete=models.CASCADE, related_name="status_links"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
     email = models.EmailField(help_text="Where the link was sent.")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantOwnedModel.Meta):
         indexes = [

@@ -6,15 +6,15 @@ Tenant first, always through ``objects.for_tenant(tenant)``; querysets come with
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from core import clock
 from tenants.models import Role, Tenant
+from tenants.selectors import tenant_today
 
-from . import deadlines, lifecycle
+from . import lifecycle
 from .models import (
     Communication,
     EventKind,
@@ -28,11 +28,6 @@ from .models import (
 # whose ``data`` holds this key with the document's id; services.documents writes it, the
 # §7023(d)(1) check before closing a correction and the admin read it back.
 DOCUMENT_VIEWED_KEY = "document_viewed"
-
-
-def tenant_today(tenant: Tenant, now: datetime | None = None) -> date:
-    """The tenant's local date now: deadlines run to the end of their local day."""
-    return deadlines.receipt_date(now or clock.now(), tenant.zone)
 
 
 def _due_before(day: date) -> Q:

@@ -26,11 +26,11 @@ from django.db import models
 from django.http import Http404, HttpRequest
 
 from core import clock
-from requests_app import deadlines
+from core.calendar import local_date
 
 from .context import staff_role, staff_tenant
 from .models import Tenant, TenantOwnedModel
-from .selectors import role_allows
+from .selectors import role_allows, tenant_today
 
 _ROLE_CACHE_ATTR = "_admin_role_cache"
 
@@ -104,7 +104,9 @@ def tenant_zone(tenant: Tenant | None) -> ZoneInfo:
 
 def local_today(tenant: Tenant | None) -> date:
     """Today in the business's time zone: deadlines run to the end of their local day."""
-    return deadlines.receipt_date(clock.now(), tenant_zone(tenant))
+    if tenant is not None:
+        return tenant_today(tenant)
+    return local_date(clock.now(), ZoneInfo(settings.TIME_ZONE))
 
 
 def _is_tenant_bound(model: type[models.Model]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import weakref
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,6 +13,9 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import JSONField, Q
 from django.db.models.sql.compiler import SQLCompiler
+
+from core import clock
+from core.calendar import local_date
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
@@ -22,6 +25,11 @@ ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.COMPLIANCE: frozenset({"queue", "records"}),
     Role.ADMIN: frozenset({"queue", "records", "settings"}),
 }
+
+
+def tenant_today(tenant: Tenant, now: datetime | None = None) -> date:
+    """The business's local date now: deadlines run to the end of their local day."""
+    return local_date(now or clock.now(), tenant.zone)
 
 
 def tenants_for_user(user: AbstractBaseUser | AnonymousUser) -> list[Tenant]:

@@ -16,10 +16,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 
+from core.content_types import EXTENSIONS
 from core.refusals import Refused
 from tenants.context import staff_tenant
 
-from ..models import DOCUMENT_EXTENSIONS, RequestDocument
+from ..models import RequestDocument
 from ..selectors import request_documents
 from ..services.documents import (
     DOCUMENT_FORBIDDEN,
@@ -34,7 +35,7 @@ def _download_name(document: RequestDocument) -> str:
     """The consumer's file name, without control characters, ending in its real type's extension
     (the type was read from the content at upload: a "scan" that is a PDF downloads as .pdf)."""
     name = "".join(ch for ch in document.original_name if ch.isprintable()).strip() or "document"
-    extension = DOCUMENT_EXTENSIONS.get(document.content_type, "")
+    extension = EXTENSIONS.get(document.content_type, "")
     known = {extension, ".jpeg"} if extension == ".jpg" else {extension}
     if extension and not name.lower().endswith(tuple(known)):
         name += extension
@@ -85,7 +86,7 @@ class DocumentDownloadMixin:
             raise Http404(refusal.message) from refusal
         content_type = (
             document.content_type
-            if document.content_type in DOCUMENT_EXTENSIONS
+            if document.content_type in EXTENSIONS
             else "application/octet-stream"
         )
         response = FileResponse(

@@ -26,13 +26,13 @@ from rest_framework.views import APIView
 
 from tenants.api_auth import api_tenant
 from tenants.models import ApiKey, Tenant
+from tenants.selectors import tenant_today
 
 from ..models import PrivacyRequest
 from ..selectors import (
     outbox_messages_for_tenant,
     privacy_request_get,
     privacy_requests_for_queue,
-    tenant_today,
 )
 from ..services import (
     Agent,

@@ -8,7 +8,7 @@ opened only by the staff who may, and each opening recorded.
 * §7023(d)(3)-(4) (R-7023-d-3): it is used only for the correction and the §7101 records, so only
   the staff member assigned to the request and the business's compliance staff and admins may open
   it (``selectors.may_open_request_documents``); the file is stored encrypted
-  (``document_encryption``) and no export, API answer or email carries its content.
+  (``core.encryption``) and no export, API answer or email carries its content.
 """
 
 from __future__ import annotations
@@ -16,21 +16,14 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from core import clock
+from core import clock, encryption, uploads
 from core.refusals import Refused
 from tenants.models import Tenant
 from tenants.selectors import membership_role
 
-from ..document_encryption import (
-    DocumentUnreadable,
-    document_decrypt,
-    document_encrypt,
-    needs_encryption,
-)
 from ..models import EventKind, RequestDocument
 from ..selectors import DOCUMENT_VIEWED_KEY, may_open_request_documents
 from .consumer_messages import _event
@@ -54,16 +47,13 @@ def request_document_file_save(*, document: RequestDocument, upload: UploadedFil
     upload.seek(0)
     content = upload.read()
     upload.seek(0)
-    document.file.save(
-        upload.name or "document", ContentFile(document_encrypt(content)), save=False
-    )
+    uploads.encrypted_save(document.file, content, upload.name or "document")
 
 
 def _stored_bytes(document: RequestDocument) -> bytes:
     try:
-        with document.file.open("rb") as handle:
-            return handle.read()
-    except FileNotFoundError as error:
+        return uploads.stored_bytes(document.file)
+    except uploads.StoredFileMissing as error:
         raise Refused(
             DOCUMENT_MISSING,
             f"The file of document {document.original_name} is missing from storage; "
@@ -74,8 +64,8 @@ def _stored_bytes(document: RequestDocument) -> bytes:
 def _read(document: RequestDocument) -> bytes:
     stored = _stored_bytes(document)
     try:
-        return document_decrypt(stored)
-    except DocumentUnreadable as error:
+        return encryption.decrypt(stored)
+    except encryption.Unreadable as error:
         # No traceback for the user; the log line tells the operator which key setting to check.
         logger.error(
             "Document %s (tenant %s) cannot be decrypted with PORTAL_DOCUMENT_KEYS.",
@@ -122,11 +112,11 @@ def request_document_encrypt(*, document: RequestDocument) -> bool:
     failure half-way leaves a readable document (at worst an orphaned file).
     """
     stored = _stored_bytes(document)
-    if not needs_encryption(stored):
+    if not encryption.needs_encryption(stored):
         return False
     try:
-        content = document_decrypt(stored)
-    except DocumentUnreadable as error:
+        content = encryption.decrypt(stored)
+    except encryption.Unreadable as error:
         raise Refused(
             DOCUMENT_UNREADABLE,
             f"Document {document.pk} cannot be decrypted with the configured keys.",
@@ -134,7 +124,7 @@ def request_document_encrypt(*, document: RequestDocument) -> bool:
     old_name = document.file.name
     storage = document.file.storage
     with transaction.atomic():
-        document.file.save("document", ContentFile(document_encrypt(content)), save=False)
+        uploads.encrypted_save(document.file, content, "document")
         document.save(update_fields=["file"])
     storage.delete(old_name)
     return True

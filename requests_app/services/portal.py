@@ -40,11 +40,11 @@ from django.utils.translation import gettext
 from core import clock
 from core.calendar import start_of_day
 from core.refusals import Refused
+from core.uploads import upload_check
 from tenants.models import Tenant
 
-from .. import deadlines, lifecycle, limits, uploads
+from .. import deadlines, lifecycle, limits
 from ..models import (
-    DOCUMENT_MAX_BYTES,
     Channel,
     ConfirmationMethod,
     CorrectionField,
@@ -122,37 +122,10 @@ def _timeline(
 # --- Documents (§7023(d)) ---------------------------------------------------------------------
 
 
-def document_check(upload: UploadedFile) -> str:
-    """The content type of an acceptable document; refuses anything else with a plain message."""
-    if not upload.size:
-        raise Refused("document_empty", gettext("The file is empty."), "document")
-    if upload.size > DOCUMENT_MAX_BYTES:
-        raise Refused(
-            "document_too_large",
-            gettext("The file is too large (%(size)s MB). Send a file of 10 MB or less.")
-            % {"size": f"{upload.size / (1024 * 1024):.1f}"},
-            "document",
-        )
-    upload.seek(0)
-    head = upload.read(uploads.SNIFF_BYTES)
-    upload.seek(0)
-    content_type = uploads.sniff(head)
-    if content_type is None:
-        raise Refused(
-            "document_type",
-            gettext(
-                "We can only accept PDF, JPEG or PNG files, and this file is none of them "
-                "(whatever its name says). Send a PDF, JPEG or PNG file."
-            ),
-            "document",
-        )
-    return content_type
-
-
 def _attach(
     privacy_request: PrivacyRequest, upload: UploadedFile, *, now: datetime, saved: list
 ) -> RequestDocument:
-    content_type = document_check(upload)
+    content_type = upload_check(upload)
     document = RequestDocument(
         tenant_id=privacy_request.tenant_id,
         privacy_request=privacy_request,
@@ -265,7 +238,7 @@ def _submit(*, tenant: Tenant, submission: PortalSubmission, saved_files: list[s
         raise Refused("invalid_type", "The portal forms take requests to know, delete or correct.")
     email = normalize_email(submission.requester.email)
     for upload in submission.documents:
-        document_check(upload)  # refuse before anything is written
+        upload_check(upload)  # refuse before anything is written
     if submission.documents and request_type != RequestType.CORRECT:
         raise Refused("documents_not_allowed", "Only requests to correct take documents.")
 

@@ -10,10 +10,8 @@ agent's); using it opens the request's page. Decided (see also ``portal``):
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -21,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from core import clock
+from core.tokens import token_new, token_usable, token_use
 from tenants.models import Tenant
 
 from ..models import PrivacyRequest, StatusLink
@@ -41,10 +40,6 @@ def normalize_reference(value: str) -> str:
         return compact
     prefix, body = compact[:-8], compact[-8:]
     return f"{prefix}-{body[:4]}-{body[4:]}"
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def status_link_request(
@@ -88,11 +83,11 @@ def status_link_issue(
 @transaction.atomic
 def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, language: str) -> None:
     now = clock.now()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = token_new()
     link = StatusLink(
         tenant_id=privacy_request.tenant_id,
         privacy_request=privacy_request,
-        token_hash=_token_hash(token),
+        token_hash=token_hash,
         email=email,
         created_at=now,
         expires_at=now + timedelta(minutes=STATUS_LINK_MINUTES),
@@ -126,15 +121,10 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
     )
 
 
-def _valid_links(tenant: Tenant, token: str, now: datetime):
-    return StatusLink.objects.for_tenant(tenant).filter(
-        token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=now
-    )
-
-
 def status_link_is_valid(*, tenant: Tenant, token: str) -> bool:
     """Whether the link can still be used (for the page that asks the visitor to continue)."""
-    return bool(token) and _valid_links(tenant, token, clock.now()).exists()
+    links = StatusLink.objects.for_tenant(tenant)
+    return bool(token) and token_usable(links, token, clock.now()).exists()
 
 
 def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
@@ -142,17 +132,7 @@ def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
 
     The claim is a compare-and-set UPDATE, so two clicks racing cannot both sign in.
     """
-    if not token:
-        return None
-    now = clock.now()
-    link = _valid_links(tenant, token, now).first()
+    link = token_use(StatusLink.objects.for_tenant(tenant), token, clock.now())
     if link is None:
-        return None
-    claimed = (
-        StatusLink.objects.for_tenant(tenant)
-        .filter(pk=link.pk, used_at__isnull=True)
-        .update(used_at=now)
-    )
-    if claimed != 1:
         return None
     return PrivacyRequest.objects.for_tenant(tenant).filter(pk=link.privacy_request_id).first()

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from requests_app.document_encryption import document_decrypt
+from core.encryption import decrypt as document_decrypt
 from requests_app.models import OutboxMessage, PrivacyRequest, RequestDocument
 from tenants.models import Tenant
 from tests.browser.axe_check import assert_no_axe_violations

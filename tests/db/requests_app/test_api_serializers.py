@@ -23,7 +23,7 @@ from requests_app.api.serializers import (
     PrivacyRequestOutputSerializer,
 )
 from requests_app.models import PrivacyRequest
-from requests_app.selectors import privacy_request_get, tenant_today
+from requests_app.selectors import privacy_request_get
 from requests_app.services import (
     Agent,
     Requester,
@@ -33,6 +33,7 @@ from requests_app.services import (
     privacy_request_extend,
     privacy_request_mark_verified,
 )
+from tenants.selectors import tenant_today
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from requests_app.document_encryption import document_decrypt
+from core.encryption import decrypt as document_decrypt
 from requests_app.models import EventKind, PrivacyRequest, RequestDocument
 from tests.portal_helpers import (
     AGENT,

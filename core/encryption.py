@@ -1,14 +1,14 @@
-"""The consumers' documents at rest: encrypted with the keys in ``settings.DOCUMENT_KEYS``.
+"""Bytes at rest, encrypted with the keys in ``settings.DOCUMENT_KEYS``.
 
 §7023(d)(4) asks for reasonable security for the documentation sent with a request to correct
-(requirements R-7023-d-3): the stored file is a Fernet token (AES-128-CBC with an HMAC-SHA256,
-from ``cryptography``), never the PDF or image itself. The first key encrypts, every key decrypts
-(``MultiFernet``), so a key can be rotated without losing older documents.
+(requirements R-7023-d-3), and later a response package or a stored secret needs the same: what
+is stored is a Fernet token (AES-128-CBC with an HMAC-SHA256, from ``cryptography``), never the
+content itself. The first key encrypts, every key decrypts (``MultiFernet``), so a key can be
+rotated without losing what was stored with an older one.
 
 Files stored before encryption existed are plaintext PDF/JPEG/PNG. They are read as they are,
 recognised by their signature: a Fernet token is URL-safe base64 and starts with "gAAAAA", never
-with a PDF, JPEG or PNG signature, so the two cannot be confused. ``manage.py
-documents_encrypt`` encrypts them (and moves tokens of older keys to the first key).
+with a PDF, JPEG or PNG signature, so the two cannot be confused.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import functools
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-from . import uploads
+from . import content_types
 
 
-class DocumentUnreadable(Exception):
-    """The stored file is neither a plaintext document nor a token any configured key opens."""
+class Unreadable(Exception):
+    """The stored bytes are neither a plaintext document nor a token any configured key opens."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -38,24 +38,24 @@ def _keys() -> tuple[str, ...]:
 
 def is_plaintext(stored: bytes) -> bool:
     """A document stored before encryption (its own PDF/JPEG/PNG signature shows)."""
-    return uploads.sniff(stored[: uploads.SNIFF_BYTES]) is not None
+    return content_types.sniff(stored[: content_types.SNIFF_BYTES]) is not None
 
 
-def document_encrypt(content: bytes) -> bytes:
+def encrypt(content: bytes) -> bytes:
     """What to store for ``content``: a token of the first key."""
     cipher, _ = _ciphers(_keys())
     return cipher.encrypt(content)
 
 
-def document_decrypt(stored: bytes) -> bytes:
-    """The document's bytes from what is stored; ``DocumentUnreadable`` if no key opens it."""
+def decrypt(stored: bytes) -> bytes:
+    """The content from what is stored; ``Unreadable`` if no configured key opens it."""
     if is_plaintext(stored):
         return stored
     cipher, _ = _ciphers(_keys())
     try:
         return cipher.decrypt(stored)
     except InvalidToken as error:
-        raise DocumentUnreadable from error
+        raise Unreadable from error
 
 
 def needs_encryption(stored: bytes) -> bool:

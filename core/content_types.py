@@ -1,4 +1,4 @@
-"""What a consumer's document really is, read from its first bytes (pure: no Django).
+"""What an uploaded file really is, read from its first bytes (pure: no Django).
 
 The file name and the browser's Content-Type are the sender's claims; the content alone decides
 (a program renamed "scan.pdf" is refused, a photo saved without an extension is accepted and
@@ -8,12 +8,14 @@ requirements R-7023-d-1).
 
 from __future__ import annotations
 
-# Signatures ("magic numbers") of the accepted types, and the names they may carry.
+# Signatures ("magic numbers") of the accepted types.
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
+# The extension each accepted type is stored and served under.
+EXTENSIONS: dict[str, str] = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 SNIFF_BYTES = 16
 
 
