@@ -157,7 +157,7 @@ def read_meta(url: str) -> dict[str, Any]:
 REQUESTS_TABLE = "requests_app_privacyrequest"
 # Rows the intake writes that need not point at a request (e.g. staff digests).
 _ID_MARKED = (
-    "requests_app_outboxmessage",
+    "outbox_outboxmessage",
     "requests_app_requestevent",
     "requests_app_communication",
 )

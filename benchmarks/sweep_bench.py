@@ -42,7 +42,7 @@ from requests_app.services.sweep import BATCH_SIZE, sweep_deadlines  # noqa: E40
 
 REQUESTS = "requests_app_privacyrequest"
 EVENTS = "requests_app_requestevent"
-OUTBOX = "requests_app_outboxmessage"
+OUTBOX = "outbox_outboxmessage"
 SNAPSHOT = "bench_sweep_snapshot"
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "core",
     "tenants",
+    "outbox",
     "requests_app",
 ]
 
@@ -239,6 +240,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the beat runs the sweep and the outbox relay (seconds).
 DEADLINE_SWEEP_INTERVAL = int(env_str("PORTAL_SWEEP_INTERVAL", "300"))
 OUTBOX_RELAY_INTERVAL = int(env_str("PORTAL_OUTBOX_INTERVAL", "30"))
+# Webhooks: seconds to wait for the receiving end, and whether plain http:// addresses are
+# accepted (the demo and tests post to 127.0.0.1; production needs https).
+OUTBOX_WEBHOOK_TIMEOUT = float(env_str("PORTAL_WEBHOOK_TIMEOUT", "10"))
+OUTBOX_WEBHOOK_ALLOW_HTTP = env_bool("PORTAL_WEBHOOK_ALLOW_HTTP", DEBUG)
 # The beat schedule, in one place. Both tasks are idempotent, so an overlap is harmless.
 CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
@@ -246,7 +251,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(DEADLINE_SWEEP_INTERVAL),
     },
     "outbox-relay": {
-        "task": "requests_app.tasks.relay_outbox",
+        "task": "outbox.relay",
         "schedule": float(OUTBOX_RELAY_INTERVAL),
     },
 }
@@ -292,7 +297,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RequestStatusEnum": "requests_app.models.Status",
         "RequestChannelEnum": "requests_app.models.Channel",
-        "OutboxStatusEnum": "requests_app.models.OutboxStatus",
+        "OutboxStatusEnum": "outbox.models.OutboxStatus",
+        "OutboxChannelEnum": "outbox.models.OutboxChannel",
         "CommunicationChannelEnum": "requests_app.models.ConfirmationMethod",
         "RequestTypeEnum": "requests_app.models.RequestType",
         "EventKindEnum": "requests_app.models.EventKind",

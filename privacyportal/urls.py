@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
-    path("api/", include("requests_app.api.urls")),
+    path("api/", include("privacyportal.api_urls")),
     # Consumer portal pages of each business, /<slug>/...; last, so platform prefixes win.
     path("<slug:tenant_slug>/", include("requests_app.urls")),
 ]

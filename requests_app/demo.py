@@ -103,6 +103,8 @@ BRAVO = DemoTenant(
     settings={
         "reference_prefix": "BOS",
         "contact_email": "privacy@bravo-outdoor.example",
+        # Invented, like the rest of the demo: mail is one of Bravo's methods (§7020).
+        "postal_address": "Bravo Outdoor Supply, Privacy Office\n100 Example Way\nFresno, CA 93721",
         "toll_free_number": "+18775550142",
         "website_url": "https://www.bravo-outdoor.example",
         "request_methods": [

@@ -311,6 +311,11 @@ class PrivacyRequest(TenantOwnedModel):
     def is_open(self) -> bool:
         return self.status != lifecycle.CLOSED
 
+    @property
+    def outbox_about_key(self) -> str:
+        """How the outbox names this request in the messages about it (``about_key``)."""
+        return f"privacy_request:{self.pk}"
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", "Received"
@@ -382,64 +387,6 @@ class Communication(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.subject
-
-
-class OutboxStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed (will retry)"
-    DEAD = "dead", "Gave up"
-
-
-class OutboxMessage(TenantOwnedModel):
-    """An email waiting to leave, written in the same transaction as the change that caused it."""
-
-    # outbox_newest (tenant, -created_at) serves every lookup by tenant.
-    tenant = models.ForeignKey(
-        "tenants.Tenant", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    privacy_request = models.ForeignKey(
-        PrivacyRequest,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="outbox_messages",
-    )
-    communication = models.ForeignKey(
-        Communication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recipient = models.CharField(max_length=254)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
-    # (LIKE) index that no query uses, written on every email.
-    dedupe_key = models.CharField(max_length=160)
-    status = models.CharField(
-        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-    next_attempt_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta(TenantOwnedModel.Meta):
-        verbose_name = "outbox email"
-        indexes = [
-            models.Index(fields=["tenant", "-created_at"], name="outbox_newest"),
-            # The relay reads only what is still to send.
-            models.Index(
-                fields=["next_attempt_at"],
-                name="outbox_relay_due",
-                condition=Q(status__in=["pending", "failed"]),
-            ),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["dedupe_key"], name="outbox_unique_dedupe_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {self.recipient}"
 
 
 def request_document_path(instance: RequestDocument, filename: str) -> str:

@@ -1,4 +1,4 @@
-"""Reads for privacy requests: the queue, one request with its history, the outbox.
+"""Reads for privacy requests: the queue, one request with its history, its documents.
 
 Tenant first, always through ``objects.for_tenant(tenant)``; querysets come with the
 ``select_related``/``prefetch_related`` their callers need, so listing N rows costs one query.
@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
+from outbox.models import OutboxMessage
 from tenants.models import Role, Tenant
 from tenants.selectors import tenant_today
 
@@ -18,7 +20,6 @@ from . import lifecycle
 from .models import (
     Communication,
     EventKind,
-    OutboxMessage,
     PrivacyRequest,
     RequestDocument,
     RequestEvent,
@@ -98,7 +99,9 @@ def privacy_request_get(
             ),
             Prefetch(
                 "communications",
-                queryset=Communication.objects.for_tenant(tenant).order_by("created_at", "pk"),
+                queryset=with_delivery(
+                    Communication.objects.for_tenant(tenant).order_by("created_at", "pk")
+                ),
             ),
             Prefetch(
                 "documents",
@@ -155,10 +158,15 @@ def request_document_openings(tenant: Tenant, privacy_request_id: int) -> dict[i
     return openings
 
 
-def outbox_messages_for_tenant(tenant: Tenant) -> QuerySet[OutboxMessage]:
-    """The tenant's outbox emails, newest first, each with its request's reference (or None)."""
-    return (
-        OutboxMessage.objects.for_tenant(tenant)
-        .annotate(reference=F("privacy_request__reference"))
-        .order_by("-created_at", "-pk")
+def with_delivery(communications: QuerySet[Communication]) -> QuerySet[Communication]:
+    """Communications with the state of the outbox message that carries each one
+    (``delivery_status``, ``delivery_error``; None for a communication sent by hand)."""
+    # all_tenants, bound to each communication's own business by the OuterRef.
+    message = OutboxMessage.all_tenants.filter(
+        tenant_id=OuterRef("tenant_id"),
+        dedupe_key=Concat(Value("comm:"), Cast(OuterRef("pk"), output_field=CharField())),
+    )
+    return communications.annotate(
+        delivery_status=Subquery(message.values("status")[:1]),
+        delivery_error=Subquery(message.values("last_error")[:1]),
     )

@@ -10,11 +10,7 @@ import logging
 
 from celery import shared_task
 
-from core import clock
-from tenants.models import Tenant
-
-from .services import outbox_message_send, sweep_deadlines
-from .services.outbox import outbox_due_ids
+from .services import sweep_deadlines
 from .services.portal import close_unconfirmed_deletes
 
 logger = logging.getLogger(__name__)
@@ -35,24 +31,3 @@ def sweep_deadlines_task() -> dict[str, int]:
         "milestones": result.milestones_recorded,
         "unconfirmed_deletes_closed": unconfirmed,
     }
-
-
-@shared_task(name="requests_app.tasks.relay_outbox_message", acks_late=True)
-def relay_outbox_message(tenant_id: int, message_id: int) -> bool:
-    """Send one message. Kept for messages queued before pokes were coalesced (``relay_outbox``)."""
-    tenant = Tenant.objects.filter(pk=tenant_id).first()
-    if tenant is None:
-        return False
-    return outbox_message_send(tenant=tenant, message_id=message_id)
-
-
-@shared_task(name="requests_app.tasks.relay_outbox", acks_late=True)
-def relay_outbox() -> int:
-    """Catch up on anything the per-message tasks did not send (broker down, worker crash)."""
-    sent = 0
-    tenants: dict[int, Tenant] = {}
-    for tenant_id, message_id in outbox_due_ids(now=clock.now()):
-        tenant = tenants.get(tenant_id) or Tenant.objects.get(pk=tenant_id)
-        tenants[tenant_id] = tenant
-        sent += outbox_message_send(tenant=tenant, message_id=message_id)
-    return sent

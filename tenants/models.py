@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -117,7 +118,8 @@ class Tenant(models.Model):
     slug = models.SlugField(
         unique=True,
         max_length=50,
-        help_text="Used in the portal address: /<slug>/.",
+        # Plain text: the admin renders help text as HTML, where "<slug>" would vanish.
+        help_text="Used in the portal address: the slug “acme” gives /acme/.",
         validators=[
             RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Use lower-case letters, digits and hyphens.")
         ],
@@ -136,7 +138,26 @@ class Tenant(models.Model):
         help_text="The business's own host name for the portal, if it has one.",
     )
     time_zone = models.CharField(max_length=64, default="America/Los_Angeles")
-    contact_email = models.EmailField()
+    contact_email = models.EmailField(
+        help_text="The business's privacy contact; replies to the portal's emails go here."
+    )
+    postal_address = models.TextField(
+        blank=True,
+        help_text="Where consumers can mail requests; required when mail is one of the methods "
+        "(§7020).",
+    )
+    sender_name = models.CharField(
+        "email sender name",
+        max_length=100,
+        blank=True,
+        help_text="The name the portal's emails come from. Blank: the business's legal name.",
+    )
+    sender_email = models.EmailField(
+        "email sender address",
+        blank=True,
+        help_text="The address the portal's emails come from; the mail server must be allowed "
+        "to send for its domain. Blank: the platform's address, under the business's name.",
+    )
     toll_free_number = PhoneNumberField(blank=True)
     website_url = models.URLField(blank=True)
     languages = models.JSONField(default=default_languages)
@@ -232,6 +253,11 @@ class Tenant(models.Model):
     def calendar(self) -> BusinessCalendar:
         return business_calendar(self.business_calendar)
 
+    def email_sender(self) -> str:
+        """The From header of the business's emails: its name and its address, or the platform's."""
+        address = self.sender_email or settings.DEFAULT_FROM_EMAIL
+        return formataddr((self.sender_name or self.legal_name, address))
+
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
@@ -269,6 +295,10 @@ class Tenant(models.Model):
                     "A business with a website must offer the online form as one of its "
                     "methods (§7020(b))."
                 )
+        if RequestMethod.MAIL in methods and not self.postal_address.strip():
+            errors["postal_address"] = (
+                "Give the postal address where consumers can mail their requests (§7020)."
+            )
         if RequestMethod.TOLL_FREE_PHONE in methods and not self.toll_free_number:
             errors["toll_free_number"] = "Enter the toll-free number consumers can call (§7020(b))."
         if self.toll_free_number:

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from requests_app.services.outbox import outbox_relay_poke_forget
+from outbox.services import outbox_relay_poke_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from outbox.models import OutboxMessage
 from requests_app.models import (
     Communication,
-    OutboxMessage,
     PrivacyRequest,
     RequestDocument,
     RequestEvent,

@@ -24,17 +24,16 @@ autodiscovery imports ``requests_app.admin``):
 * ``log_request``: logging a request received by phone, email, mail or in person;
 * ``inlines``: the timeline, communications and documents on a request's page;
 * ``documents``: the staff-only download of a consumer's document;
-* ``records``: communications and the outbox (read-only records).
+* ``records``: communications (read-only records).
 """
 
 from .actions import QUEUE_ACTIONS, QueueAction
 from .queue import PrivacyRequestAdmin
-from .records import CommunicationAdmin, OutboxMessageAdmin
+from .records import CommunicationAdmin
 
 __all__ = [
     "QUEUE_ACTIONS",
     "CommunicationAdmin",
-    "OutboxMessageAdmin",
     "PrivacyRequestAdmin",
     "QueueAction",
 ]

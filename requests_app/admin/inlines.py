@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from outbox.models import OutboxStatus
 from tenants.admin_base import TenantScopedInlineMixin, admin_role
 
 from ..models import Communication, RequestDocument, RequestEvent
-from ..selectors import may_open_request_documents, request_document_openings
+from ..selectors import may_open_request_documents, request_document_openings, with_delivery
 from .display import ALERT
 
 READ_ONLY_INLINE = "admin/requests_app/privacyrequest/readonly_tabular.html"
@@ -42,12 +43,28 @@ class CommunicationInline(TenantScopedInlineMixin, admin.TabularInline):
     model = Communication
     read_only = True
     template = READ_ONLY_INLINE
-    fields = ("sent", "template", "channel", "recipient", "subject")
+    fields = ("sent", "template", "channel", "recipient", "subject", "delivery")
     readonly_fields = fields
     ordering = ("created_at", "id")
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return with_delivery(super().get_queryset(request))
+
+    @admin.display(description="delivery")
+    def delivery(self, obj: Communication) -> str:
+        """Whether the email left: a failure stands out, with the outbox's reason."""
+        status = getattr(obj, "delivery_status", None)
+        if status is None:
+            return "—"  # recorded by hand (a call, a letter): nothing to deliver
+        label = OutboxStatus(status).label
+        if status == OutboxStatus.FAILED:
+            return format_html(
+                '<strong style="color:{}">{}</strong>: {}', ALERT, label, obj.delivery_error
+            )
+        return label
 
     @admin.display(description="sent")
     def sent(self, obj: Communication) -> str:

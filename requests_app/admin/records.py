@@ -1,7 +1,7 @@
-"""Communications and the outbox: read-only records in the admin, newest first.
+"""Communications: read-only records in the admin, newest first.
 
 Every message sent to a consumer or agent is kept as a ``Communication`` (the record of the date
-and nature of responses); the outbox shows emails waiting to leave or already sent.
+and nature of responses); its delivery is the outbox's (``outbox.admin``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from tenants.admin_base import TenantScopedModelAdmin
 
-from ..models import Communication, OutboxMessage
+from ..models import Communication
 
 
 class _ReadOnlyRecordAdmin(TenantScopedModelAdmin):
@@ -60,35 +60,3 @@ class CommunicationAdmin(_ReadOnlyRecordAdmin):
     @admin.display(description="sent", ordering="created_at")
     def sent(self, obj: Communication) -> str:
         return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(_ReadOnlyRecordAdmin):
-    """Emails waiting to leave or already sent, newest first."""
-
-    list_display = ("recipient", "subject", "request_reference", "status", "sent")
-    list_select_related = ("privacy_request",)
-    list_filter = ("status",)
-    search_fields = ("recipient", "subject")
-    show_full_result_count = False
-    ordering = ("-created_at", "-pk")  # the outbox_newest index (tenant, -created_at)
-    fields = (
-        "request_reference",
-        "recipient",
-        "subject",
-        "status",
-        "queued",
-        "sent",
-        "attempts",
-        "last_error",
-        "body",
-    )
-    readonly_fields = ("request_reference", "queued", "sent")
-
-    @admin.display(description="queued", ordering="created_at")
-    def queued(self, obj: OutboxMessage) -> str:
-        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M %Z}"
-
-    @admin.display(description="sent", ordering="sent_at")
-    def sent(self, obj: OutboxMessage) -> str:
-        return f"{timezone.localtime(obj.sent_at):%Y-%m-%d %H:%M %Z}" if obj.sent_at else "—"

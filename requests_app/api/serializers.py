@@ -7,7 +7,6 @@ Outputs read only what the selector loaded: no serializer here runs a query of i
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +16,18 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from core.api import (
+    ApiSerializer,
+    BlankAsNullCharField,
+    BlankAsNullChoiceField,
+    EnumField,
+    PageOutputSerializer,
+    PageQuerySerializer,
+    UtcDateTimeField,
+    optional_text,
+)
 from core.calendar import CALENDAR_CHOICES
+from outbox.models import OutboxStatus
 
 from .. import deadlines
 from ..models import (
@@ -30,7 +40,6 @@ from ..models import (
     EventKind,
     Flag,
     KnowScope,
-    OutboxStatus,
     Outcome,
     PrivacyRequest,
     RequestType,
@@ -43,69 +52,6 @@ EARLIEST_RECEIVED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_TEXT = 10_000
 MAX_REASON = 2_000
 DUE_STATES = ("overdue", "due_today", "due_soon", "on_track")
-MAX_PAGE_SIZE = 200
-
-
-# Base of every serializer here: the same fields, without DRF's deep copy per instance.
-#
-# DRF gives each serializer instance its own fields by deep-copying the declared ones, which runs
-# every field's __init__ again (choices, validators, lazy labels): about 0.65 ms for the 40
-# fields of PrivacyRequestOutputSerializer, more than half the cost of a 201 body. Here each
-# class deep-copies its declared fields once, into prototypes that are never bound, and each
-# instance binds shallow copies of those. Output and schema are unchanged (same field classes,
-# same options); the copies share the prototypes' options (choices, validators, error messages),
-# which fields only read. An option a field reads from settings in __init__ (PhoneNumberField's
-# PHONENUMBER_DEFAULT_REGION) is thus read once per process.
-#
-# No docstring on purpose: drf-spectacular describes a component with the first docstring in its
-# class's MRO, so one here would show up in the OpenAPI schema of every serializer without its own.
-class ApiSerializer(serializers.Serializer):
-    def get_fields(self) -> dict[str, serializers.Field]:
-        prototypes = type(self).__dict__.get("_field_prototypes")
-        if prototypes is None:  # once per class (a race only builds them twice)
-            prototypes = copy.deepcopy(self._declared_fields)
-            type(self)._field_prototypes = prototypes
-        return {name: _fresh_copy(field) for name, field in prototypes.items()}
-
-
-def _fresh_copy(field: Any) -> Any:
-    # copy.copy() without the generic __reduce_ex__ round trip: 4x cheaper for a field.
-    clone = object.__new__(type(field))
-    clone.__dict__.update(field.__dict__)
-    child = clone.__dict__.get("child")  # ListField, DictField, a nested many=True serializer
-    if child is not None:
-        # The child was bound to the prototype; its copy belongs to this clone (context, root).
-        clone.child = _fresh_copy(child)
-        clone.child.parent = clone
-    return clone
-
-
-def _shorten(value: Any, limit: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class EnumField(serializers.ChoiceField):
-    """A choice whose error names the accepted values, and never echoes a huge input back."""
-
-    def __init__(self, choices: Any, *, noun: str, **kwargs: Any) -> None:
-        values = ", ".join(str(value) for value, _label in choices)
-        messages = {
-            "invalid_choice": f"“{{input}}” is not {noun}. Use one of: {values}.",
-            "required": f"This field is required: give {noun} (one of: {values}).",
-        }
-        messages.update(kwargs.pop("error_messages", {}))
-        super().__init__(choices, error_messages=messages, **kwargs)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if data == "" and self.allow_blank:
-            return ""
-        if isinstance(data, (dict, list, bool)):
-            self.fail("invalid_choice", input=_shorten(data))
-        try:
-            return self.choice_strings_to_values[str(data)]
-        except KeyError:
-            self.fail("invalid_choice", input=_shorten(data))
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -139,37 +85,6 @@ class AwareDateTimeField(serializers.DateTimeField):
         return parsed
 
 
-class UtcDateTimeField(serializers.DateTimeField):
-    """Output instants in UTC (``…Z``) whatever the server's or tenant's time zone."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(default_timezone=UTC, **kwargs)
-
-
-class BlankAsNullChoiceField(serializers.ChoiceField):
-    """Output: an optional choice stored as "" is shown as null."""
-
-    def __init__(self, choices: Any, **kwargs: Any) -> None:
-        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> Any:
-        return value or None
-
-
-class BlankAsNullCharField(serializers.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_null=True, read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> Any:
-        return str(value) if value else None
-
-
-def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, allow_null=True, **kwargs
-    )
-
-
 class StateField(serializers.RegexField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -187,7 +102,7 @@ class StateField(serializers.RegexField):
 
 @extend_schema_serializer(component_name="Requester")
 class RequesterInputSerializer(ApiSerializer):
-    name = _text(200)
+    name = optional_text(200)
     email = serializers.EmailField(
         max_length=254, required=False, allow_blank=True, allow_null=True
     )
@@ -203,8 +118,8 @@ class RequesterInputSerializer(ApiSerializer):
 
 @extend_schema_serializer(component_name="Agent")
 class AgentInputSerializer(ApiSerializer):
-    name = _text(200)
-    organization = _text(200)
+    name = optional_text(200)
+    organization = optional_text(200)
     email = serializers.EmailField(
         max_length=254, required=False, allow_blank=True, allow_null=True
     )
@@ -279,23 +194,12 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         allow_null=True,
         help_text="Required when the outcome is denied or complied_in_part.",
     )
-    explanation = _text(
+    explanation = optional_text(
         MAX_TEXT,
         help_text="The explanation to the consumer; required for denials "
         "(§7022(f), §7023(f), §7024(e)).",
     )
-    legal_basis = _text(300, help_text="Required when the denial reason is exempt.")
-
-
-class PageQuerySerializer(ApiSerializer):
-    """Query parameters of every list: cursor pagination."""
-
-    cursor = serializers.CharField(
-        required=False, help_text="From the `next`/`previous` links of the previous page."
-    )
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Default 50."
-    )
+    legal_basis = optional_text(300, help_text="Required when the denial reason is exempt.")
 
 
 class PrivacyRequestListFilterSerializer(PageQuerySerializer):
@@ -503,6 +407,12 @@ class CommunicationOutputSerializer(ApiSerializer):
     recipient = serializers.CharField()
     subject = serializers.CharField()
     body = serializers.CharField()
+    delivery = BlankAsNullChoiceField(
+        OutboxStatus.choices,
+        source="delivery_status",
+        help_text="Whether the email left: pending, retrying, sent, or failed (the outbox gave "
+        "up); null for a confirmation staff gave by hand.",
+    )
 
 
 @extend_schema_serializer(component_name="RequestDocument")
@@ -529,53 +439,6 @@ class PrivacyRequestDetailOutputSerializer(PrivacyRequestOutputSerializer):
     )
 
 
-@extend_schema_serializer(component_name="OutboxMessage")
-class OutboxMessageOutputSerializer(ApiSerializer):
-    id = serializers.IntegerField()
-    recipient = serializers.CharField()
-    subject = serializers.CharField()
-    body = serializers.CharField()
-    reference = serializers.CharField(
-        allow_null=True, help_text="The related request's reference, if any."
-    )
-    status = serializers.ChoiceField(choices=OutboxStatus.choices)
-    created_at = UtcDateTimeField()
-    sent_at = UtcDateTimeField(allow_null=True)
-
-
-class _PageSerializer(ApiSerializer):
-    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
-    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
-
-
 @extend_schema_serializer(component_name="PrivacyRequestPage")
-class PrivacyRequestPageOutputSerializer(_PageSerializer):
+class PrivacyRequestPageOutputSerializer(PageOutputSerializer):
     results = PrivacyRequestOutputSerializer(many=True)
-
-
-@extend_schema_serializer(component_name="OutboxPage")
-class OutboxPageOutputSerializer(_PageSerializer):
-    results = OutboxMessageOutputSerializer(many=True)
-
-
-# --- Errors (documentation of privacyportal.api_errors) ------------------------------------
-
-
-@extend_schema_serializer(component_name="ErrorDetail")
-class ErrorDetailOutputSerializer(ApiSerializer):
-    code = serializers.CharField(
-        help_text="Stable, machine-readable: e.g. invalid, not_authenticated, not_found, "
-        "already_extended, too_late, not_verified, explanation_required."
-    )
-    message = serializers.CharField(help_text="For a person; may change wording.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text='Only for invalid input: {"field": ["message"]}; nested fields are dotted, '
-        "e.g. requester.email.",
-    )
-
-
-@extend_schema_serializer(component_name="Error")
-class ErrorOutputSerializer(ApiSerializer):
-    error = ErrorDetailOutputSerializer()

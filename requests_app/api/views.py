@@ -1,36 +1,34 @@
 """REST API v1: one APIView per operation (HackSoft §2.4), scoped to the caller's tenant.
 
 The tenant comes from the API key or the staff session (``tenants.api_auth.api_tenant``) and is
-resolved once in ``TenantScopedAPIView.initial``; every read goes through ``requests_app.selectors``
+resolved once in ``tenants.api.TenantScopedAPIView``; every read goes through ``requests_app.selectors``
 with that tenant, every write through ``requests_app.services``. Errors are shaped by
-``privacyportal.api_errors``.
+``core.api_errors``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from tenants.api_auth import api_tenant
-from tenants.models import ApiKey, Tenant
-from tenants.selectors import tenant_today
+from core.api import (
+    ERROR_400,
+    ERROR_401,
+    ERROR_403,
+    ERROR_413,
+    ApiCursorPagination,
+    ErrorOutputSerializer,
+)
+from tenants.api import TenantScopedAPIView
 
 from ..models import PrivacyRequest
 from ..selectors import (
-    outbox_messages_for_tenant,
     privacy_request_get,
     privacy_requests_for_queue,
 )
@@ -42,11 +40,6 @@ from ..services import (
     privacy_request_extend,
 )
 from .serializers import (
-    MAX_PAGE_SIZE,
-    ErrorOutputSerializer,
-    OutboxMessageOutputSerializer,
-    OutboxPageOutputSerializer,
-    PageQuerySerializer,
     PrivacyRequestCloseInputSerializer,
     PrivacyRequestCreateInputSerializer,
     PrivacyRequestDetailOutputSerializer,
@@ -56,99 +49,26 @@ from .serializers import (
     PrivacyRequestPageOutputSerializer,
 )
 
-# Request bodies are a few hundred bytes; anything this large is a mistake or abuse.
-MAX_BODY_BYTES = 64 * 1024
 REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 NOT_FOUND_MESSAGE = "There is no privacy request with this reference at this business."
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
-    """Documents tenants.api_auth.ApiKeyAuthentication as HTTP bearer auth in the schema."""
-
-    target_class = "tenants.api_auth.ApiKeyAuthentication"
-    name = "apiKey"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A business's API key: `Authorization: Bearer <key>`. Staff signed "
-            "in to the admin can use the API with their session instead.",
-        }
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = f"The request body is too large (at most {MAX_BODY_BYTES // 1024} KB)."
-    default_code = "too_large"
-
-
-class ApiJSONParser(JSONParser):
-    """JSON with a size cap; any undecodable body (bad UTF-8, NaN, nesting too deep) is a 400."""
-
-    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        raw = stream.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise RequestTooLarge()
-        try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as error:
-            raise exceptions.ParseError(
-                f"The request body is not valid JSON: {_short(error)}"
-            ) from error
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _short(error: Exception) -> str:
-    text = str(error) or error.__class__.__name__
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
-class ApiCursorPagination(CursorPagination):
-    ordering: tuple[str, ...] = ("-received_at", "-pk")
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
-    invalid_cursor_message = "This cursor is not valid; use the next/previous links as given."
-
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound as error:
-            raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from error
-
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except DjangoValidationError as error:  # a tampered cursor position
-            raise exceptions.ValidationError({"cursor": [self.invalid_cursor_message]}) from error
-
-
-class OutboxCursorPagination(ApiCursorPagination):
-    ordering = ("-created_at", "-pk")
+class PrivacyRequestCursorPagination(ApiCursorPagination):
+    ordering = ("-received_at", "-pk")
 
 
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-# --- Schema building blocks ---------------------------------------------------------------
-
-ERROR = ErrorOutputSerializer
-ERROR_400 = OpenApiResponse(ERROR, description="Invalid input; `fields` names each problem.")
-ERROR_401 = OpenApiResponse(ERROR, description="No API key or staff session, or a bad key.")
-ERROR_403 = OpenApiResponse(
-    ERROR, description="Signed in, but not staff of a business with queue access."
+ERROR_404 = OpenApiResponse(
+    ErrorOutputSerializer, description="No request with this reference at your business."
 )
-ERROR_404 = OpenApiResponse(ERROR, description="No request with this reference at your business.")
 ERROR_409 = OpenApiResponse(
-    ERROR,
+    ErrorOutputSerializer,
     description="Refused because of the request's state, e.g. already_extended, too_late, "
     "closed, not_verified.",
 )
-ERROR_413 = OpenApiResponse(ERROR, description="The request body is too large.")
 REFERENCE_PARAMETER = OpenApiParameter(
     "reference",
     str,
@@ -157,36 +77,11 @@ REFERENCE_PARAMETER = OpenApiParameter(
 )
 
 
-# --- Base ---------------------------------------------------------------------------------
+# --- Privacy requests ----------------------------------------------------------------------
 
 
-class TenantScopedAPIView(APIView):
-    """Resolves the caller's tenant once, after authentication and permissions.
-
-    Subclasses read ``self.tenant`` and go through selectors and services with it; there is no
-    unscoped queryset to reach for.
-    """
-
-    parser_classes = [ApiJSONParser]
-    tenant: Tenant
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        tenant = api_tenant(request)
-        if tenant is None:  # IsTenantMember already refuses this; never act without a tenant
-            raise exceptions.PermissionDenied(
-                "Choose which business you are working for in the admin first."
-            )
-        self.tenant = tenant
-
-    def actor(self) -> tuple[Any, str | None]:
-        """Who acts, for the timeline: the staff user, or the API key by its hint."""
-        if isinstance(self.request.auth, ApiKey):
-            return None, f"API key {self.request.auth.hint}…"
-        return self.request.user, None
-
-    def today(self) -> date:
-        return tenant_today(self.tenant)
+class PrivacyRequestApi(TenantScopedAPIView):
+    """An endpoint about the business's privacy requests, found by reference."""
 
     def get_privacy_request(self, reference: str, *, with_history: bool = False) -> PrivacyRequest:
         # Another business's reference answers exactly like a missing one.
@@ -204,10 +99,7 @@ class TenantScopedAPIView(APIView):
         return Response(data, **kwargs)
 
 
-# --- Privacy requests ----------------------------------------------------------------------
-
-
-class PrivacyRequestListApi(TenantScopedAPIView):
+class PrivacyRequestListApi(PrivacyRequestApi):
     @extend_schema(
         operation_id="requests_list",
         tags=["requests"],
@@ -237,13 +129,13 @@ class PrivacyRequestListApi(TenantScopedAPIView):
             due_before=params.get("due_before"),
             today=today,
         )
-        paginator = ApiCursorPagination()
+        paginator = PrivacyRequestCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = PrivacyRequestOutputSerializer(page, many=True, context={"today": today}).data
         return paginator.get_paginated_response(data)
 
 
-class PrivacyRequestCreateApi(TenantScopedAPIView):
+class PrivacyRequestCreateApi(PrivacyRequestApi):
     @extend_schema(
         operation_id="requests_create",
         tags=["requests"],
@@ -302,7 +194,7 @@ class PrivacyRequestCollectionApi(PrivacyRequestListApi, PrivacyRequestCreateApi
     """``/api/v1/requests/``: GET lists, POST creates (each operation is its own class above)."""
 
 
-class PrivacyRequestDetailApi(TenantScopedAPIView):
+class PrivacyRequestDetailApi(PrivacyRequestApi):
     @extend_schema(
         operation_id="requests_retrieve",
         tags=["requests"],
@@ -323,7 +215,7 @@ class PrivacyRequestDetailApi(TenantScopedAPIView):
         return Response(data)
 
 
-class PrivacyRequestExtendApi(TenantScopedAPIView):
+class PrivacyRequestExtendApi(PrivacyRequestApi):
     @extend_schema(
         operation_id="requests_extend",
         tags=["requests"],
@@ -358,7 +250,7 @@ class PrivacyRequestExtendApi(TenantScopedAPIView):
         return self.output(privacy_request)
 
 
-class PrivacyRequestCloseApi(TenantScopedAPIView):
+class PrivacyRequestCloseApi(PrivacyRequestApi):
     @extend_schema(
         operation_id="requests_close",
         tags=["requests"],
@@ -377,7 +269,7 @@ class PrivacyRequestCloseApi(TenantScopedAPIView):
             403: ERROR_403,
             404: ERROR_404,
             409: OpenApiResponse(
-                ERROR,
+                ErrorOutputSerializer,
                 description=f"{ERROR_409.description} Also documents_not_opened: open the "
                 "consumer's documents in the admin before deciding (§7023(d)(1)).",
             ),
@@ -400,24 +292,3 @@ class PrivacyRequestCloseApi(TenantScopedAPIView):
             actor_label=actor_label,
         )
         return self.output(privacy_request)
-
-
-# --- Outbox ----------------------------------------------------------------------------------
-
-
-class OutboxMessageListApi(TenantScopedAPIView):
-    @extend_schema(
-        operation_id="outbox_list",
-        tags=["outbox"],
-        summary="List outbox emails",
-        description="The emails the business has sent or will send, newest first.",
-        parameters=[PageQuerySerializer],
-        responses={200: OutboxPageOutputSerializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403},
-    )
-    def get(self, request: Request) -> Response:
-        PageQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
-        paginator = OutboxCursorPagination()
-        page = paginator.paginate_queryset(
-            outbox_messages_for_tenant(self.tenant), request, view=self
-        )
-        return paginator.get_paginated_response(OutboxMessageOutputSerializer(page, many=True).data)

@@ -3,18 +3,13 @@
 * ``intake``: recording a new privacy request (``privacy_request_create``);
 * ``transitions``: staff's assign, verify, start, extend, close, record confirmation;
 * ``consumer_messages``: the timeline-event and consumer-email helpers they share;
-* ``errors``: ``Refused``, what every write path raises when a rule refuses;
 * ``portal`` and ``status_links``: the consumer portal's submissions, two-step delete,
   withdrawal and status sign-in links;
 * ``documents``: a consumer's documents stored encrypted, and opened by the staff who may;
-  ``outbox``: emails leaving after commit;
   ``sweep``: the deadline sweep.
 """
 
-from core.refusals import Refused
-
 from .intake import Agent, Requester, privacy_request_create
-from .outbox import outbox_email_add, outbox_message_send
 from .sweep import sweep_deadlines
 from .transitions import (
     privacy_request_assign,
@@ -27,10 +22,7 @@ from .transitions import (
 
 __all__ = [
     "Agent",
-    "Refused",
     "Requester",
-    "outbox_email_add",
-    "outbox_message_send",
     "privacy_request_assign",
     "privacy_request_close",
     "privacy_request_create",

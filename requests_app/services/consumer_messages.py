@@ -18,12 +18,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from core.fast_insert import insert_new
+from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
 from ..models import Communication, ConfirmationMethod, PrivacyRequest, RequestEvent
-from .outbox import outbox_email_add
 
 SYSTEM_ACTOR = "Privacy portal"
+
+
+def communication_dedupe_key(communication: Communication) -> str:
+    """The outbox message that carries a communication: its delivery state is that message's."""
+    return f"comm:{communication.pk}"
 
 
 def _actor_label(actor: AbstractBaseUser | None, default: str = SYSTEM_ACTOR) -> str:
@@ -115,9 +120,9 @@ def _send_to_consumer(
         recipient=recipient,
         subject=subject,
         body=body,
-        dedupe_key=f"comm:{communication.pk}",
-        privacy_request=privacy_request,
-        communication=communication,
+        dedupe_key=communication_dedupe_key(communication),
+        about_key=privacy_request.outbox_about_key,
+        about_label=privacy_request.reference,
         now=now,
     )
     return communication

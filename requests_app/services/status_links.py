@@ -20,10 +20,10 @@ from django.utils.translation import gettext
 
 from core import clock
 from core.tokens import token_new, token_usable, token_use
+from outbox.services import outbox_email_add
 from tenants.models import Tenant
 
 from ..models import PrivacyRequest, StatusLink
-from .outbox import outbox_email_add
 from .portal import normalize_email
 
 STATUS_LINK_MINUTES = 30
@@ -116,7 +116,8 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
         subject=subject,
         body=body + "\n",
         dedupe_key=f"status-link:{link.pk}",
-        privacy_request=privacy_request,
+        about_key=privacy_request.outbox_about_key,
+        about_label=privacy_request.reference,
         now=now,
     )
 

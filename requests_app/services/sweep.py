@@ -24,11 +24,11 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 
 from core import clock
+from outbox.services import Email, outbox_emails_add
 from tenants.models import Membership, Role, Tenant
 
 from .. import milestones
-from ..models import EventKind, OutboxMessage, PrivacyRequest, RequestEvent, RequestType, Status
-from .outbox import outbox_relay_soon
+from ..models import EventKind, PrivacyRequest, RequestEvent, RequestType, Status
 
 BATCH_SIZE = 2000
 QUEUE_PATH = "/admin/requests_app/privacyrequest/"
@@ -257,21 +257,17 @@ def _queue_staff_emails(
             {"tenant": tenant, "items": items, "queue_url": QUEUE_PATH},
         )
         digests.append(
-            OutboxMessage(
+            Email(
                 tenant=tenant,
                 recipient=recipient,
                 subject=f"{len(items)} privacy request deadline(s) need attention at {tenant.legal_name}",
                 body=body,
-                dedupe_key=f"digest:{tenant_id}:{batch_key}:{now.isoformat()}:{recipient}"[:160],
-                created_at=now,
-                next_attempt_at=now,
+                dedupe_key=f"digest:{tenant_id}:{batch_key}:{now.isoformat()}:{recipient}",
             )
         )
     # One INSERT and one hand-off to the relay for the whole batch (one publish per digest was
-    # ~40 % of a heavy sweep); the periodic relay would send them anyway.
-    OutboxMessage.all_tenants.bulk_create(digests, batch_size=500)
-    transaction.on_commit(outbox_relay_soon)
-    return len(per_recipient)
+    # ~40 % of a heavy sweep).
+    return outbox_emails_add(emails=digests, now=now)
 
 
 def _admin_emails(tenant_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.encryption import decrypt as document_decrypt
-from requests_app.models import OutboxMessage, PrivacyRequest, RequestDocument
+from outbox.models import OutboxMessage
+from requests_app.models import Communication, PrivacyRequest, RequestDocument
+from requests_app.services.consumer_messages import communication_dedupe_key
 from tenants.models import Tenant
 from tests.browser.axe_check import assert_no_axe_violations
 
@@ -71,8 +73,11 @@ def _latest(tenant) -> PrivacyRequest:
 
 
 def _acknowledgement(tenant, privacy_request) -> OutboxMessage:
+    communication = Communication.objects.for_tenant(tenant).get(
+        privacy_request=privacy_request, template="acknowledgement"
+    )
     return OutboxMessage.objects.for_tenant(tenant).get(
-        privacy_request=privacy_request, communication__template="acknowledgement"
+        dedupe_key=communication_dedupe_key(communication)
     )
 
 

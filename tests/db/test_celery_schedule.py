@@ -8,8 +8,9 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert set(schedule) == {
         "requests_app.tasks.sweep_deadlines",
-        "requests_app.tasks.relay_outbox",
+        "outbox.relay",
     }
     for task_name in schedule:
         assert task_name in app.tasks
     assert schedule["requests_app.tasks.sweep_deadlines"] == settings.DEADLINE_SWEEP_INTERVAL
+    assert schedule["outbox.relay"] == settings.OUTBOX_RELAY_INTERVAL

@@ -18,7 +18,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from requests_app.models import Communication, OutboxMessage, PrivacyRequest, RequestEvent
+from outbox.models import OutboxMessage, WebhookEndpoint
+from outbox.services import webhook_endpoint_create
+from requests_app.models import Communication, PrivacyRequest, RequestEvent
 from requests_app.services import privacy_request_assign
 from tenants.models import ApiKey, Membership, Role
 from tenants.services import api_key_create, staff_create
@@ -64,12 +66,16 @@ def world(tenant_a, tenant_b) -> World:
     )
     api_key, _ = api_key_create(tenant=tenant_a, name="acme-only-key")
     group = Group.objects.create(name="acme-only-group")  # platform-level: superusers only
+    endpoint, _ = webhook_endpoint_create(
+        tenant=tenant_a, name="acme-only-endpoint", url="https://crm.acme.example/hooks"
+    )
     objects_by_model: dict[type, object] = {
         PrivacyRequest: privacy_request,
         RequestEvent: RequestEvent.objects.for_tenant(tenant_a).first(),
         Communication: Communication.objects.for_tenant(tenant_a).first(),
         OutboxMessage: OutboxMessage.objects.for_tenant(tenant_a).first(),
         ApiKey: api_key,
+        WebhookEndpoint: endpoint,
         Membership: Membership.objects.get(user=staff_a, tenant=tenant_a),
         type(tenant_a): tenant_a,
         type(staff_a): staff_a,
@@ -82,6 +88,7 @@ def world(tenant_a, tenant_b) -> World:
         A_STAFF_USERNAME,
         "acme-only-key",
         "acme-only-group",
+        "acme-only-endpoint",
     ]
     return World(privacy_request, objects_by_model, markers)
 

@@ -10,7 +10,8 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from core.fast_insert import insert_new
-from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
+from outbox.models import OutboxMessage
+from requests_app.models import Communication, PrivacyRequest, RequestEvent
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def _event(privacy_request: PrivacyRequest, message: str) -> RequestEvent:
 def _outbox_message(privacy_request: PrivacyRequest, dedupe_key: str) -> OutboxMessage:
     return OutboxMessage(
         tenant=privacy_request.tenant,
-        privacy_request=privacy_request,
+        about_key=privacy_request.outbox_about_key,
         recipient="someone@example.com",
         subject="Hello",
         body="Body",
@@ -118,10 +119,26 @@ def test_rows_of_different_models_keep_their_order_and_links(tenant_a, key_from)
 
 def test_a_related_row_saved_just_before_is_linked(tenant_a, key_from):
     privacy_request = make_request(tenant_a)
-    message = _outbox_message(privacy_request, "fast-insert-test")
+    communication = Communication(
+        tenant=tenant_a,
+        privacy_request=privacy_request,
+        template="note",
+        recipient="someone@example.com",
+        subject="Hello",
+        body="Body",
+        created_at=AT,
+    )
+
+    insert_new(communication)
+
+    stored = Communication.objects.for_tenant(tenant_a).get(pk=communication.pk)
+    assert stored.privacy_request_id == privacy_request.pk
+    assert stored.channel == "email"  # the model's default, as save() writes it
+
+
+def test_defaults_are_written_as_save_writes_them(tenant_a, key_from):
+    message = _outbox_message(make_request(tenant_a), "fast-insert-test")
 
     insert_new(message)
 
-    stored = OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk)
-    assert stored.privacy_request_id == privacy_request.pk
-    assert stored.status == "pending"  # the model's default, as save() writes it
+    assert OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk).status == "pending"

@@ -42,7 +42,8 @@ def test_a_token_is_used_once_and_a_second_use_is_refused(tenant_a):
     raw, link = _link(tenant_a)
     links = StatusLink.objects.for_tenant(tenant_a)
     used = token_use(links, raw, NOW)
-    assert used is not None and used.pk == link.pk
+    assert used is not None
+    assert used.pk == link.pk
     assert token_use(links, raw, NOW + timedelta(seconds=1)) is None
     assert not token_usable(links, raw, NOW).exists()
 

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.messages import ERROR, SUCCESS, get_messages
 from django.urls import reverse
 
+from outbox.models import OutboxMessage
 from requests_app.admin import QUEUE_ACTIONS
-from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
+from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import (
     privacy_request_close,
     privacy_request_mark_verified,
@@ -393,7 +394,9 @@ def test_extend_notifies_the_consumer_with_the_reason(tenant_a, staff_a, freeze)
 
     assert response.status_code == 302
     assert reload(privacy_request).respond_by == date(2025, 4, 10)  # D + 90
-    outbox = OutboxMessage.objects.for_tenant(tenant_a).filter(privacy_request=privacy_request)
+    outbox = OutboxMessage.objects.for_tenant(tenant_a).filter(
+        about_key=privacy_request.outbox_about_key
+    )
     extension = outbox.get(subject__startswith="We need more time")
     assert "We hold records in three systems." in extension.body
     assert extension.recipient == "consumer@example.com"
@@ -691,9 +694,9 @@ def test_outbox_lists_newest_first_and_shows_the_body(tenant_a, tenant_b, staff_
     make_request(tenant_b, email="other@example.com")
     client = login(staff_a)
 
-    listing = client.get(reverse("admin:requests_app_outboxmessage_changelist"))
-    message = OutboxMessage.objects.for_tenant(tenant_a).get(privacy_request=newer)
-    detail = client.get(reverse("admin:requests_app_outboxmessage_change", args=[message.pk]))
+    listing = client.get(reverse("admin:outbox_outboxmessage_changelist"))
+    message = OutboxMessage.objects.for_tenant(tenant_a).get(about_key=newer.outbox_about_key)
+    detail = client.get(reverse("admin:outbox_outboxmessage_change", args=[message.pk]))
 
     recipients = [row.recipient for row in listing.context["cl"].result_list]
     assert recipients == ["newer@example.com", "older@example.com"]
@@ -704,14 +707,14 @@ def test_outbox_lists_newest_first_and_shows_the_body(tenant_a, tenant_b, staff_
 
 def test_outbox_and_communications_of_another_business_are_404(tenant_a, staff_b):
     privacy_request = make_request(tenant_a)
-    message = OutboxMessage.objects.for_tenant(tenant_a).get(privacy_request=privacy_request)
+    message = OutboxMessage.objects.for_tenant(tenant_a).get(
+        about_key=privacy_request.outbox_about_key
+    )
     communication = privacy_request.communications.get()
     client = login(staff_b)
 
     assert (
-        client.get(
-            reverse("admin:requests_app_outboxmessage_change", args=[message.pk])
-        ).status_code
+        client.get(reverse("admin:outbox_outboxmessage_change", args=[message.pk])).status_code
         == 404
     )
     assert (
@@ -753,3 +756,16 @@ def test_a_whole_reference_is_found_whatever_its_case(tenant_a, staff_a):
     response = login(staff_a).get(changelist_url(f"q={wanted.reference.lower()}"))
 
     assert listed(response) == [wanted.reference]
+
+
+def test_a_request_page_shows_an_email_the_outbox_gave_up_on(tenant_a, staff_a, freeze):
+    privacy_request = make_request(tenant_a)
+    OutboxMessage.objects.for_tenant(tenant_a).update(
+        status="failed", attempts=8, last_error="550 mailbox unavailable"
+    )
+    page = login(staff_a).get(
+        reverse("admin:requests_app_privacyrequest_change", args=[privacy_request.pk])
+    )
+    text = page.content.decode()
+    assert "Failed: gave up after retries" in text
+    assert "550 mailbox unavailable" in text

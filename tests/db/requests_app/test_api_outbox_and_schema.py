@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
-from requests_app.services import outbox_email_add
+from outbox.services import outbox_email_add
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,14 @@ def test_outbox_lists_own_emails_newest_first_with_their_reference(
     assert [row["reference"] for row in rows] == [None, second.reference, first.reference]
     assert set(rows[1]) == {
         "id",
+        "channel",
         "recipient",
         "subject",
         "body",
         "reference",
         "status",
+        "attempts",
+        "last_error",
         "created_at",
         "sent_at",
     }

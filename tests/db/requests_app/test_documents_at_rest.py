@@ -19,14 +19,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from outbox.models import OutboxMessage
+from outbox.services import outbox_message_send
 from requests_app.models import (
     EventKind,
-    OutboxMessage,
     PrivacyRequest,
     RequestDocument,
     RequestEvent,
 )
-from requests_app.services import outbox_message_send, privacy_request_assign
+from requests_app.services import privacy_request_assign
 from tests.conftest import login
 from tests.factories import correction
 from tests.portal_helpers import CORRECT, PDF, PNG, stored_files
@@ -225,7 +226,7 @@ def test_the_document_content_is_in_no_api_answer_page_or_email_only_its_referen
             reverse("admin:requests_app_privacyrequest_change", args=[privacy_request.pk])
         ),
         "admin queue": api.get(reverse("admin:requests_app_privacyrequest_changelist")),
-        "admin outbox": api.get(reverse("admin:requests_app_outboxmessage_changelist")),
+        "admin outbox": api.get(reverse("admin:outbox_outboxmessage_changelist")),
         "admin communications": api.get(reverse("admin:requests_app_communication_changelist")),
     }
     for name, response in answers.items():

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.conf import settings
 
 from core.refusals import Refused
-from requests_app.models import Communication, OutboxMessage, PrivacyRequest, RequestEvent
+from outbox.models import OutboxMessage
+from requests_app.models import Communication, PrivacyRequest, RequestEvent
 from requests_app.services import Agent, Requester, privacy_request_create
+from requests_app.services.consumer_messages import communication_dedupe_key
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +28,20 @@ def test_a_web_request_with_email_is_acknowledged_at_once_through_the_outbox_702
     privacy_request = make_request(tenant_a, request_type="delete")
     assert privacy_request.confirmed_at == datetime(2025, 11, 3, 18, 0, tzinfo=UTC)
     assert privacy_request.confirmation_method == "email"
-    message = OutboxMessage.objects.for_tenant(tenant_a).get(privacy_request=privacy_request)
+    message = OutboxMessage.objects.for_tenant(tenant_a).get(
+        about_key=privacy_request.outbox_about_key
+    )
     assert message.recipient == "consumer@example.com"
     assert privacy_request.reference in message.subject
     # §7021(a): describes verification in general and says when to expect a response (D+45).
     assert tenant_a.verification_description[:40] in message.body
     assert "Dec. 18, 2025" in message.body
-    assert message.communication.template == "acknowledgement"
+    communication = Communication.objects.for_tenant(tenant_a).get()
+    assert communication.template == "acknowledgement"
+    assert message.dedupe_key == communication_dedupe_key(communication)
+    # It comes from the business and replies reach its privacy contact.
+    assert message.sender == f'"ACME Corp." <{settings.DEFAULT_FROM_EMAIL}>'
+    assert message.reply_to == tenant_a.contact_email
 
 
 def test_a_phone_request_without_email_waits_in_confirmation_due_with_its_confirm_by_date_7021a(

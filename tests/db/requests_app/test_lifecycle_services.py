@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from core.refusals import Refused
-from requests_app.models import OutboxMessage, PrivacyRequest
+from outbox.models import OutboxMessage
+from requests_app.models import PrivacyRequest
 from requests_app.services import (
     privacy_request_assign,
     privacy_request_close,

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent
+from outbox.models import OutboxMessage
+from outbox.services import RELAY_POKE_DELAY
+from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import (
     privacy_request_assign,
     privacy_request_close,
     privacy_request_extend,
     sweep_deadlines,
 )
-from requests_app.services.outbox import RELAY_POKE_DELAY
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +210,7 @@ def test_a_batch_hands_all_its_digests_to_the_relay_at_once_after_commit(
     make_request(tenant_a)
     freeze(datetime(2025, 12, 20, tzinfo=UTC))
     with (
-        mock.patch("requests_app.tasks.relay_outbox.apply_async") as relay,
+        mock.patch("outbox.tasks.relay_outbox.apply_async") as relay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         sweep_deadlines()

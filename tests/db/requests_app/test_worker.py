@@ -9,8 +9,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.core import mail
 
+from outbox.models import OutboxMessage
 from privacyportal.celery import app
-from requests_app.models import OutboxMessage
 from tests.factories import make_request
 
 pytestmark = [

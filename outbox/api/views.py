@@ -1,0 +1,36 @@
+"""The outbox API: what the business has sent or will send."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api import ERROR_400, ERROR_401, ERROR_403, ApiCursorPagination, PageQuerySerializer
+from tenants.api import TenantScopedAPIView
+
+from ..selectors import outbox_messages_for_tenant
+from .serializers import OutboxMessageOutputSerializer, OutboxPageOutputSerializer
+
+
+class OutboxCursorPagination(ApiCursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
+class OutboxMessageListApi(TenantScopedAPIView):
+    @extend_schema(
+        operation_id="outbox_list",
+        tags=["outbox"],
+        summary="List outgoing messages",
+        description="The emails and webhooks the business has sent or will send, newest first, "
+        "with their delivery state.",
+        parameters=[PageQuerySerializer],
+        responses={200: OutboxPageOutputSerializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403},
+    )
+    def get(self, request: Request) -> Response:
+        PageQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
+        paginator = OutboxCursorPagination()
+        page = paginator.paginate_queryset(
+            outbox_messages_for_tenant(self.tenant), request, view=self
+        )
+        return paginator.get_paginated_response(OutboxMessageOutputSerializer(page, many=True).data)
