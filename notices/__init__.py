@@ -1,1 +1,6 @@
-"""Privacy policy, notice at collection and the other notices (§7010–§7016). Filled by the notices issue; may import requests_app, never the reverse."""
+"""Notices (§7010–§7016): the privacy policy, the notice at collection and the other notices.
+
+Today it owns the privacy policy's footer link (``footer``); the notices issue builds the rest.
+It may import ``core``, ``tenants``, ``outbox`` and ``requests_app``, never ``optout`` or
+``verification`` (import-linter's layers and independence contracts).
+"""

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "tenants",
     "outbox",
     "requests_app",
+    "notices",
+    "optout",
 ]
 
 MIDDLEWARE = [
@@ -79,7 +81,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "requests_app.middleware.LanguageFromQueryMiddleware",
+    "tenants.middleware.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "tenants.middleware.PortalTenantMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,7 +162,15 @@ LOGIN_URL = "admin:login"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Consumer portal ---------------------------------------------------------------------
-CSRF_FAILURE_VIEW = "requests_app.views.csrf_failure"
+CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
+# A business's own domain is routed with this URLconf: only its portal, at the root.
+PORTAL_HOST_URLCONF = "privacyportal.host_urls"
+# Footer links of every portal page, in this order: each app gives its own (tenants.portal).
+PORTAL_FOOTER_LINKS = [
+    "notices.footer.footer_links",
+    "optout.footer.footer_links",
+    "requests_app.footer.footer_links",
+]
 # Per client IP and per email address, on every POST of a portal form: (requests, seconds).
 PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)

@@ -7,5 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("privacyportal.api_urls")),
     # Consumer portal pages of each business, /<slug>/...; last, so platform prefixes win.
-    path("<slug:tenant_slug>/", include("requests_app.urls")),
+    path("<slug:tenant_slug>/", include("privacyportal.portal_urls")),
 ]

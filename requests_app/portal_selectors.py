@@ -1,4 +1,4 @@
-"""Reads for the consumer portal: footer links, and one request as its consumer sees it.
+"""Reads for the consumer portal: one request as its consumer sees it.
 
 Tenant first, through ``objects.for_tenant(tenant)`` only.
 """
@@ -9,52 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from core.calendar import end_of_day
 from tenants.models import Tenant
 
 from . import consumer_text
 from .models import DeleteCategory, PrivacyRequest
-
-# The exact link titles the regulations prescribe (§7013(c), §7014(c), §7015(b)).
-PRIVACY_POLICY = _("Privacy Policy")
-DO_NOT_SELL_OR_SHARE = _("Do Not Sell or Share My Personal Information")
-LIMIT_SENSITIVE = _("Limit the Use of My Sensitive Personal Information")
-YOUR_PRIVACY_CHOICES = _("Your Privacy Choices")
-
-
-@dataclass(frozen=True)
-class FooterLink:
-    label: str | Promise
-    url: str
-    privacy_choices_icon: bool = False
-
-
-def footer_links(tenant: Tenant) -> list[FooterLink]:
-    """The statutory links of the portal footer, each only when its target page exists.
-
-    Either the "Do Not Sell or Share" and "Limit" links (when the business sells or shares, or
-    uses sensitive personal information beyond §7027(m)), or instead the single "Your Privacy
-    Choices" link with the §7015(b) icon. The targets are the business's own pages for now;
-    when the portal gets its own opt-out and limit pages they become the default targets.
-    """
-    links: list[FooterLink] = []
-    if tenant.privacy_policy_url:
-        links.append(FooterLink(PRIVACY_POLICY, tenant.privacy_policy_url))
-    if tenant.use_privacy_choices_link:
-        if tenant.privacy_choices_url:
-            links.append(
-                FooterLink(
-                    YOUR_PRIVACY_CHOICES, tenant.privacy_choices_url, privacy_choices_icon=True
-                )
-            )
-        return links
-    if tenant.sells_or_shares and tenant.opt_out_url:
-        links.append(FooterLink(DO_NOT_SELL_OR_SHARE, tenant.opt_out_url))
-    if tenant.uses_sensitive_beyond_7027m and tenant.limit_url:
-        links.append(FooterLink(LIMIT_SENSITIVE, tenant.limit_url))
-    return links
 
 
 @dataclass(frozen=True)

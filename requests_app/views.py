@@ -10,20 +10,18 @@ nothing. The pages work without JavaScript.
 from __future__ import annotations
 
 import contextlib
-import functools
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from core import clock
 from core.refusals import Refused
+from tenants.portal import portal_page, portal_render, portal_reverse
 
-from . import consumer_text, ratelimit
+from . import consumer_text
 from .forms import (
     ChoiceForm,
     CorrectForm,
@@ -34,7 +32,7 @@ from .forms import (
     StatusLookupForm,
 )
 from .models import PrivacyRequest
-from .portal_selectors import footer_links, request_for_consumer
+from .portal_selectors import request_for_consumer
 from .services.portal import (
     portal_request_submit,
     privacy_request_consumer_confirm_delete,
@@ -46,58 +44,11 @@ from .services.status_links import (
     status_link_request,
     status_link_use,
 )
-from .templatetags.portal import portal_reverse
 
 # Session keys, per tenant: what this browser just submitted, and which request it may see.
 SUBMITTED_KEY = "portal_submitted_{tenant_id}"
 STATUS_KEY = "portal_status_{tenant_id}"
 STATUS_SESSION_MINUTES = 60
-
-View = Callable[..., HttpResponse]
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
-) -> HttpResponse:
-    tenant = request.portal_tenant  # type: ignore[attr-defined]
-    page = {
-        "tenant": tenant,
-        "footer_links": footer_links(tenant),
-        "verification_description": consumer_text.verification_description(tenant),
-    }
-    return render(request, template, page | (context or {}), status=status)
-
-
-def not_found(request: HttpRequest) -> HttpResponse:
-    """The plain-language 404 page, also in the embedded demo (which runs with DEBUG on)."""
-    return render(request, "404.html", status=404)
-
-
-def portal_page(view: View) -> View:
-    """Resolve the tenant (set by tenants.middleware), answer an unknown one with the 404 page,
-    and rate-limit POSTs."""
-
-    @functools.wraps(view)
-    def wrapper(
-        request: HttpRequest, tenant_slug: str | None = None, **kwargs: Any
-    ) -> HttpResponse:
-        tenant = getattr(request, "portal_tenant", None)
-        if tenant is None or (tenant_slug is not None and tenant.slug != tenant_slug):
-            return not_found(request)
-        if request.method == "POST":
-            wait = ratelimit.check_post(request, tenant_id=tenant.pk)
-            if wait is not None:
-                response = _render(
-                    request,
-                    "portal/429.html",
-                    {"minutes": max(1, (wait + 59) // 60)},
-                    status=429,
-                )
-                response["Retry-After"] = str(wait)
-                return response
-        return view(request, **kwargs)
-
-    return wrapper
 
 
 def _redirect(request: HttpRequest, name: str) -> HttpResponseRedirect:
@@ -130,13 +81,13 @@ def _remember(
 @portal_page
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
-    return _render(request, "portal/home.html")
+    return portal_render(request, "portal/home.html")
 
 
 @portal_page
 @require_http_methods(["GET", "HEAD"])
 def notice_at_collection(request: HttpRequest) -> HttpResponse:
-    return _render(request, "portal/notice_at_collection.html")
+    return portal_render(request, "portal/notice_at_collection.html")
 
 
 def _request_form(
@@ -173,7 +124,7 @@ def _request_form(
     else:
         form = form_class()
         status = 200
-    return _render(request, template, {"form": form}, status=status)
+    return portal_render(request, template, {"form": form}, status=status)
 
 
 @portal_page
@@ -202,7 +153,12 @@ def submitted(request: HttpRequest) -> HttpResponse:
     if privacy_request is None:
         return _redirect(request, "home")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
-    return _render(request, "portal/submitted.html", {"view": view})
+    description = consumer_text.verification_description(privacy_request.tenant)
+    return portal_render(
+        request,
+        "portal/submitted.html",
+        {"view": view, "verification_description": description},
+    )
 
 
 @portal_page
@@ -214,7 +170,7 @@ def know_limit(request: HttpRequest) -> HttpResponse:
     privacy_request = _session_request(request, SUBMITTED_KEY)
     if privacy_request is None or not stored.get("ask_again_on"):
         return _redirect(request, "home")
-    return _render(
+    return portal_render(
         request,
         "portal/know_limit.html",
         {
@@ -257,7 +213,9 @@ def delete_confirm(request: HttpRequest) -> HttpResponse:
         if result == "confirmed":
             return _redirect(request, "submitted")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
-    return _render(request, "portal/delete_confirm.html", {"view": view, "form": ChoiceForm()})
+    return portal_render(
+        request, "portal/delete_confirm.html", {"view": view, "form": ChoiceForm()}
+    )
 
 
 @portal_page
@@ -266,7 +224,7 @@ def cancelled(request: HttpRequest) -> HttpResponse:
     privacy_request = _session_request(request, SUBMITTED_KEY)
     if privacy_request is None:
         return _redirect(request, "home")
-    return _render(request, "portal/cancelled.html", {"privacy_request": privacy_request})
+    return portal_render(request, "portal/cancelled.html", {"privacy_request": privacy_request})
 
 
 # --- Status ----------------------------------------------------------------------------------
@@ -289,14 +247,16 @@ def status(request: HttpRequest) -> HttpResponse:
                 language=translation.get_language() or "en",
             )
             return _redirect(request, "status_check_email")
-        return _render(request, "portal/status_lookup.html", {"form": form}, status=400)
-    return _render(request, "portal/status_lookup.html", {"form": StatusLookupForm()})
+        return portal_render(request, "portal/status_lookup.html", {"form": form}, status=400)
+    return portal_render(request, "portal/status_lookup.html", {"form": StatusLookupForm()})
 
 
 @portal_page
 @require_http_methods(["GET", "HEAD"])
 def status_check_email(request: HttpRequest) -> HttpResponse:
-    return _render(request, "portal/status_check_email.html", {"minutes": STATUS_LINK_MINUTES})
+    return portal_render(
+        request, "portal/status_check_email.html", {"minutes": STATUS_LINK_MINUTES}
+    )
 
 
 @portal_page
@@ -313,15 +273,15 @@ def status_sign_in(request: HttpRequest) -> HttpResponse:
             else None
         )
         if privacy_request is None:
-            return _render(request, "portal/status_link_invalid.html", status=410)
+            return portal_render(request, "portal/status_link_invalid.html", status=410)
         request.session.cycle_key()  # a new session id on sign-in
         until = clock.now() + timedelta(minutes=STATUS_SESSION_MINUTES)
         _remember(request, STATUS_KEY, privacy_request, until=until.timestamp())
         return _redirect(request, "status_detail")
     token = request.GET.get("t", "")
     if not status_link_is_valid(tenant=tenant, token=token):
-        return _render(request, "portal/status_link_invalid.html", status=410)
-    return _render(
+        return portal_render(request, "portal/status_link_invalid.html", status=410)
+    return portal_render(
         request, "portal/status_sign_in.html", {"form": SignInForm(initial={"t": token})}
     )
 
@@ -343,7 +303,7 @@ def status_detail(request: HttpRequest) -> HttpResponse:
             _confirm_delete_choice(request, privacy_request)
         return _redirect(request, "status_detail")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
-    return _render(request, "portal/status_detail.html", {"view": view, "form": ChoiceForm()})
+    return portal_render(request, "portal/status_detail.html", {"view": view, "form": ChoiceForm()})
 
 
 @portal_page
@@ -363,7 +323,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                 privacy_request_withdraw(privacy_request=privacy_request)
         return _redirect(request, "status_detail")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
-    return _render(request, "portal/withdraw.html", {"view": view, "form": ChoiceForm()})
+    return portal_render(request, "portal/withdraw.html", {"view": view, "form": ChoiceForm()})
 
 
 @portal_page
@@ -372,10 +332,3 @@ def status_sign_out(request: HttpRequest) -> HttpResponse:
     tenant = request.portal_tenant  # type: ignore[attr-defined]
     request.session.pop(STATUS_KEY.format(tenant_id=tenant.pk), None)
     return _redirect(request, "status")
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A plain page instead of Django's technical one when a form's security token is missing
-    or stale (usually: the page was open for a long time, or cookies are off)."""
-    del reason
-    return render(request, "portal/csrf_failure.html", status=403)

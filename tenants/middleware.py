@@ -3,7 +3,7 @@
 Sets ``request.portal_tenant`` (a Tenant, or None) and ``request.portal_via_host``:
 
 * a request whose host is a tenant's ``domain`` gets that tenant and is routed with the portal-only
-  URLconf (``requests_app.urls_host``), so ``https://privacy.acme.example/know/`` works;
+  URLconf (``settings.PORTAL_HOST_URLCONF``), so ``https://privacy.acme.example/know/`` works;
 * otherwise the first path segment is tried as a tenant slug (``/acme/know/``).
 
 The platform's own prefixes (``/admin/``, ``/api/``, ``/static/``...; ``RESERVED_SLUGS``) are never
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -29,7 +30,35 @@ from django.utils import translation
 from .models import RESERVED_SLUGS
 from .selectors import portal_tenant_for
 
-HOST_URLCONF = "requests_app.urls_host"
+ONE_YEAR = 365 * 24 * 3600
+
+
+class LanguageFromQueryMiddleware:
+    """``?lang=es`` on any page switches the language, and a cookie remembers the choice.
+
+    The language switch on every portal page is a plain link (works without JavaScript). Django's
+    LocaleMiddleware, which runs first, already reads the cookie and the browser's
+    Accept-Language; ``PortalTenantMiddleware`` then keeps a portal to its business's languages.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.GET.get("lang", "")
+        if chosen not in dict(settings.LANGUAGES):
+            return self.get_response(request)
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
 
 
 class PortalTenantMiddleware:
@@ -53,5 +82,5 @@ class PortalTenantMiddleware:
                 request.LANGUAGE_CODE = offered[0]  # type: ignore[attr-defined]
             if via_host:
                 request.portal_via_host = True  # type: ignore[attr-defined]
-                request.urlconf = HOST_URLCONF  # type: ignore[attr-defined]
+                request.urlconf = settings.PORTAL_HOST_URLCONF  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -1,12 +1,9 @@
-"""The consumer portal's pages, included at ``/<tenant_slug>/`` (privacyportal/urls.py) and at
-the root of a business's own domain (urls_host.py). Reverse them with ``portal_reverse`` or the
-``{% portal_url %}`` tag, which pick the right form for the address the visitor uses."""
+"""The request pages of the consumer portal, joined into the ``portal`` namespace by
+privacyportal/portal_urls.py (under ``/<tenant_slug>/`` and on a business's own domain)."""
 
 from django.urls import path
 
 from . import views
-
-app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),

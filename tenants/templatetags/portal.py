@@ -9,17 +9,11 @@ from django import template
 from django.conf import settings
 from django.forms import BoundField
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import translation
 
+from ..portal import portal_reverse
+
 register = template.Library()
-
-
-def portal_reverse(request: HttpRequest, name: str) -> str:
-    """A portal page's URL on the address the visitor is using: custom domain or /<slug>/."""
-    if getattr(request, "portal_via_host", False):
-        return reverse(f"portal:{name}")
-    return reverse(f"portal:{name}", kwargs={"tenant_slug": request.portal_tenant.slug})  # type: ignore[attr-defined]
 
 
 @register.simple_tag(takes_context=True)
