@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "requests_app",
     "notices",
     "optout",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """``manage.py seed_demo [--json]``: the embedded demo's businesses, logins, API keys and requests.
 
-Idempotent: run it again and nothing is duplicated (see ``requests_app.demo``). Prints the demo
+Idempotent: run it again and nothing is duplicated (see ``demo.seed``). Prints the demo
 logins, or with ``--json`` the same as JSON for ``scripts/run_demo.py``. The passwords are
 public, so it refuses to run unless DEBUG is on (the embedded default).
 """
@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app import demo
+from demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from requests_app import demo
+from demo import seed as demo
 from requests_app.models import PrivacyRequest
 from tenants.models import Tenant
 

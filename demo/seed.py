@@ -29,12 +29,9 @@ from django.db import transaction
 
 from core import clock
 from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
-from tenants.models import ApiKey, RequestMethod, Role, Tenant, hash_api_key
-from tenants.services import api_key_create, staff_create, tenant_create
-
-from . import deadlines
-from .models import PrivacyRequest
-from .services import (
+from requests_app import deadlines
+from requests_app.models import PrivacyRequest
+from requests_app.services import (
     Agent,
     Requester,
     privacy_request_assign,
@@ -45,6 +42,8 @@ from .services import (
     privacy_request_start,
     sweep_deadlines,
 )
+from tenants.models import ApiKey, RequestMethod, Role, Tenant, hash_api_key
+from tenants.services import api_key_create, staff_create, tenant_create
 
 API_KEYS_FILE = "demo-api-keys.json"
 
