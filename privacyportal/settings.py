@@ -164,6 +164,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Consumer portal ---------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
+# Called with each new privacy request, inside intake's transaction (requests_app.services.intake):
+# how the apps above requests_app (verification, opt-out) join intake without being imported.
+PRIVACY_REQUEST_CREATED: list[str] = []
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
 # Footer links of every portal page, in this order: each app gives its own (tenants.portal).

@@ -22,10 +22,6 @@ from core.calendar import end_of_day, start_of_day
 
 from .deadlines import DUE_SOON_DAYS
 
-ON_TRACK = "on_track"
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-
 _JUST_AFTER = timedelta(microseconds=1)
 
 
@@ -99,14 +95,3 @@ def next_due_at(request: HasDeadlines, tz: ZoneInfo, now: datetime) -> datetime 
     """The first milestone still ahead of ``now`` (None: nothing left to watch)."""
     upcoming = [m.at for m in milestones(request, tz) if m.at > now]
     return min(upcoming, default=None)
-
-
-def due_state(request: HasDeadlines, tz: ZoneInfo, now: datetime) -> str:
-    due = request.respond_by or request.comply_by
-    if due is None:
-        return ON_TRACK
-    if now > end_of_day(due, tz):
-        return OVERDUE
-    if now >= start_of_day(due - timedelta(days=DUE_SOON_DAYS), tz):
-        return DUE_SOON
-    return ON_TRACK

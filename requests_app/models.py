@@ -1,4 +1,5 @@
-"""Privacy requests, their timeline, the messages sent about them, and the outbox."""
+"""Privacy requests, their timeline, the messages sent about them, their documents and status
+links. Choice values come from ``vocabulary``."""
 
 from __future__ import annotations
 
@@ -16,53 +17,52 @@ from core.tokens import OneTimeToken
 from tenants.models import TenantOwnedModel
 
 from . import lifecycle
+from . import vocabulary as words
 
 
 class RequestType(models.TextChoices):
-    KNOW = "know", "Request to know"
-    DELETE = "delete", "Request to delete"
-    CORRECT = "correct", "Request to correct"
-    OPT_OUT = "opt_out", "Request to opt out of sale/sharing"
-    LIMIT = "limit", "Request to limit use of sensitive personal information"
-    OPT_IN = "opt_in", "Request to opt in to sale/sharing"
+    KNOW = words.KNOW, "Request to know"
+    DELETE = words.DELETE, "Request to delete"
+    CORRECT = words.CORRECT, "Request to correct"
+    OPT_OUT = words.OPT_OUT, "Request to opt out of sale/sharing"
+    LIMIT = words.LIMIT, "Request to limit use of sensitive personal information"
+    OPT_IN = words.OPT_IN, "Request to opt in to sale/sharing"
 
 
 class KnowScope(models.TextChoices):
     """What a request to know asks for (§7001(z))."""
 
-    CATEGORIES = "categories", "Categories of personal information"
-    SPECIFIC = "specific", "Specific pieces of personal information"
-    BOTH = "both", "Categories and specific pieces"
+    CATEGORIES = words.KNOW_CATEGORIES, "Categories of personal information"
+    SPECIFIC = words.KNOW_SPECIFIC, "Specific pieces of personal information"
+    BOTH = words.KNOW_BOTH, "Categories and specific pieces"
 
 
 class Channel(models.TextChoices):
     """The manner in which the request was made (§7101(b))."""
 
-    WEBFORM = "webform", "Online form"
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Telephone"
-    MAIL = "mail", "Mail"
-    IN_PERSON = "in_person", "In person"
-    API = "api", "API"
-    AGENT = "agent", "Authorized agent"
-    GPC = "gpc", "Opt-out preference signal"
+    WEBFORM = words.WEBFORM, "Online form"
+    EMAIL = words.EMAIL, "Email"
+    PHONE = words.PHONE, "Telephone"
+    MAIL = words.MAIL, "Mail"
+    IN_PERSON = words.IN_PERSON, "In person"
+    API = words.API, "API"
+    AGENT = words.AGENT, "Authorized agent"
+    GPC = words.GPC, "Opt-out preference signal"
 
 
 class Status(models.TextChoices):
-    RECEIVED = lifecycle.RECEIVED, "Received"
-    AWAITING_VERIFICATION = lifecycle.AWAITING_VERIFICATION, "Awaiting verification"
-    VERIFIED = lifecycle.VERIFIED, "Verified"
-    IN_PROGRESS = lifecycle.IN_PROGRESS, "In progress"
-    CLOSED = lifecycle.CLOSED, "Closed"
+    RECEIVED = words.RECEIVED, "Received"
+    AWAITING_VERIFICATION = words.AWAITING_VERIFICATION, "Awaiting verification"
+    VERIFIED = words.VERIFIED, "Verified"
+    IN_PROGRESS = words.IN_PROGRESS, "In progress"
+    CLOSED = words.CLOSED, "Closed"
 
 
 class Outcome(models.TextChoices):
-    COMPLIED = "complied", "Complied"
-    COMPLIED_IN_PART = "complied_in_part", "Complied in part"
-    DENIED = "denied", "Denied"
-    # The consumer withdrew the request (status page or two-step delete cancelled). Not a
-    # response on the merits: no verification and no denial reason are needed.
-    WITHDRAWN = "withdrawn", "Withdrawn by the consumer"
+    COMPLIED = words.COMPLIED, "Complied"
+    COMPLIED_IN_PART = words.COMPLIED_IN_PART, "Complied in part"
+    DENIED = words.DENIED, "Denied"
+    WITHDRAWN = words.WITHDRAWN, "Withdrawn by the consumer"
 
 
 class DeleteScope(models.TextChoices):
@@ -112,44 +112,41 @@ class Flag(models.TextChoices):
     """Things staff should know about a request, found at intake."""
 
     KNOW_LIMIT_EXCEEDED = (
-        "know_limit_exceeded",
+        words.FLAG_KNOW_LIMIT,
         "Third request to know within 12 months (Civ. Code §1798.130(b))",
     )
     REPEAT_CORRECTION = (
-        "repeat_correction_within_6_months",
+        words.FLAG_REPEAT_CORRECTION,
         "Same correction denied within the past 6 months (§7023(g))",
     )
 
 
 class DenialReason(models.TextChoices):
-    """Denial reasons; they map one-to-one onto the §7102(a)(2)(A) breakdown."""
+    """Denial reasons; each maps onto one bucket of the §7102(a)(2)(A) breakdown
+    (``vocabulary.DENIAL_REASON_METRIC``)."""
 
-    UNVERIFIABLE = "unverifiable", "Could not verify identity"
-    NOT_A_CONSUMER = "not_a_consumer", "Not made by a consumer"
-    EXEMPT = "exempt", "Exempt (legal basis given)"
-    FRAUDULENT = "fraudulent", "Fraudulent or abusive"
-    OTHER = "other", "Other grounds"
+    UNVERIFIABLE = words.UNVERIFIABLE, "Could not verify identity"
+    NOT_A_CONSUMER = words.NOT_A_CONSUMER, "Not made by a consumer"
+    EXEMPT = words.EXEMPT, "Exempt (legal basis given)"
+    FRAUDULENT = words.FRAUDULENT, "Fraudulent or abusive (documented)"
+    AGENT_WITHOUT_PERMISSION = (
+        words.AGENT_WITHOUT_PERMISSION,
+        "Authorized agent without the consumer's signed permission",
+    )
+    OTHER = words.OTHER, "Other grounds"
 
 
 class ConfirmationMethod(models.TextChoices):
     """How receipt was confirmed to the consumer (§7021(a))."""
 
-    EMAIL = "email", "Email"
-    ORAL = "oral", "Orally (e.g. on the call)"
-    MAIL = "mail", "Letter"
-    IN_PERSON = "in_person", "In person"
-
-
-class DueState(models.TextChoices):
-    """What the deadline sweep last found (see requests_app.sweep)."""
-
-    ON_TRACK = "on_track", "On track"
-    DUE_SOON = "due_soon", "Due soon"
-    OVERDUE = "overdue", "Overdue"
+    EMAIL = words.BY_EMAIL, "Email"
+    ORAL = words.BY_VOICE, "Orally (e.g. on the call)"
+    MAIL = words.BY_LETTER, "Letter"
+    IN_PERSON = words.FACE_TO_FACE, "In person"
 
 
 # The queue's order: open requests first, then the statutory deadline (respond-by or comply-by).
-QUEUE_CLOSED_LAST = Case(When(status=lifecycle.CLOSED, then=Value(1)), default=Value(0))
+QUEUE_CLOSED_LAST = Case(When(status=words.CLOSED, then=Value(1)), default=Value(0))
 QUEUE_DUE_DATE = Coalesce("respond_by", "comply_by")
 
 
@@ -214,12 +211,25 @@ class PrivacyRequest(TenantOwnedModel):
     flags = models.JSONField(
         default=list, blank=True, help_text="Found at intake, for staff (see Flag)."
     )
+    know_limit_next_date = models.DateField(
+        "may ask to know again from",
+        null=True,
+        blank=True,
+        help_text="Set when this was a third request to know within 12 months (Civ. Code "
+        "§1798.130(b)): the day the consumer may next make one.",
+    )
 
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.RECEIVED)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    denial_reason = models.CharField(max_length=20, choices=DenialReason.choices, blank=True)
+    denial_reason = models.CharField(max_length=30, choices=DenialReason.choices, blank=True)
     denial_legal_basis = models.CharField(max_length=300, blank=True)
     denial_explanation = models.TextField(blank=True)
+    denial_fraud_documentation = models.TextField(
+        "documented belief of fraud",
+        blank=True,
+        help_text="For a fraud denial: what was found and why it shows fraud (§7023(h), "
+        "§7026(e), §7027(f)). Kept with the record; not sent to the requester.",
+    )
 
     calendar = models.CharField(
         max_length=20, help_text="Business-day calendar the deadlines used."
@@ -241,9 +251,9 @@ class PrivacyRequest(TenantOwnedModel):
     )
 
     # The deadline sweep's bookkeeping: the next instant something is due for this request
-    # (a reminder threshold or a deadline), and what it last found.
+    # (a reminder threshold or a deadline). Whether a deadline is due soon or overdue is not
+    # stored: it is ``deadlines.deadline_state`` of the due date and the business's today.
     next_due_at = models.DateTimeField(null=True, blank=True)
-    due_state = models.CharField(max_length=10, choices=DueState.choices, default=DueState.ON_TRACK)
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -254,7 +264,7 @@ class PrivacyRequest(TenantOwnedModel):
                 fields=["tenant", "reference"], name="request_unique_reference"
             ),
             models.CheckConstraint(
-                condition=~Q(status=lifecycle.CLOSED) | ~Q(outcome=""),
+                condition=~Q(status=words.CLOSED) | ~Q(outcome=""),
                 name="request_closed_has_outcome",
             ),
         ]
@@ -268,7 +278,7 @@ class PrivacyRequest(TenantOwnedModel):
             models.Index(
                 fields=["next_due_at"],
                 name="request_sweep_due",
-                condition=Q(next_due_at__isnull=False) & ~Q(status=lifecycle.CLOSED),
+                condition=Q(next_due_at__isnull=False) & ~Q(status=words.CLOSED),
             ),
             # The review queue's default order (requests_app.admin.queue), expression for
             # expression, so PostgreSQL serves the first page, and the deadline filters written
@@ -285,13 +295,13 @@ class PrivacyRequest(TenantOwnedModel):
                 fields=["tenant", "confirm_by"],
                 name="request_queue_confirm_due",
                 condition=Q(confirm_by__isnull=False, confirmed_at__isnull=True)
-                & ~Q(status=lifecycle.CLOSED),
+                & ~Q(status=words.CLOSED),
             ),
             # The sweep closes two-step deletes the consumer never confirmed (A-18).
             models.Index(
                 fields=["tenant", "received_at"],
                 name="request_unconfirmed_delete",
-                condition=Q(awaiting_consumer_confirmation=True) & ~Q(status=lifecycle.CLOSED),
+                condition=Q(awaiting_consumer_confirmation=True) & ~Q(status=words.CLOSED),
             ),
         ]
 
@@ -309,7 +319,7 @@ class PrivacyRequest(TenantOwnedModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status != lifecycle.CLOSED
+        return self.status != words.CLOSED
 
     @property
     def outbox_about_key(self) -> str:
@@ -318,19 +328,20 @@ class PrivacyRequest(TenantOwnedModel):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Received"
-    ACKNOWLEDGED = "acknowledged", "Receipt confirmed"
-    STATUS = "status", "Status changed"
-    VERIFIED = "verified", "Verified"
-    ASSIGNED = "assigned", "Assigned"
-    EXTENDED = "extended", "Extended"
-    CLOSED = "closed", "Closed"
-    REMINDER = "reminder", "Reminder"
-    ESCALATED = "escalated", "Escalated"
-    NOTE = "note", "Note"
-    FLAGGED = "flagged", "Flagged for staff"
-    CONSUMER_CONFIRMED = "consumer_confirmed", "Confirmed by the consumer"
-    DOCUMENT_ADDED = "document_added", "Document received"
+    CREATED = words.EVENT_CREATED, "Received"
+    ACKNOWLEDGED = words.EVENT_ACKNOWLEDGED, "Receipt confirmed"
+    STATUS = words.EVENT_STATUS, "Status changed"
+    VERIFIED = words.EVENT_VERIFIED, "Verified"
+    ASSIGNED = words.EVENT_ASSIGNED, "Assigned"
+    EXTENDED = words.EVENT_EXTENDED, "Extended"
+    CLOSED = words.EVENT_CLOSED, "Closed"
+    REMINDER = words.EVENT_REMINDER, "Reminder"
+    ESCALATED = words.EVENT_ESCALATED, "Escalated"
+    NOTE = words.EVENT_NOTE, "Note"
+    FLAGGED = words.EVENT_FLAGGED, "Flagged for staff"
+    CONSUMER_CONFIRMED = words.EVENT_CONSUMER_CONFIRMED, "Confirmed by the consumer"
+    DOCUMENT_ADDED = words.EVENT_DOCUMENT_ADDED, "Document received"
+    DOCUMENT_OPENED = words.EVENT_DOCUMENT_OPENED, "Document opened by staff"
 
 
 class RequestEvent(TenantOwnedModel):

@@ -6,7 +6,7 @@ Tenant first, always through ``objects.for_tenant(tenant)``; querysets come with
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -16,7 +16,8 @@ from outbox.models import OutboxMessage
 from tenants.models import Role, Tenant
 from tenants.selectors import tenant_today
 
-from . import lifecycle
+from . import lifecycle, limits
+from . import vocabulary as words
 from .models import (
     Communication,
     EventKind,
@@ -25,10 +26,10 @@ from .models import (
     RequestEvent,
 )
 
-# A staff member opening one of the consumer's documents leaves a timeline note (kind "note")
-# whose ``data`` holds this key with the document's id; services.documents writes it, the
-# §7023(d)(1) check before closing a correction and the admin read it back.
-DOCUMENT_VIEWED_KEY = "document_viewed"
+# The timeline entries about a consumer's document ("document added", "document opened") hold
+# its id under this key in ``data``; services.documents writes them, the §7023(d)(1) check
+# before closing a correction and the admin read them back.
+DOCUMENT_KEY = "document_id"
 
 
 def _due_before(day: date) -> Q:
@@ -69,6 +70,71 @@ def privacy_requests_for_queue(
     if due_before is not None:
         queryset = queryset.filter(_due_before(due_before))
     return queryset.order_by("-received_at", "-pk")
+
+
+def privacy_request_for_update(privacy_request: PrivacyRequest) -> PrivacyRequest:
+    """The request read again under a row lock (PostgreSQL), inside the caller's transaction:
+    every write path checks its rules against the current state, not a copy read earlier."""
+    return (
+        PrivacyRequest.objects.for_tenant(privacy_request.tenant)
+        .select_for_update()
+        .select_related("tenant")
+        .get(pk=privacy_request.pk)
+    )
+
+
+def privacy_request_available_actions(privacy_request: PrivacyRequest) -> tuple[str, ...]:
+    """The staff actions the request offers now (``lifecycle.available_actions``): what the
+    admin shows as buttons and the API lists as ``available_actions``."""
+    return lifecycle.available_actions(
+        lifecycle.RequestFacts(
+            request_type=privacy_request.request_type,
+            status=privacy_request.status,
+            respond_by_set=privacy_request.respond_by is not None,
+            extended=privacy_request.extended_at is not None,
+            confirm_by_set=privacy_request.confirm_by is not None,
+            confirmed=privacy_request.confirmed_at is not None,
+        )
+    )
+
+
+def know_requests_answered_on(tenant: Tenant, *, email: str, received: date) -> list[date]:
+    """Receipt dates of the consumer's requests to know, answered in whole or in part, received
+    in the 12 months up to ``received`` (Civ. Code §1798.130(b); requirements A-10).
+
+    Only answered requests count: they were verified before they were answered (§7060), so they
+    are the consumer's own. Open, unverified, denied and withdrawn requests do not count, so
+    whoever files requests under someone else's email address never uses up that person's two.
+    """
+    return list(
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(
+            request_type=words.KNOW,
+            requester_email__iexact=email,
+            outcome__in=words.ANSWERED,
+            received_date__gte=limits.add_months(received, -limits.KNOW_WINDOW_MONTHS),
+            received_date__lte=received,
+        )
+        .values_list("received_date", flat=True)
+    )
+
+
+def corrections_denied_since(
+    tenant: Tenant, *, email: str, correction_field: str, since: datetime
+) -> list[tuple[str, datetime, str]]:
+    """(reference, answered at, what was said to be wrong) of the consumer's requests to correct
+    the same piece of information that were denied since ``since`` (§7023(g))."""
+    return list(
+        PrivacyRequest.objects.for_tenant(tenant)
+        .filter(
+            request_type=words.CORRECT,
+            requester_email__iexact=email,
+            outcome=words.DENIED,
+            correction_field=correction_field,
+            responded_at__gte=since,
+        )
+        .values_list("reference", "responded_at", "correction_information")
+    )
 
 
 def flagged_with(flag: str) -> Q:
@@ -145,16 +211,12 @@ def request_document_openings(tenant: Tenant, privacy_request_id: int) -> dict[i
     """For each of the request's documents that staff have opened: the first such opening."""
     events = (
         RequestEvent.objects.for_tenant(tenant)
-        .filter(
-            privacy_request_id=privacy_request_id,
-            kind=EventKind.NOTE,
-            data__has_key=DOCUMENT_VIEWED_KEY,
-        )
+        .filter(privacy_request_id=privacy_request_id, kind=EventKind.DOCUMENT_OPENED)
         .order_by("at", "pk")
     )
     openings: dict[int, RequestEvent] = {}
     for event in events:
-        openings.setdefault(event.data[DOCUMENT_VIEWED_KEY], event)
+        openings.setdefault(event.data[DOCUMENT_KEY], event)
     return openings
 
 

@@ -10,8 +10,7 @@ import logging
 
 from celery import shared_task
 
-from .services import sweep_deadlines
-from .services.portal import close_unconfirmed_deletes
+from .services.sweep import close_unconfirmed_deletes, sweep_deadlines
 
 logger = logging.getLogger(__name__)
 

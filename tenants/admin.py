@@ -186,14 +186,17 @@ class TenantAdmin(admin.ModelAdmin):
                 "fields": (
                     "contact_email",
                     "toll_free_number",
+                    "postal_address",
                     "website_url",
                     "online_only",
                     "request_methods",
                     "languages",
                     "verification_description",
+                    "know_limit_policy",
                 )
             },
         ),
+        ("Emails", {"fields": ("sender_name", "sender_email")}),
         ("Practices", {"fields": ("sells_or_shares", "uses_sensitive_beyond_7027m")}),
         ("Deadlines", {"fields": ("time_zone", "business_calendar", "holidays")}),
     )

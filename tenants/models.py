@@ -82,6 +82,14 @@ class RequestMethod(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+class KnowLimitPolicy(models.TextChoices):
+    """What happens to a third request to know from the same consumer within 12 months
+    (Civ. Code §1798.130(b); requirements A-10). It is recorded and flagged either way."""
+
+    DENY = "deny", "Deny it at once, telling the consumer when they may ask again"
+    FLAG = "flag", "Flag it for staff, who decide whether to answer it"
+
+
 def default_languages() -> list[str]:
     return ["en", "es"]
 
@@ -176,6 +184,15 @@ class Tenant(models.Model):
         help_text="Designated methods for requests to know, delete and correct (§7020).",
     )
     business_calendar = models.CharField(max_length=20, choices=CALENDAR_CHOICES, default=CA_STATE)
+    know_limit_policy = models.CharField(
+        "third request to know within 12 months",
+        max_length=10,
+        choices=KnowLimitPolicy.choices,
+        default=KnowLimitPolicy.DENY,
+        help_text="The law does not oblige a business to answer more than two requests to know "
+        "from the same consumer in 12 months (Civ. Code §1798.130(b)). Only requests answered "
+        "in whole or in part count.",
+    )
     verification_description = models.TextField(
         default=DEFAULT_VERIFICATION_DESCRIPTION,
         help_text="Told to consumers in every receipt confirmation (§7021(a)).",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -48,6 +49,20 @@ def membership_role(user: AbstractBaseUser | AnonymousUser, tenant: Tenant | Non
         return Role.ADMIN
     return (
         Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    )
+
+
+def tenant_member(tenant: Tenant, username: str) -> AbstractBaseUser | None:
+    """The active staff member of ``tenant`` with this username (None if there is none)."""
+    user_model = get_user_model()
+    return (
+        user_model._default_manager.filter(
+            **{user_model.USERNAME_FIELD: username},
+            is_active=True,
+            memberships__tenant=tenant,
+        )
+        .distinct()
+        .first()
     )
 
 

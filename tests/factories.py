@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from requests_app.models import PrivacyRequest
-from requests_app.services import Agent, Requester, privacy_request_create
+from requests_app.services import (
+    Agent,
+    Requester,
+    privacy_request_close,
+    privacy_request_create,
+    privacy_request_mark_verified,
+)
 from tenants.models import Membership, Role, Tenant
 
 
@@ -56,8 +64,12 @@ def make_request(
     know_scope: str = "",
     state: str = "CA",
     agent: Agent | None = None,
+    language: str = "en",
+    details: dict[str, Any] | None = None,
+    documents: tuple[tuple[str, bytes], ...] = (),
 ) -> PrivacyRequest:
-    """A request created through the real intake service (deadlines, timeline and outbox included)."""
+    """A request created through the real intake service (deadlines, timeline and outbox
+    included); ``documents`` are (file name, content) pairs for a request to correct."""
     if request_type == "know" and not know_scope:
         know_scope = "both"
     return privacy_request_create(
@@ -68,15 +80,24 @@ def make_request(
         know_scope=know_scope,
         received_at=received_at,
         agent=agent,
+        language=language,
+        details=details,
+        documents=tuple(SimpleUploadedFile(file, content) for file, content in documents),
     )
+
+
+def answered(privacy_request: PrivacyRequest, actor: Any) -> PrivacyRequest:
+    """Verify the request and close it as complied, as staff do for an answered request."""
+    privacy_request = privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=actor, method="Email link and two data points."
+    )
+    return privacy_request_close(privacy_request=privacy_request, actor=actor, outcome="complied")
 
 
 def correction(
     tenant: Tenant, *documents: tuple[str, bytes], language: str = "en"
 ) -> PrivacyRequest:
     """A request to correct sent through the portal, with documents (§7023(d))."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     from requests_app.services.portal import PortalSubmission, portal_request_submit
 
     submitted = portal_request_submit(

@@ -28,7 +28,9 @@ from tenants.admin_base import tenant_members
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
-from ..models import ConfirmationMethod, DenialReason, Outcome, PrivacyRequest, Status
+from .. import lifecycle
+from ..models import ConfirmationMethod, DenialReason, Outcome, PrivacyRequest
+from ..selectors import privacy_request_available_actions
 from ..services import (
     privacy_request_assign,
     privacy_request_close,
@@ -37,13 +39,28 @@ from ..services import (
     privacy_request_record_confirmation,
     privacy_request_start,
 )
+from ..services.consumer_messages import (
+    ACKNOWLEDGEMENT_SUBJECT,
+    EXTENSION_SUBJECT,
+    consumer_email_address,
+    consumer_message_render,
+)
 
 MAX_BULK = 200  # one service call (one transaction) per request; keep a click bounded
 
 
 class QueueActionForm(forms.Form):
-    def __init__(self, *args: Any, tenant: Tenant | None = None, **kwargs: Any) -> None:
+    """An action's form; ``privacy_request`` is set on a single request's page (not in bulk)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        tenant: Tenant | None = None,
+        privacy_request: PrivacyRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.tenant = tenant
+        self.privacy_request = privacy_request
         super().__init__(*args, **kwargs)
 
 
@@ -69,6 +86,14 @@ class StartWorkForm(QueueActionForm):
     pass
 
 
+BY_HAND_CHOICES = [
+    ("", "—"),
+    (ConfirmationMethod.ORAL, "By phone (read it out)"),
+    (ConfirmationMethod.MAIL, "By letter"),
+    (ConfirmationMethod.IN_PERSON, "In person"),
+]
+
+
 class ExtendForm(QueueActionForm):
     reason = forms.CharField(
         label="Reason for the extension",
@@ -81,6 +106,27 @@ class ExtendForm(QueueActionForm):
         widget=AdminDateWidget,
         help_text="Leave empty for the latest allowed: 90 days after the request was received.",
     )
+    notice_method = forms.ChoiceField(
+        label="How you told the consumer",
+        choices=BY_HAND_CHOICES,
+        required=False,
+        help_text="Only when there is no email address on file: tell the consumer first, then "
+        "record how (§7021(b)). With an email address, the notice is emailed.",
+    )
+    notice_text = forms.CharField(
+        label="What you told them",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        help_text="A script to read or send; put your reason in it and keep what you said.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.privacy_request
+        if request is not None and not consumer_email_address(request):
+            self.fields["notice_text"].initial = consumer_message_render(
+                request, template="extension", subject=EXTENSION_SUBJECT
+            ).body
 
 
 class CloseForm(QueueActionForm):
@@ -103,6 +149,13 @@ class CloseForm(QueueActionForm):
         required=False,
         help_text="Needed when the reason is “exempt”.",
     )
+    fraud_documentation = forms.CharField(
+        label="Documented belief of fraud",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Needed when the reason is fraud: what you found and why it shows fraud "
+        "(§7023(h), §7026(e), §7027(f)). Kept with the record; not sent to the requester.",
+    )
 
 
 class ConfirmationForm(QueueActionForm):
@@ -112,10 +165,25 @@ class ConfirmationForm(QueueActionForm):
             (ConfirmationMethod.ORAL, "Orally (e.g. on the call)"),
             (ConfirmationMethod.MAIL, "Letter"),
             (ConfirmationMethod.IN_PERSON, "In person"),
-            (ConfirmationMethod.EMAIL, "Email"),
+            (ConfirmationMethod.EMAIL, "Email (sends the confirmation email now)"),
         ],
     )
+    text = forms.CharField(
+        label="What you told them",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+        help_text="The confirmation must describe how you verify identity and say when to "
+        "expect an answer (§7021(a)): this script does both. Read it out or send it, and keep "
+        "here what you said.",
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.privacy_request is not None:
+            self.fields["text"].initial = consumer_message_render(
+                self.privacy_request, template="acknowledgement", subject=ACKNOWLEDGEMENT_SUBJECT
+            ).body
 
 
 def _run_assign(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
@@ -142,11 +210,13 @@ def _run_extend(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any
         actor=actor,
         reason=data["reason"],
         new_respond_by=data.get("new_respond_by"),
+        notice_method=data.get("notice_method", ""),
+        notice_text=data.get("notice_text", ""),
     )
     told = (
         "the consumer was emailed the reason"
-        if extended.agent_email or extended.requester_email
-        else "no email address on file: tell the consumer the reason another way (§7021(b))"
+        if consumer_email_address(extended)
+        else "your notice to the consumer is recorded"
     )
     return f"extended to {extended.respond_by:%Y-%m-%d}; {told}."
 
@@ -159,19 +229,20 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         denial_reason=data.get("denial_reason", ""),
         explanation=data.get("explanation", ""),
         legal_basis=data.get("legal_basis", ""),
+        fraud_documentation=data.get("fraud_documentation", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
 
 
 def _run_confirm(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
     confirmed = privacy_request_record_confirmation(
-        privacy_request=privacy_request, actor=actor, method=data["method"], note=data["note"]
+        privacy_request=privacy_request,
+        actor=actor,
+        method=data["method"],
+        text=data.get("text", ""),
+        note=data["note"],
     )
     return f"receipt confirmation recorded ({confirmed.get_confirmation_method_display().lower()})."
-
-
-def _open(pr: PrivacyRequest) -> bool:
-    return pr.status != Status.CLOSED
 
 
 @dataclass(frozen=True)
@@ -180,50 +251,26 @@ class QueueAction:
     label: str
     form_class: type[QueueActionForm]
     run: Callable[[PrivacyRequest, Any, dict[str, Any]], str]
-    offered: Callable[[PrivacyRequest], bool]  # whether the request page shows the button
 
 
+# One per lifecycle action; which a request offers is ``lifecycle.available_actions``.
 QUEUE_ACTIONS: dict[str, QueueAction] = {
     action.slug: action
     for action in (
-        QueueAction("assign", "Assign", AssignForm, _run_assign, _open),
+        QueueAction(lifecycle.ASSIGN, "Assign", AssignForm, _run_assign),
+        QueueAction(lifecycle.MARK_VERIFIED, "Mark verified", MarkVerifiedForm, _run_verify),
+        QueueAction(lifecycle.START_WORK, "Start work", StartWorkForm, _run_start),
+        QueueAction(lifecycle.EXTEND, "Extend deadline", ExtendForm, _run_extend),
+        QueueAction(lifecycle.CLOSE, "Close with outcome", CloseForm, _run_close),
         QueueAction(
-            "mark_verified",
-            "Mark verified",
-            MarkVerifiedForm,
-            _run_verify,
-            lambda pr: (
-                pr.needs_verification
-                and pr.status in {Status.RECEIVED, Status.AWAITING_VERIFICATION}
-            ),
-        ),
-        QueueAction(
-            "start_work",
-            "Start work",
-            StartWorkForm,
-            _run_start,
-            lambda pr: (
-                pr.status == Status.VERIFIED
-                or (pr.status == Status.RECEIVED and not pr.needs_verification)
-            ),
-        ),
-        QueueAction(
-            "extend",
-            "Extend deadline",
-            ExtendForm,
-            _run_extend,
-            lambda pr: _open(pr) and pr.respond_by is not None and pr.extended_at is None,
-        ),
-        QueueAction("close", "Close with outcome", CloseForm, _run_close, _open),
-        QueueAction(
-            "record_confirmation",
+            lifecycle.RECORD_CONFIRMATION,
             "Record receipt confirmation",
             ConfirmationForm,
             _run_confirm,
-            lambda pr: pr.confirm_by is not None and pr.confirmed_at is None,
         ),
     )
 }
+assert set(QUEUE_ACTIONS) == set(lifecycle.ACTIONS)  # noqa: S101 - one button per action
 
 
 class QueueActionsMixin:
@@ -242,9 +289,8 @@ class QueueActionsMixin:
     ) -> HttpResponse:
         if obj is not None and self.has_act_permission(request, obj):
             context["queue_actions"] = [
-                (action.label, self._act_url(obj, action.slug))
-                for action in QUEUE_ACTIONS.values()
-                if action.offered(obj)
+                (QUEUE_ACTIONS[slug].label, self._act_url(obj, slug))
+                for slug in privacy_request_available_actions(obj)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -307,7 +353,9 @@ class QueueActionsMixin:
             raise Http404("No such record.")
         tenant = staff_tenant(request)
         if request.method == "POST":
-            form = queue_action.form_class(request.POST, tenant=tenant)
+            form = queue_action.form_class(
+                request.POST, tenant=tenant, privacy_request=privacy_request
+            )
             if form.is_valid():
                 refusal = self._apply(request, queue_action, privacy_request, form.cleaned_data)
                 if refusal is None:
@@ -315,7 +363,7 @@ class QueueActionsMixin:
                 if refusal.field in form.fields:
                     form.add_error(refusal.field, refusal.message)
         else:
-            form = queue_action.form_class(tenant=tenant)
+            form = queue_action.form_class(tenant=tenant, privacy_request=privacy_request)
         return self._action_page(request, queue_action, form, [privacy_request], bulk=False)
 
     def run_bulk_action(

@@ -25,7 +25,7 @@ from core.refusals import Refused
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
-from ..models import Channel, KnowScope, PrivacyRequest, RequestType
+from ..models import Channel, KnowScope, PrivacyRequest, RequestType, Status
 from ..services import Agent, Requester, privacy_request_create
 
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.MAIL, Channel.IN_PERSON)
@@ -179,6 +179,15 @@ class LogRequestMixin:
             due.append(
                 f"confirm receipt by {created.confirm_by:%Y-%m-%d} and record how (§7021(a))"
             )
+        if created.status == Status.CLOSED:
+            # A third request to know within 12 months, denied at once as the business chose.
+            self.message_user(
+                request,
+                f"Logged {created.reference} and closed it at once as denied: "
+                f"{created.denial_explanation}",
+                messages.WARNING,
+            )
+            return created
         self.message_user(
             request,
             f"Logged {created.reference}"

@@ -215,7 +215,6 @@ class PrivacyRequestAdmin(
             "responded_at",
             "assignee",
             "next_due_at",
-            "due_state",
             "created_at",
             "updated_at",
         }

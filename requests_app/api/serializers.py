@@ -29,7 +29,8 @@ from core.api import (
 from core.calendar import CALENDAR_CHOICES
 from outbox.models import OutboxStatus
 
-from .. import deadlines
+from .. import deadlines, lifecycle
+from .. import vocabulary as words
 from ..models import (
     Channel,
     ConfirmationMethod,
@@ -45,13 +46,13 @@ from ..models import (
     RequestType,
     Status,
 )
+from ..selectors import privacy_request_available_actions
 
 # The CCPA became operative on 2020-01-01; nothing earlier can be a CCPA request (and absurd
 # years would overflow the date arithmetic).
 EARLIEST_RECEIVED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_TEXT = 10_000
 MAX_REASON = 2_000
-DUE_STATES = ("overdue", "due_today", "due_soon", "on_track")
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -200,6 +201,44 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         "(§7022(f), §7023(f), §7024(e)).",
     )
     legal_basis = optional_text(300, help_text="Required when the denial reason is exempt.")
+    fraud_documentation = optional_text(
+        MAX_TEXT,
+        help_text="Required when the denial reason is fraudulent: the documented, good-faith "
+        "belief of fraud (§7023(h), §7026(e), §7027(f)). Kept with the record.",
+    )
+
+
+@extend_schema_serializer(component_name="PrivacyRequestVerify")
+class PrivacyRequestVerifyInputSerializer(ApiSerializer):
+    method = serializers.CharField(
+        max_length=MAX_REASON,
+        help_text="How the identity was verified, e.g. which data points matched (§7060–§7062).",
+    )
+
+
+@extend_schema_serializer(component_name="PrivacyRequestAssign")
+class PrivacyRequestAssignInputSerializer(ApiSerializer):
+    assignee = serializers.CharField(
+        max_length=150,
+        allow_null=True,
+        help_text="The username of a staff member of the business, or null to unassign.",
+    )
+
+
+@extend_schema_serializer(component_name="PrivacyRequestRecordConfirmation")
+class PrivacyRequestRecordConfirmationInputSerializer(ApiSerializer):
+    method = EnumField(
+        ConfirmationMethod.choices,
+        noun="how receipt was confirmed",
+        help_text="email sends the confirmation email now; oral, mail and in_person record a "
+        "confirmation staff gave, with its text.",
+    )
+    text = optional_text(
+        MAX_TEXT,
+        help_text="For oral, mail and in_person: what the consumer was told. It must describe "
+        "the verification process and the expected response date (§7021(a)).",
+    )
+    note = optional_text(MAX_REASON, help_text="A note for staff.")
 
 
 class PrivacyRequestListFilterSerializer(PageQuerySerializer):
@@ -323,6 +362,16 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     correction_requested = BlankAsNullCharField(
         help_text="Requests to correct: what the consumer says it should be."
     )
+    know_limit_next_date = serializers.DateField(
+        allow_null=True,
+        help_text="A third request to know within 12 months (Civ. Code §1798.130(b)): the day "
+        "the consumer may make another one; null otherwise.",
+    )
+    fraud_documentation = BlankAsNullCharField(
+        source="denial_fraud_documentation",
+        help_text="For a fraud denial: the documented belief of fraud (not sent to the requester).",
+    )
+    available_actions = serializers.SerializerMethodField()
     confirmed_at = UtcDateTimeField(allow_null=True)
     verified_at = UtcDateTimeField(allow_null=True)
     responded_at = UtcDateTimeField(allow_null=True)
@@ -342,7 +391,7 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
 
     @extend_schema_field(
         serializers.ChoiceField(
-            choices=DUE_STATES,
+            choices=words.DEADLINE_STATES,
             allow_null=True,
             help_text="Against the business's local today; null when closed or without deadline.",
         )
@@ -361,6 +410,17 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     def get_days_left(self, obj: PrivacyRequest) -> int | None:
         due = self._open_due_date(obj)
         return None if due is None else deadlines.days_left(due, self.context["today"])
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=lifecycle.ACTIONS),
+            help_text="What staff can do next, each an endpoint of its own: assign, "
+            "mark_verified (/verify), start_work (/start), extend, close, record_confirmation "
+            "(/record-confirmation). The endpoint may still refuse for a reason it alone sees.",
+        )
+    )
+    def get_available_actions(self, obj: PrivacyRequest) -> list[str]:
+        return list(privacy_request_available_actions(obj))
 
     @extend_schema_field(AgentOutputSerializer(allow_null=True))
     def get_agent(self, obj: PrivacyRequest) -> dict[str, str] | None:

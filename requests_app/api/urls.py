@@ -7,10 +7,14 @@ gets the answer instead of a redirect (which a POST cannot follow).
 from django.urls import path, re_path
 
 from .views import (
+    PrivacyRequestAssignApi,
     PrivacyRequestCloseApi,
     PrivacyRequestCollectionApi,
     PrivacyRequestDetailApi,
     PrivacyRequestExtendApi,
+    PrivacyRequestRecordConfirmationApi,
+    PrivacyRequestStartApi,
+    PrivacyRequestVerifyApi,
 )
 
 urlpatterns = [
@@ -29,5 +33,25 @@ urlpatterns = [
         "v1/requests/<str:reference>/close",
         PrivacyRequestCloseApi.as_view(),
         name="api-v1-request-close",
+    ),
+    path(
+        "v1/requests/<str:reference>/verify",
+        PrivacyRequestVerifyApi.as_view(),
+        name="api-v1-request-verify",
+    ),
+    path(
+        "v1/requests/<str:reference>/start",
+        PrivacyRequestStartApi.as_view(),
+        name="api-v1-request-start",
+    ),
+    path(
+        "v1/requests/<str:reference>/assign",
+        PrivacyRequestAssignApi.as_view(),
+        name="api-v1-request-assign",
+    ),
+    path(
+        "v1/requests/<str:reference>/record-confirmation",
+        PrivacyRequestRecordConfirmationApi.as_view(),
+        name="api-v1-request-record-confirmation",
     ),
 ]

@@ -23,9 +23,12 @@ from core.api import (
     ERROR_403,
     ERROR_413,
     ApiCursorPagination,
+    ApiSerializer,
     ErrorOutputSerializer,
 )
+from core.refusals import Refused
 from tenants.api import TenantScopedAPIView
+from tenants.selectors import tenant_member
 
 from ..models import PrivacyRequest
 from ..selectors import (
@@ -35,11 +38,16 @@ from ..selectors import (
 from ..services import (
     Agent,
     Requester,
+    privacy_request_assign,
     privacy_request_close,
     privacy_request_create,
     privacy_request_extend,
+    privacy_request_mark_verified,
+    privacy_request_record_confirmation,
+    privacy_request_start,
 )
 from .serializers import (
+    PrivacyRequestAssignInputSerializer,
     PrivacyRequestCloseInputSerializer,
     PrivacyRequestCreateInputSerializer,
     PrivacyRequestDetailOutputSerializer,
@@ -47,6 +55,8 @@ from .serializers import (
     PrivacyRequestListFilterSerializer,
     PrivacyRequestOutputSerializer,
     PrivacyRequestPageOutputSerializer,
+    PrivacyRequestRecordConfirmationInputSerializer,
+    PrivacyRequestVerifyInputSerializer,
 )
 
 REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
@@ -69,6 +79,15 @@ ERROR_409 = OpenApiResponse(
     description="Refused because of the request's state, e.g. already_extended, too_late, "
     "closed, not_verified.",
 )
+ACTION_RESPONSES = {
+    200: PrivacyRequestOutputSerializer,
+    400: ERROR_400,
+    401: ERROR_401,
+    403: ERROR_403,
+    404: ERROR_404,
+    409: ERROR_409,
+    413: ERROR_413,
+}
 REFERENCE_PARAMETER = OpenApiParameter(
     "reference",
     str,
@@ -93,6 +112,11 @@ class PrivacyRequestApi(TenantScopedAPIView):
         if privacy_request is None:
             raise exceptions.NotFound(NOT_FOUND_MESSAGE)
         return privacy_request
+
+    def input(self, serializer_class: type[ApiSerializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
     def output(self, privacy_request: PrivacyRequest, **kwargs: Any) -> Response:
         data = PrivacyRequestOutputSerializer(privacy_request, context={"today": self.today()}).data
@@ -289,6 +313,115 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
             denial_reason=_str(data.get("denial_reason")),
             explanation=_str(data.get("explanation")),
             legal_basis=_str(data.get("legal_basis")),
+            fraud_documentation=_str(data.get("fraud_documentation")),
             actor_label=actor_label,
         )
         return self.output(privacy_request)
+
+
+class PrivacyRequestVerifyApi(PrivacyRequestApi):
+    @extend_schema(
+        operation_id="requests_verify",
+        tags=["requests"],
+        summary="Record that the requester's identity was verified, and how",
+        description="For requests to know, delete and correct (§7060–§7062). Opt-outs, limits "
+        "and opt-ins are never verified (§7060(b)): 409 no_verification.",
+        parameters=[REFERENCE_PARAMETER],
+        request=PrivacyRequestVerifyInputSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        privacy_request = self.get_privacy_request(reference)
+        data = self.input(PrivacyRequestVerifyInputSerializer)
+        actor, actor_label = self.actor()
+        return self.output(
+            privacy_request_mark_verified(
+                privacy_request=privacy_request,
+                actor=actor,
+                actor_label=actor_label,
+                method=_str(data.get("method")),
+            )
+        )
+
+
+class PrivacyRequestStartApi(PrivacyRequestApi):
+    @extend_schema(
+        operation_id="requests_start",
+        tags=["requests"],
+        summary="Start work on a request",
+        description="A verified request to know, delete or correct, or a received opt-out, "
+        "limit or opt-in, moves to in_progress.",
+        parameters=[REFERENCE_PARAMETER],
+        request=None,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        privacy_request = self.get_privacy_request(reference)
+        actor, actor_label = self.actor()
+        return self.output(
+            privacy_request_start(
+                privacy_request=privacy_request, actor=actor, actor_label=actor_label
+            )
+        )
+
+
+class PrivacyRequestAssignApi(PrivacyRequestApi):
+    @extend_schema(
+        operation_id="requests_assign",
+        tags=["requests"],
+        summary="Assign a request to a staff member, or unassign it",
+        parameters=[REFERENCE_PARAMETER],
+        request=PrivacyRequestAssignInputSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        privacy_request = self.get_privacy_request(reference)
+        data = self.input(PrivacyRequestAssignInputSerializer)
+        username = data.get("assignee")
+        assignee = None
+        if username:
+            assignee = tenant_member(self.tenant, username)
+            if assignee is None:
+                raise Refused(
+                    "not_a_member",
+                    f"{username} is not a staff member of this business.",
+                    "assignee",
+                )
+        actor, actor_label = self.actor()
+        return self.output(
+            privacy_request_assign(
+                privacy_request=privacy_request,
+                actor=actor,
+                actor_label=actor_label,
+                assignee=assignee,
+            )
+        )
+
+
+class PrivacyRequestRecordConfirmationApi(PrivacyRequestApi):
+    @extend_schema(
+        operation_id="requests_record_confirmation",
+        tags=["requests"],
+        summary="Confirm receipt, or record how it was confirmed (§7021(a))",
+        description="method=email sends the confirmation email now (409-free only when an "
+        "address is on file). oral, mail and in_person record a confirmation staff gave, with "
+        "the text they used; it must describe the verification process and the expected "
+        "response date (§7021(a)).",
+        parameters=[REFERENCE_PARAMETER],
+        request=PrivacyRequestRecordConfirmationInputSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        privacy_request = self.get_privacy_request(reference)
+        data = self.input(PrivacyRequestRecordConfirmationInputSerializer)
+        actor, actor_label = self.actor()
+        return self.output(
+            privacy_request_record_confirmation(
+                privacy_request=privacy_request,
+                actor=actor,
+                actor_label=actor_label,
+                method=data["method"],
+                text=_str(data.get("text")),
+                note=_str(data.get("note")),
+            )
+        )

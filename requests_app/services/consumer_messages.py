@@ -1,29 +1,39 @@
-"""What the write paths leave on a privacy request: timeline events and messages to the consumer.
+"""Messages to the consumer (or their agent): the one way they are written and recorded.
 
-``_event`` saves one timeline entry; ``_send_to_consumer`` records a ``Communication`` and queues
-its email in the outbox, in the consumer's language. Both write in the caller's transaction; they
-are shared by intake, the staff transitions and the documents service.
+Every message about a request is kept as a ``Communication``, the record of the date and nature
+of the business's responses (§7101(b)):
+
+* ``consumer_email_send`` renders a template in the consumer's language, records it, and queues
+  the email in the outbox, in the caller's transaction; without an email address it sends
+  nothing and returns None;
+* ``consumer_message_render`` renders the same text without sending it: what staff read out on
+  the phone or put in a letter when there is no email address (§7021(a), §7021(b));
+* ``consumer_message_record_by_hand`` records a message staff gave by phone, letter or in person,
+  with the words they used.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core.fast_insert import insert_new
 from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
-from ..models import Communication, ConfirmationMethod, PrivacyRequest, RequestEvent
+from ..models import Communication, ConfirmationMethod, PrivacyRequest
 
-SYSTEM_ACTOR = "Privacy portal"
+# Subjects, untranslated (translated in the consumer's language when rendered).
+ACKNOWLEDGEMENT_SUBJECT = gettext_noop("We received your privacy request %(reference)s")
+EXTENSION_SUBJECT = gettext_noop("We need more time for your privacy request %(reference)s")
+ANSWER_SUBJECT = gettext_noop("Our answer to your privacy request %(reference)s")
+WITHDRAWN_SUBJECT = gettext_noop("You withdrew your privacy request %(reference)s")
 
 
 def communication_dedupe_key(communication: Communication) -> str:
@@ -31,63 +41,32 @@ def communication_dedupe_key(communication: Communication) -> str:
     return f"comm:{communication.pk}"
 
 
-def _actor_label(actor: AbstractBaseUser | None, default: str = SYSTEM_ACTOR) -> str:
-    if actor is None:
-        return default
-    return actor.get_username()
-
-
-def _event(
-    privacy_request: PrivacyRequest,
-    *,
-    kind: str,
-    message: str,
-    at: datetime,
-    actor: AbstractBaseUser | None = None,
-    actor_label: str | None = None,
-    reason: str = "",
-    data: dict[str, Any] | None = None,
-) -> RequestEvent:
-    event = RequestEvent(
-        tenant_id=privacy_request.tenant_id,
-        privacy_request=privacy_request,
-        kind=kind,
-        at=at,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor_label or _actor_label(actor),
-        message=message,
-        reason=reason,
-        data=data or {},
-    )
-    event.save()
-    return event
+def consumer_email_address(privacy_request: PrivacyRequest) -> str:
+    """Where emails about the request go: the agent's address, else the consumer's ("" if none)."""
+    return privacy_request.agent_email or privacy_request.requester_email
 
 
 def _human_date(day: date | None) -> str:
     return date_format(day, "DATE_FORMAT") if day else ""
 
 
-def _send_to_consumer(
-    privacy_request: PrivacyRequest,
-    *,
-    template: str,
-    subject: str,
-    now: datetime,
-    language: str | None = None,
-) -> Communication | None:
-    """Record a Communication and queue its email; without an email address, nothing is sent.
+@dataclass(frozen=True)
+class RenderedMessage:
+    language: str
+    subject: str
+    body: str
 
-    The email is written in the language the consumer used (§7003(b)(2)) unless ``language``
-    says otherwise. ``subject`` is an untranslated message id with a ``%(reference)s``
-    placeholder (``gettext_noop``); it is translated here, in that language.
-    """
-    recipient = privacy_request.agent_email or privacy_request.requester_email
-    if not recipient:
-        return None
+
+def consumer_message_render(
+    privacy_request: PrivacyRequest, *, template: str, subject: str, language: str | None = None
+) -> RenderedMessage:
+    """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
+    ``language`` says otherwise. ``subject`` is an untranslated message id with a
+    ``%(reference)s`` placeholder (``gettext_noop``), translated here."""
     tenant = privacy_request.tenant
     language = language or privacy_request.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        subject = gettext(subject) % {"reference": privacy_request.reference}
+        rendered_subject = gettext(subject) % {"reference": privacy_request.reference}
         context = {
             "tenant": tenant,
             "privacy_request": privacy_request,
@@ -103,26 +82,72 @@ def _send_to_consumer(
             "max_respond_by": _human_date(deadlines.max_respond_by(privacy_request.received_date)),
         }
         body = render_to_string(f"requests_app/emails/{template}.txt", context).strip() + "\n"
+    return RenderedMessage(language, rendered_subject, body)
+
+
+def consumer_email_send(
+    privacy_request: PrivacyRequest,
+    *,
+    template: str,
+    subject: str,
+    now: datetime,
+    language: str | None = None,
+) -> Communication | None:
+    """Record a Communication and queue its email; without an email address, nothing is sent."""
+    recipient = consumer_email_address(privacy_request)
+    if not recipient:
+        return None
+    message = consumer_message_render(
+        privacy_request, template=template, subject=subject, language=language
+    )
     communication = Communication(
-        tenant=tenant,
+        tenant=privacy_request.tenant,
         privacy_request=privacy_request,
         template=template,
-        language=language,
+        language=message.language,
         channel=ConfirmationMethod.EMAIL,
         recipient=recipient,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.body,
         created_at=now,
     )
     insert_new(communication)
     outbox_email_add(
-        tenant=tenant,
+        tenant=privacy_request.tenant,
         recipient=recipient,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.body,
         dedupe_key=communication_dedupe_key(communication),
         about_key=privacy_request.outbox_about_key,
         about_label=privacy_request.reference,
         now=now,
     )
+    return communication
+
+
+def consumer_message_record_by_hand(
+    privacy_request: PrivacyRequest,
+    *,
+    template: str,
+    subject: str,
+    channel: str,
+    text: str,
+    now: datetime,
+) -> Communication:
+    """Record a message staff gave by phone, letter or in person, in the words they used."""
+    communication = Communication(
+        tenant=privacy_request.tenant,
+        privacy_request=privacy_request,
+        template=template,
+        language=privacy_request.language or settings.LANGUAGE_CODE,
+        channel=channel,
+        recipient=privacy_request.agent_name or privacy_request.requester_name,
+        subject=consumer_message_render(
+            privacy_request, template=template, subject=subject
+        ).subject,
+        body=text.strip() + "\n",
+        created_at=now,
+    )
+    communication.full_clean()
+    insert_new(communication)
     return communication

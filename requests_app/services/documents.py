@@ -2,9 +2,9 @@
 opened only by the staff who may, and each opening recorded.
 
 * §7023(d)(1): the business must consider that documentation before deciding; opening a document
-  is therefore recorded on the request's timeline (a note naming the document and the staff
-  member), and ``privacy_request_close`` refuses to decide a correction until every document has
-  been opened (see ``transitions._unopened_documents``).
+  is therefore recorded on the request's timeline ("document opened", naming the document and
+  the staff member), and ``privacy_request_close`` refuses to decide a correction until every
+  document has been opened.
 * §7023(d)(3)-(4) (R-7023-d-3): it is used only for the correction and the §7101 records, so only
   the staff member assigned to the request and the business's compliance staff and admins may open
   it (``selectors.may_open_request_documents``); the file is stored encrypted
@@ -14,6 +14,7 @@ opened only by the staff who may, and each opening recorded.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
@@ -24,11 +25,14 @@ from core.refusals import Refused
 from tenants.models import Tenant
 from tenants.selectors import membership_role
 
-from ..models import EventKind, RequestDocument
-from ..selectors import DOCUMENT_VIEWED_KEY, may_open_request_documents
-from .consumer_messages import _event
+from ..models import EventKind, PrivacyRequest, RequestDocument
+from ..selectors import DOCUMENT_KEY, may_open_request_documents
+from .timeline import timeline_add
 
 logger = logging.getLogger(__name__)
+
+# Who the timeline names for what the consumer did on the portal.
+PORTAL_ACTOR = "Privacy portal (web form)"
 
 DOCUMENT_FORBIDDEN = "document_forbidden"
 DOCUMENT_FORBIDDEN_MESSAGE = (
@@ -37,6 +41,42 @@ DOCUMENT_FORBIDDEN_MESSAGE = (
 )
 DOCUMENT_MISSING = "document_missing"
 DOCUMENT_UNREADABLE = "document_unreadable"
+
+
+def request_document_attach(
+    privacy_request: PrivacyRequest,
+    upload: UploadedFile,
+    *,
+    now: datetime,
+    saved_files: list[str],
+    label: str = PORTAL_ACTOR,
+) -> RequestDocument:
+    """Store a document the consumer sent with ``privacy_request``, encrypted, and note it on the
+    timeline. The stored file's name is added to ``saved_files`` so that the caller can remove
+    it if the transaction fails (files are not transactional)."""
+    content_type = uploads.upload_check(upload)
+    document = RequestDocument(
+        tenant_id=privacy_request.tenant_id,
+        privacy_request=privacy_request,
+        original_name=(upload.name or "document")[-255:],
+        content_type=content_type,
+        size=upload.size or 0,
+        uploaded_at=now,
+    )
+    request_document_file_save(document=document, upload=upload)
+    saved_files.append(document.file.name)
+    document.full_clean()
+    document.save()
+    timeline_add(
+        privacy_request,
+        kind=EventKind.DOCUMENT_ADDED,
+        at=now,
+        label=label,
+        message=f"Document received: {document.original_name} ({content_type}, "
+        f"{document.size} bytes). Open it before deciding (§7023(d)(1)).",
+        data={DOCUMENT_KEY: document.pk},
+    )
+    return document
 
 
 def request_document_file_save(*, document: RequestDocument, upload: UploadedFile) -> None:
@@ -93,13 +133,13 @@ def request_document_open(*, document: RequestDocument, actor: AbstractBaseUser)
     if not may_open_request_documents(user=actor, role=role, privacy_request=privacy_request):
         raise Refused(DOCUMENT_FORBIDDEN, DOCUMENT_FORBIDDEN_MESSAGE)
     content = _read(document)
-    _event(
+    timeline_add(
         privacy_request,
-        kind=EventKind.NOTE,
+        kind=EventKind.DOCUMENT_OPENED,
         at=clock.now(),
         actor=actor,
-        message=f"Document {document.original_name} viewed by {actor.get_username()}.",
-        data={DOCUMENT_VIEWED_KEY: document.pk},
+        message=f"Document {document.original_name} opened by {actor.get_username()}.",
+        data={DOCUMENT_KEY: document.pk},
     )
     return content
 

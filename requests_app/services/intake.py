@@ -1,41 +1,62 @@
 """Intake: recording a new privacy request from any channel (``privacy_request_create``).
 
-The request gets its reference and its deadlines, is validated before it is saved, and is
-acknowledged by email at once where it can be (§7021(a)), with its timeline events and the
-outbox email in the same transaction.
+The portal's forms, the API, the staff's log of phone, mail and in-person requests and (later)
+agents all come through here, so every intake rule holds on every channel:
+
+* the request gets its reference and its deadlines, and is validated before it is saved;
+* **two requests to know per 12 months** (Civ. Code §1798.130(b); requirements A-10): counted
+  are the same consumer's requests to know answered in whole or in part, received in the 12
+  months up to this one (``selectors.know_requests_answered_on``). A third is recorded, never
+  dropped (§7101), flagged, and, as the business chose (``Tenant.know_limit_policy``), closed
+  at once as denied with the day the consumer may ask again, or left to staff;
+* **repeated correction** (§7023(g)): a request to correct is flagged for staff when the same
+  consumer's request about the same information was denied in the six months before; one that
+  comes with documents is new by definition and is not flagged. Staff decide;
+* **the receipt confirmation** (§7021(a)) is decided here, once: by email at once where there
+  is an address; for a request denied at once, the answer doubles as the confirmation (§7021(a)
+  then allows leaving out the process description); otherwise staff record how they confirmed.
+
+The request, its documents, its timeline and its outbox emails are saved in one transaction, or
+none is (an uploaded file is removed again). Then the functions in
+``settings.PRIVACY_REQUEST_CREATED`` are called, inside that transaction, with the new request:
+the extension point through which the apps above (verification, opt-out) learn of it without
+``requests_app`` importing them.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_noop
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from core import clock
+from core.calendar import start_of_day
 from core.fast_insert import insert_new
 from core.refusals import Refused
-from tenants.models import Tenant
+from core.uploads import upload_check
+from tenants.models import KnowLimitPolicy, Tenant
 
-from .. import deadlines, lifecycle
+from .. import deadlines, lifecycle, limits
+from .. import vocabulary as words
 from ..milestones import first_milestone_at
-from ..models import (
-    Channel,
-    ConfirmationMethod,
-    EventKind,
-    PrivacyRequest,
-    RequestEvent,
-    RequestType,
-    Status,
-)
-from .consumer_messages import SYSTEM_ACTOR, _actor_label, _send_to_consumer
+from ..models import ConfirmationMethod, EventKind, PrivacyRequest, RequestDocument
+from ..selectors import corrections_denied_since, know_requests_answered_on
+from .consumer_messages import ACKNOWLEDGEMENT_SUBJECT, consumer_email_address, consumer_email_send
+from .documents import request_document_attach
+from .timeline import SYSTEM_ACTOR, actor_label, timeline_add, timeline_add_all, timeline_entry
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): easy to read out on the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -62,6 +83,18 @@ class Agent:
     phone: str = ""
 
 
+class PrivacyRequestCreated(Protocol):
+    """A function of ``settings.PRIVACY_REQUEST_CREATED``: called once per new request, inside
+    the intake transaction (raising rolls the whole request back)."""
+
+    def __call__(self, *, privacy_request: PrivacyRequest) -> None: ...
+
+
+@functools.cache
+def _created_hooks(paths: tuple[str, ...]) -> tuple[PrivacyRequestCreated, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
 def privacy_request_create(
     *,
     tenant: Tenant,
@@ -76,61 +109,63 @@ def privacy_request_create(
     actor_label: str | None = None,
     language: str = "en",
     details: Mapping[str, Any] | None = None,
-    send_acknowledgement: bool = True,
+    documents: Sequence[UploadedFile] = (),
 ) -> PrivacyRequest:
-    """Record a new request, compute its deadlines, and acknowledge it at once where we can.
+    """Record a new request, compute its deadlines, apply the intake rules, acknowledge it.
 
-    The request is committed before anything leaves (§7021(a) acknowledgement via the outbox).
-    A reference collision (one in ~10^12) is retried with a fresh reference.
+    The request is committed before anything leaves (the outbox sends after commit). A
+    reference collision (one in ~10^12) is retried with a fresh reference.
 
-    ``language`` is the consumer's language: it is stored, and every later email uses it.
+    ``language`` is the consumer's language: it is stored, and every later message uses it.
     ``details`` sets the type-specific fields listed in ``DETAIL_FIELDS`` (delete scope,
-    correction, two-step confirmation, intake flags), validated with the rest.
-    ``send_acknowledgement=False`` leaves the receipt confirmation to the caller, for a request
-    answered at once (§7021(a) then allows leaving out the process description).
+    correction, two-step confirmation), validated with the rest. ``documents`` are the
+    consumer's documentation for a request to correct (§7023(d)), stored encrypted.
     """
-    for attempt in range(3):
-        try:
-            return _create(
-                tenant=tenant,
-                request_type=request_type,
-                channel=channel,
-                requester=requester,
-                know_scope=know_scope,
-                received_at=received_at,
-                agent=agent,
-                is_california_consumer=is_california_consumer,
-                actor=actor,
-                actor_label=actor_label,
-                language=language,
-                details=details or {},
-                send_acknowledgement=send_acknowledgement,
-            )
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    for upload in documents:
+        upload_check(upload)  # refuse before anything is written
+    saved_files: list[str] = []
+    try:
+        for attempt in range(3):
+            try:
+                return _create(
+                    tenant=tenant,
+                    request_type=request_type,
+                    channel=channel,
+                    requester=requester,
+                    know_scope=know_scope,
+                    received_at=received_at,
+                    agent=agent or Agent(),
+                    is_california_consumer=is_california_consumer,
+                    actor=actor,
+                    label=actor_label,
+                    language=language,
+                    details=details or {},
+                    documents=documents,
+                    saved_files=saved_files,
+                )
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+    except BaseException:
+        for name in saved_files:  # the transaction is gone; so must its files be
+            RequestDocument._meta.get_field("file").storage.delete(name)  # type: ignore[attr-defined]
+        raise
 
 
-@transaction.atomic
-def _create(
+def _check(
     *,
-    tenant: Tenant,
     request_type: str,
     channel: str,
     requester: Requester,
     know_scope: str,
-    received_at: datetime | None,
-    agent: Agent | None,
-    is_california_consumer: bool | None,
-    actor: AbstractBaseUser | None,
-    actor_label: str | None,
+    received_at: datetime,
+    now: datetime,
+    agent: Agent,
     language: str,
     details: Mapping[str, Any],
-    send_acknowledgement: bool,
-) -> PrivacyRequest:
-    now = clock.now()
-    received_at = received_at or now
+    documents: Sequence[UploadedFile],
+) -> None:
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise Refused(
             "naive_received_at",
@@ -141,21 +176,19 @@ def _create(
         raise Refused(
             "received_in_future", "The received time cannot be in the future.", "received_at"
         )
-    if request_type == RequestType.KNOW and not know_scope:
+    if request_type == words.KNOW and not know_scope:
         raise Refused(
             "know_scope_required",
             "Say what the request to know asks for: categories, specific pieces, or both.",
             "know_scope",
         )
-    if request_type != RequestType.KNOW and know_scope:
+    if request_type != words.KNOW and know_scope:
         raise Refused("know_scope_not_allowed", "Only requests to know have a scope.", "know_scope")
-    agent = agent or Agent()
-    submitted_by_agent = channel == Channel.AGENT or bool(agent.name or agent.organization)
-    if submitted_by_agent and not (agent.name or agent.organization):
+    if channel == words.AGENT and not (agent.name or agent.organization):
         raise Refused(
             "agent_required", "Give the authorized agent's name or organization.", "agent"
         )
-    if not (requester.email or requester.phone or requester.name) and channel != Channel.GPC:
+    if not (requester.email or requester.phone or requester.name) and channel != words.GPC:
         raise Refused(
             "requester_required",
             "Give at least the requester's name, email address or phone number.",
@@ -167,7 +200,54 @@ def _create(
             f"Choose a language the portal offers: {', '.join(dict(settings.LANGUAGES))}.",
             "language",
         )
-    _check_details(request_type, details)
+    for name in details:
+        if name not in DETAIL_FIELDS:
+            raise Refused("invalid_detail", f"Unknown request detail: {name}.", name)
+        types = DETAIL_FIELDS[name]
+        if types is not None and request_type not in types:
+            raise Refused(
+                "detail_not_allowed",
+                f"{name.replace('_', ' ').capitalize()} does not apply to this type of request.",
+                name,
+            )
+    if documents and request_type != words.CORRECT:
+        raise Refused(
+            "documents_not_allowed", "Only requests to correct take documents.", "document"
+        )
+
+
+@transaction.atomic
+def _create(
+    *,
+    tenant: Tenant,
+    request_type: str,
+    channel: str,
+    requester: Requester,
+    know_scope: str,
+    received_at: datetime | None,
+    agent: Agent,
+    is_california_consumer: bool | None,
+    actor: AbstractBaseUser | None,
+    label: str | None,
+    language: str,
+    details: Mapping[str, Any],
+    documents: Sequence[UploadedFile],
+    saved_files: list[str],
+) -> PrivacyRequest:
+    now = clock.now()
+    received_at = received_at or now
+    _check(
+        request_type=request_type,
+        channel=channel,
+        requester=requester,
+        know_scope=know_scope,
+        received_at=received_at,
+        now=now,
+        agent=agent,
+        language=language,
+        details=details,
+        documents=documents,
+    )
     due = deadlines.deadlines_for(request_type, received_at, tenant.zone, tenant.calendar)
     state = requester.state.strip().upper()
     privacy_request = PrivacyRequest(
@@ -187,13 +267,13 @@ def _create(
             if is_california_consumer is not None
             else (state == "CA" if state else None)
         ),
-        submitted_by_agent=submitted_by_agent,
+        submitted_by_agent=channel == words.AGENT or bool(agent.name or agent.organization),
         agent_name=agent.name,
         agent_organization=agent.organization,
         agent_email=agent.email,
         agent_phone=agent.phone,
         language=language,
-        status=Status.RECEIVED,
+        status=words.RECEIVED,
         calendar=due.calendar,
         confirm_by=due.confirm_by,
         respond_by=due.respond_by,
@@ -211,62 +291,182 @@ def _create(
         )
     except ValidationError as error:
         raise Refused("invalid", _first_message(error), _first_field(error)) from error
+
+    repeated = _repeated_corrections(privacy_request, has_documents=bool(documents))
+    next_know_date = _know_limit_next_date(privacy_request)
+    flags = list(privacy_request.flags or [])
+    if repeated:
+        flags.append(words.FLAG_REPEAT_CORRECTION)
+    if next_know_date is not None:
+        flags.append(words.FLAG_KNOW_LIMIT)
+        privacy_request.know_limit_next_date = next_know_date
+    privacy_request.flags = flags
+    deny_at_once = next_know_date is not None and tenant.know_limit_policy == KnowLimitPolicy.DENY
     privacy_request.status = lifecycle.initial_status(request_type)
     # §7021(a): with an email address, receipt is confirmed at once, so the request is saved
-    # already confirmed (one INSERT, no UPDATE: intake is the hottest write path).
-    acknowledge = send_acknowledgement and bool(
-        privacy_request.confirm_by
-        and (privacy_request.agent_email or privacy_request.requester_email)
-    )
-    if acknowledge:
+    # already confirmed (one INSERT, no UPDATE: intake is the hottest write path). A request
+    # denied at once is confirmed by its answer instead.
+    email_on_file = bool(consumer_email_address(privacy_request))
+    acknowledge = bool(privacy_request.confirm_by) and email_on_file and not deny_at_once
+    if acknowledge or (deny_at_once and email_on_file):
         privacy_request.confirmed_at = now
         privacy_request.confirmation_method = ConfirmationMethod.EMAIL
     privacy_request.next_due_at = first_milestone_at(privacy_request, tenant.zone)
-    insert_new(privacy_request)  # intake is the hottest write path: see fast_insert
+    insert_new(privacy_request)  # intake is the hottest write path: see core.fast_insert
+
+    who = {"actor": actor, "label": label or actor_label(actor)}
     events = [
-        RequestEvent(
-            tenant=tenant,
-            privacy_request=privacy_request,
+        timeline_entry(
+            privacy_request,
             kind=EventKind.CREATED,
             at=now,
-            actor=actor if actor is not None and actor.pk else None,
-            actor_label=actor_label or _actor_label(actor),
             message=f"Received by {privacy_request.get_channel_display().lower()} at "
             f"{received_at.astimezone(tenant.zone):%Y-%m-%d %H:%M %Z}.",
             data={"status": privacy_request.status},
+            **who,
         )
     ]
     if acknowledge:
-        communication = _send_to_consumer(
-            privacy_request,
-            template="acknowledgement",
-            subject=gettext_noop("We received your privacy request %(reference)s"),
-            now=now,
+        communication = consumer_email_send(
+            privacy_request, template="acknowledgement", subject=ACKNOWLEDGEMENT_SUBJECT, now=now
         )
-        assert communication is not None  # noqa: S101 - acknowledge implies a recipient
+        assert communication is not None  # noqa: S101 - an email address is on file
         events.append(
-            RequestEvent(
-                tenant=tenant,
-                privacy_request=privacy_request,
+            timeline_entry(
+                privacy_request,
                 kind=EventKind.ACKNOWLEDGED,
                 at=now,
-                actor_label=SYSTEM_ACTOR,
+                label=SYSTEM_ACTOR,
                 message=f"Receipt confirmed by email to {communication.recipient} (§7021(a)).",
             )
         )
-    insert_new(*events)
+    if repeated:
+        events.append(
+            timeline_entry(
+                privacy_request,
+                kind=EventKind.FLAGGED,
+                at=now,
+                message="Flagged: a request to correct the same information "
+                f"({privacy_request.get_correction_field_display()}) was denied within the "
+                f"past 6 months ({', '.join(repeated)}). It may be denied again unless the "
+                "consumer gives new documentation (§7023(g)).",
+                data={"flag": words.FLAG_REPEAT_CORRECTION, "earlier": repeated},
+                **who,
+            )
+        )
+    if next_know_date is not None:
+        events.append(
+            timeline_entry(
+                privacy_request,
+                kind=EventKind.FLAGGED,
+                at=now,
+                message="Flagged: third request to know from this consumer within 12 months "
+                f"(Civ. Code §1798.130(b)); they may ask again from {next_know_date:%Y-%m-%d}."
+                + (
+                    " Closed at once as denied (other grounds), as the business chose."
+                    if deny_at_once
+                    else " Staff decide whether to answer it."
+                ),
+                data={
+                    "flag": words.FLAG_KNOW_LIMIT,
+                    "ask_again_on": next_know_date.isoformat(),
+                },
+                **who,
+            )
+        )
+    timeline_add_all(events)
+    for upload in documents:
+        request_document_attach(privacy_request, upload, now=now, saved_files=saved_files)
+    if deny_at_once:
+        privacy_request = _deny_over_know_limit(privacy_request, email_on_file, now, who)
+    for created in _created_hooks(tuple(settings.PRIVACY_REQUEST_CREATED)):
+        created(privacy_request=privacy_request)
     return privacy_request
+
+
+def _know_limit_next_date(privacy_request: PrivacyRequest) -> date | None:
+    email = privacy_request.requester_email.strip().lower()
+    if privacy_request.request_type != words.KNOW or not email:
+        return None
+    received = privacy_request.received_date
+    answered = know_requests_answered_on(privacy_request.tenant, email=email, received=received)
+    return limits.know_limit_next_date(answered, received)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _repeated_corrections(privacy_request: PrivacyRequest, *, has_documents: bool) -> list[str]:
+    """References of denied requests to correct the same thing within six months (§7023(g))."""
+    email = privacy_request.requester_email.strip().lower()
+    if privacy_request.request_type != words.CORRECT or not email or has_documents:
+        return []
+    tenant = privacy_request.tenant
+    received = privacy_request.received_date
+    field = privacy_request.correction_field
+    since = start_of_day(limits.add_months(received, -limits.CORRECT_REPEAT_MONTHS), tenant.zone)
+    return [
+        reference
+        for reference, responded_at, information in corrections_denied_since(
+            tenant, email=email, correction_field=field, since=since
+        )
+        # "Something else" must also describe the same thing.
+        if (field != "other" or _same_text(information, privacy_request.correction_information))
+        and limits.is_repeat_correction(
+            [deadlines.receipt_date(responded_at, tenant.zone)], received
+        )
+    ]
+
+
+def know_limit_explanation(next_date: date, language: str) -> str:
+    """What the consumer is told when a third request to know is denied (in their language)."""
+    with translation.override(language):
+        return gettext(
+            "You have already made two requests to know in the last 12 months. The law does "
+            "not require a business to answer more than two requests to know from the same "
+            "person in 12 months (California Civil Code section 1798.130(b)). You can make a new "
+            "request to know from %(date)s. You can still ask us to delete or correct your "
+            "information at any time."
+        ) % {"date": date_format(next_date, "DATE_FORMAT")}
+
+
+def _deny_over_know_limit(
+    privacy_request: PrivacyRequest, email_on_file: bool, now: datetime, who: dict[str, Any]
+) -> PrivacyRequest:
+    from .transitions import privacy_request_close  # transitions does not import intake
+
+    assert privacy_request.know_limit_next_date is not None  # noqa: S101 - checked by the caller
+    closed = privacy_request_close(
+        privacy_request=privacy_request,
+        actor=who["actor"],
+        actor_label=who["label"],
+        outcome=words.DENIED,
+        denial_reason=words.OTHER,
+        explanation=know_limit_explanation(
+            privacy_request.know_limit_next_date, privacy_request.language
+        ),
+    )
+    if email_on_file:
+        timeline_add(
+            closed,
+            kind=EventKind.ACKNOWLEDGED,
+            at=now,
+            label=SYSTEM_ACTOR,
+            message="Receipt confirmed by the answer email (§7021(a)).",
+        )
+    return closed
 
 
 # Type-specific fields ``privacy_request_create(details=...)`` may set, and for which types.
 DETAIL_FIELDS: dict[str, frozenset[str] | None] = {
-    "delete_scope": frozenset({RequestType.DELETE}),
-    "delete_categories": frozenset({RequestType.DELETE}),
-    "awaiting_consumer_confirmation": frozenset({RequestType.DELETE}),
-    "correction_field": frozenset({RequestType.CORRECT}),
-    "correction_information": frozenset({RequestType.CORRECT}),
-    "correction_requested": frozenset({RequestType.CORRECT}),
-    "flags": None,  # any type
+    "delete_scope": frozenset({words.DELETE}),
+    "delete_categories": frozenset({words.DELETE}),
+    "awaiting_consumer_confirmation": frozenset({words.DELETE}),
+    "correction_field": frozenset({words.CORRECT}),
+    "correction_information": frozenset({words.CORRECT}),
+    "correction_requested": frozenset({words.CORRECT}),
+    "flags": None,  # any type: flags an importer already knows; intake adds its own
 }
 
 
@@ -293,19 +493,6 @@ _INPUT_FIELDS = frozenset(
 _COMPUTED_FIELDS = [
     field.name for field in PrivacyRequest._meta.fields if field.name not in _INPUT_FIELDS
 ]
-
-
-def _check_details(request_type: str, details: Mapping[str, Any]) -> None:
-    for name in details:
-        if name not in DETAIL_FIELDS:
-            raise Refused("invalid_detail", f"Unknown request detail: {name}.", name)
-        types = DETAIL_FIELDS[name]
-        if types is not None and request_type not in types:
-            raise Refused(
-                "detail_not_allowed",
-                f"{name.replace('_', ' ').capitalize()} does not apply to this type of request.",
-                name,
-            )
 
 
 def _first_field(error: ValidationError) -> str | None:

@@ -24,13 +24,16 @@ from outbox.services import outbox_email_add
 from tenants.models import Tenant
 
 from ..models import PrivacyRequest, StatusLink
-from .portal import normalize_email
 
 STATUS_LINK_MINUTES = 30
 # A match writes the link and its email and a miss writes nothing, so a lookup's own time would
 # tell which it was (R-P-2). Both answer this long after the lookup began; the work itself takes
 # a few tens of milliseconds.
 STATUS_LOOKUP_SECONDS = 0.4
+
+
+def normalize_email(value: str) -> str:
+    return value.strip().lower()
 
 
 def normalize_reference(value: str) -> str:

@@ -15,20 +15,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 
 from core import clock
 from outbox.services import Email, outbox_emails_add
 from tenants.models import Membership, Role, Tenant
 
 from .. import milestones
-from ..models import EventKind, PrivacyRequest, RequestEvent, RequestType, Status
+from ..models import DenialReason, EventKind, Outcome, PrivacyRequest, RequestType, Status
+from ..selectors import privacy_request_for_update
+from .timeline import timeline_milestone_add
+from .transitions import privacy_request_close
 
 BATCH_SIZE = 2000
 QUEUE_PATH = "/admin/requests_app/privacyrequest/"
@@ -46,7 +51,6 @@ _COLUMNS = (
     "confirmed_at",
     "respond_by",
     "comply_by",
-    "due_state",
     "assignee__email",
 )
 
@@ -57,7 +61,7 @@ class SweepResult:
     milestones_recorded: int = 0
     emails_queued: int = 0
     batches: int = 0
-    state_changes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unconfirmed_deletes_closed: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,6 @@ class _Plan:
     """What the sweep does at ``now`` to every request of one shape."""
 
     fired: tuple[milestones.Milestone, ...]
-    due_state: str
     next_due_at: datetime | None
 
 
@@ -86,7 +89,6 @@ class _Row:
     tenant_id: int
     reference: str
     request_type: str
-    due_state: str
     assignee_email: str
     plan: _Plan
 
@@ -119,19 +121,18 @@ def sweep_deadlines(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
 
 def _row(values: tuple, now: datetime, plans: dict[_Shape, _Plan]) -> _Row:
     (pk, _, tenant_id, time_zone, reference, request_type, confirm_by, confirmed_at,
-     respond_by, comply_by, due_state, assignee_email) = values  # fmt: skip
+     respond_by, comply_by, assignee_email) = values  # fmt: skip
     shape = _Shape(time_zone, confirm_by, now if confirmed_at else None, respond_by, comply_by)
     plan = plans.get(shape)
     if plan is None:
         plan = plans[shape] = _plan(shape, now)
-    return _Row(pk, tenant_id, reference, request_type, due_state, assignee_email or "", plan)
+    return _Row(pk, tenant_id, reference, request_type, assignee_email or "", plan)
 
 
 def _plan(shape: _Shape, now: datetime) -> _Plan:
     tz = ZoneInfo(shape.time_zone)
     return _Plan(
         fired=tuple(m for m in milestones.milestones(shape, tz) if m.at <= now),
-        due_state=milestones.due_state(shape, tz, now),
         next_due_at=milestones.next_due_at(shape, tz, now),
     )
 
@@ -139,18 +140,24 @@ def _plan(shape: _Shape, now: datetime) -> _Plan:
 def _sweep_batch(rows: list[_Row], now: datetime, result: SweepResult) -> None:
     result.examined += len(rows)
     by_milestone: dict[milestones.Milestone, list[int]] = defaultdict(list)
-    by_outcome: dict[tuple[str, datetime | None], list[int]] = defaultdict(list)
+    by_next_due: dict[datetime | None, list[int]] = defaultdict(list)
     for row in rows:
         for milestone in row.plan.fired:
             by_milestone[milestone].append(row.pk)
-        by_outcome[(row.plan.due_state, row.plan.next_due_at)].append(row.pk)
-        if row.plan.due_state != row.due_state:
-            result.state_changes[row.plan.due_state] += 1
+        by_next_due[row.plan.next_due_at].append(row.pk)
     recorded: set[tuple[int, str]] = set()
     for milestone, pks in by_milestone.items():
-        recorded.update((pk, milestone.key) for pk in _record_milestone(milestone, pks, now))
-    for (state, next_due), pks in by_outcome.items():
-        PrivacyRequest.all_tenants.filter(pk__in=pks).update(due_state=state, next_due_at=next_due)
+        new = timeline_milestone_add(
+            privacy_request_ids=pks,
+            kind=EventKind.ESCALATED if milestone.escalate else EventKind.REMINDER,
+            at=now,
+            label=SWEEP_ACTOR,
+            message=milestone.what[:1].upper() + milestone.what[1:] + ".",
+            milestone_key=milestone.key,
+        )
+        recorded.update((pk, milestone.key) for pk in new)
+    for next_due, pks in by_next_due.items():
+        PrivacyRequest.all_tenants.filter(pk__in=pks).update(next_due_at=next_due)
     # Only milestones this run recorded itself are announced, so a rerun or a concurrent sweep
     # never sends the same reminder twice.
     announced = [
@@ -161,67 +168,6 @@ def _sweep_batch(rows: list[_Row], now: datetime, result: SweepResult) -> None:
     ]
     result.milestones_recorded += len(announced)
     result.emails_queued += _queue_staff_emails(announced, now, batch_key=rows[0].pk)
-
-
-def _record_milestone(milestone: milestones.Milestone, pks: list[int], now: datetime) -> list[int]:
-    """One timeline event per request for ``milestone``; returns the requests it was new for.
-
-    Requests whose event is already there (dedupe key ``sweep:<id>:<milestone key>``) are
-    skipped. ``INSERT … SELECT`` straight from the requests (PostgreSQL and SQLite both take
-    it): the tenant id comes from each request's own row, and no model instance is built per
-    event.
-    """
-    event = RequestEvent._meta
-    request = PrivacyRequest._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(event.get_field(name).column)
-        for name in (
-            "tenant",
-            "privacy_request",
-            "kind",
-            "at",
-            "actor_label",
-            "message",
-            "reason",
-            "data",
-            "dedupe_key",
-        )
-    )
-    placeholders = ", ".join(["%s"] * len(pks))
-    table, request_table = quote(event.db_table), quote(request.db_table)
-    request_id, tenant_id = quote(request.pk.column), quote(request.get_field("tenant").column)
-    # Identifiers come from the models' own metadata; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({columns}) SELECT {tenant_id}, {request_id}, "  # noqa: S608
-        f"%s, %s, %s, %s, '', %s, %s || CAST({request_id} AS VARCHAR(20)) || %s "
-        f"FROM {request_table} WHERE {request_id} IN ({placeholders}) ON CONFLICT DO NOTHING"
-    )
-    returning = connection.features.can_return_rows_from_bulk_insert
-    if returning:
-        sql += f" RETURNING {quote(event.get_field('privacy_request').column)}"
-    params = [
-        EventKind.ESCALATED if milestone.escalate else EventKind.REMINDER,
-        connection.ops.adapt_datetimefield_value(now),
-        SWEEP_ACTOR,
-        milestone.what[:1].upper() + milestone.what[1:] + ".",
-        "{}",
-        "sweep:",
-        f":{milestone.key}",
-        *pks,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if returning:
-            return [pk for (pk,) in cursor.fetchall()]
-    # SQLite before 3.35 has no RETURNING: the events this statement wrote carry ``now``.
-    keys = {f"sweep:{pk}:{milestone.key}": pk for pk in pks}
-    return [
-        keys[key]
-        for key in RequestEvent.all_tenants.filter(dedupe_key__in=list(keys), at=now).values_list(
-            "dedupe_key", flat=True
-        )
-    ]
 
 
 def _queue_staff_emails(
@@ -278,3 +224,42 @@ def _admin_emails(tenant_ids: Iterable[int]) -> dict[int, list[str]]:
     for tenant_id, email in rows.values_list("tenant_id", "user__email"):
         found[tenant_id].append(email)
     return found
+
+
+def close_unconfirmed_deletes(*, now: datetime | None = None) -> int:
+    """Close two-step requests to delete that were never confirmed in the tenant's window (A-18).
+
+    They are denied on "other grounds", so that received = complied + denied + pending holds for
+    §7102, and the consumer is told, in their language, that they can ask again. Only tenants
+    that use the two-step flow are visited; each query reads a partial index.
+    """
+    now = now or clock.now()
+    closed = 0
+    for tenant in Tenant.objects.filter(delete_two_step=True).order_by("pk"):
+        window = timedelta(days=tenant.delete_confirmation_days)
+        stale = (
+            PrivacyRequest.objects.for_tenant(tenant)
+            .filter(awaiting_consumer_confirmation=True, received_at__lt=now - window)
+            .exclude(status=Status.CLOSED)
+        )
+        for privacy_request in stale.select_related("tenant").iterator():
+            with translation.override(privacy_request.language or "en"):
+                explanation = gettext(
+                    "You did not confirm your request to delete within %(days)s days, so we "
+                    "did not delete anything. You can make a new request at any time."
+                ) % {"days": tenant.delete_confirmation_days}
+            with transaction.atomic():
+                # Re-checked under a row lock: the consumer may have confirmed a moment ago.
+                current = privacy_request_for_update(privacy_request)
+                if not (current.awaiting_consumer_confirmation and current.is_open):
+                    continue
+                privacy_request_close(
+                    privacy_request=current,
+                    actor=None,
+                    actor_label=SWEEP_ACTOR,
+                    outcome=Outcome.DENIED,
+                    denial_reason=DenialReason.OTHER,
+                    explanation=explanation,
+                )
+            closed += 1
+    return closed

@@ -1,9 +1,12 @@
 """Staff's transitions of a privacy request: record the receipt confirmation, assign, verify,
 start work, extend the deadline, close with an outcome.
 
-Every function is keyword-only, runs in one transaction, re-reads the request under a row lock,
-validates before saving, and writes the timeline event and any outbox email in that same
-transaction.
+Every function is keyword-only, runs in one transaction, re-reads the request under a row lock
+(``selectors.privacy_request_for_update``), checks the rules (``lifecycle``), and writes the
+timeline entry and any message to the consumer in that same transaction.
+
+The record never says what did not happen: a notice given by phone or letter is recorded as
+such, in the words staff used, and a step that needs a notice nobody can send is refused.
 """
 
 from __future__ import annotations
@@ -12,42 +15,103 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils.translation import gettext_noop
 
 from core import clock
 from core.refusals import Refused
 from tenants.models import Membership
 
 from .. import deadlines, lifecycle
+from .. import vocabulary as words
 from ..milestones import first_milestone_at
-from ..models import ConfirmationMethod, EventKind, PrivacyRequest, RequestType, Status
-from ..selectors import request_document_openings, request_documents
-from .consumer_messages import _event, _send_to_consumer
+from ..models import ConfirmationMethod, EventKind, PrivacyRequest, Status
+from ..selectors import privacy_request_for_update, request_document_openings, request_documents
+from .consumer_messages import (
+    ACKNOWLEDGEMENT_SUBJECT,
+    ANSWER_SUBJECT,
+    EXTENSION_SUBJECT,
+    WITHDRAWN_SUBJECT,
+    consumer_email_address,
+    consumer_email_send,
+    consumer_message_record_by_hand,
+)
+from .timeline import timeline_add
 
 
-def _load_for_update(privacy_request: PrivacyRequest) -> PrivacyRequest:
-    # Re-read inside the transaction so checks see the current state (row lock on PostgreSQL).
-    return (
-        PrivacyRequest.objects.for_tenant(privacy_request.tenant)
-        .select_for_update()
-        .select_related("tenant")
-        .get(pk=privacy_request.pk)
-    )
+def _by_hand(
+    method: str, text: str, what: str, fields: tuple[str, str] = ("method", "text")
+) -> str:
+    """Check how staff gave a notice by hand, and with what words; the channel to record."""
+    if method not in words.BY_HAND:
+        raise Refused(
+            "notice_method_required",
+            f"There is no email address on file: tell the consumer {what} by phone, letter or "
+            "in person first, then record how, with what you told them (§7021).",
+            fields[0],
+        )
+    if len(text.split()) < lifecycle.MIN_EXPLANATION_WORDS:
+        raise Refused(
+            "notice_text_required",
+            f"Write down what you told the consumer ({what}): the record keeps the date and "
+            "nature of every response (§7101(b)). The form offers the text to read or send.",
+            fields[1],
+        )
+    return method
 
 
 @transaction.atomic
 def privacy_request_record_confirmation(
-    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser, method: str, note: str = ""
+    *,
+    privacy_request: PrivacyRequest,
+    actor: AbstractBaseUser | None,
+    method: str,
+    text: str = "",
+    note: str = "",
+    actor_label: str | None = None,
 ) -> PrivacyRequest:
-    """Staff record how receipt was confirmed, e.g. orally on the call (§7021(a))."""
-    privacy_request = _load_for_update(privacy_request)
+    """Staff record how receipt was confirmed, e.g. orally on the call (§7021(a)).
+
+    ``text`` is what they said or sent: the confirmation must describe the verification process
+    and say when to expect a response (§7021(a)); ``consumer_message_render(..., template=
+    "acknowledgement")`` gives that text to read out or print. Confirming "by email" sends that
+    email now, so the record says only what happened.
+    """
+    privacy_request = privacy_request_for_update(privacy_request)
     if method not in ConfirmationMethod.values:
         raise Refused("invalid_method", "Choose how receipt was confirmed.", "method")
     if privacy_request.confirmed_at is not None:
         raise Refused(
             "already_confirmed", "Receipt of this request was already confirmed.", conflict=True
         )
+    if privacy_request.confirm_by is None:
+        raise Refused(
+            "no_confirmation",
+            "Requests to opt out, limit or opt in have no receipt confirmation (§7021(a)).",
+            conflict=True,
+        )
     now = clock.now()
+    if method == ConfirmationMethod.EMAIL:
+        communication = consumer_email_send(
+            privacy_request, template="acknowledgement", subject=ACKNOWLEDGEMENT_SUBJECT, now=now
+        )
+        if communication is None:
+            raise Refused(
+                "no_email",
+                "There is no email address on file: confirm receipt by phone, letter or in "
+                "person, and record how.",
+                "method",
+            )
+        told = f"by email to {communication.recipient}"
+    else:
+        _by_hand(method, text, "that their request was received")
+        consumer_message_record_by_hand(
+            privacy_request,
+            template="acknowledgement",
+            subject=ACKNOWLEDGEMENT_SUBJECT,
+            channel=method,
+            text=text,
+            now=now,
+        )
+        told = ConfirmationMethod(method).label.lower()
     privacy_request.confirmed_at = now
     privacy_request.confirmation_method = method
     privacy_request.updated_at = now
@@ -55,12 +119,13 @@ def privacy_request_record_confirmation(
     privacy_request.save(
         update_fields=["confirmed_at", "confirmation_method", "updated_at", "next_due_at"]
     )
-    _event(
+    timeline_add(
         privacy_request,
         kind=EventKind.ACKNOWLEDGED,
         at=now,
         actor=actor,
-        message=f"Receipt confirmed ({ConfirmationMethod(method).label.lower()}) (§7021(a)).",
+        label=actor_label,
+        message=f"Receipt confirmed {told} (§7021(a)).",
         reason=note,
     )
     return privacy_request
@@ -68,25 +133,32 @@ def privacy_request_record_confirmation(
 
 @transaction.atomic
 def privacy_request_assign(
-    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser, assignee: AbstractBaseUser | None
+    *,
+    privacy_request: PrivacyRequest,
+    actor: AbstractBaseUser | None,
+    assignee: AbstractBaseUser | None,
+    actor_label: str | None = None,
 ) -> PrivacyRequest:
-    privacy_request = _load_for_update(privacy_request)
+    privacy_request = privacy_request_for_update(privacy_request)
     if privacy_request.status == Status.CLOSED:
         raise Refused("closed", "This request is closed; it cannot be reassigned.", conflict=True)
     if assignee is not None and not (
         getattr(assignee, "is_superuser", False)
         or Membership.objects.filter(user=assignee, tenant=privacy_request.tenant).exists()
     ):
-        raise Refused("not_a_member", "Assign the request to a staff member of this business.")
+        raise Refused(
+            "not_a_member", "Assign the request to a staff member of this business.", "assignee"
+        )
     now = clock.now()
     privacy_request.assignee = assignee
     privacy_request.updated_at = now
     privacy_request.save(update_fields=["assignee", "updated_at"])
-    _event(
+    timeline_add(
         privacy_request,
         kind=EventKind.ASSIGNED,
         at=now,
         actor=actor,
+        label=actor_label,
         message=f"Assigned to {assignee.get_username()}." if assignee else "Unassigned.",
     )
     return privacy_request
@@ -94,10 +166,14 @@ def privacy_request_assign(
 
 @transaction.atomic
 def privacy_request_mark_verified(
-    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser, method: str
+    *,
+    privacy_request: PrivacyRequest,
+    actor: AbstractBaseUser | None,
+    method: str,
+    actor_label: str | None = None,
 ) -> PrivacyRequest:
     """Record that the requester's identity was verified (§7060–§7062), and how."""
-    privacy_request = _load_for_update(privacy_request)
+    privacy_request = privacy_request_for_update(privacy_request)
     if not method.strip():
         raise Refused("method_required", "Say how the identity was verified.", "method")
     lifecycle.check_transition(
@@ -110,22 +186,26 @@ def privacy_request_mark_verified(
     privacy_request.verified_at = now
     privacy_request.updated_at = now
     privacy_request.save(update_fields=["status", "verified_at", "updated_at"])
-    _event(
+    timeline_add(
         privacy_request,
         kind=EventKind.VERIFIED,
         at=now,
         actor=actor,
+        label=actor_label,
         message="Identity verified.",
-        reason=method,
+        reason=method.strip(),
     )
     return privacy_request
 
 
 @transaction.atomic
 def privacy_request_start(
-    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser
+    *,
+    privacy_request: PrivacyRequest,
+    actor: AbstractBaseUser | None,
+    actor_label: str | None = None,
 ) -> PrivacyRequest:
-    privacy_request = _load_for_update(privacy_request)
+    privacy_request = privacy_request_for_update(privacy_request)
     lifecycle.check_transition(
         request_type=privacy_request.request_type,
         current=privacy_request.status,
@@ -135,7 +215,14 @@ def privacy_request_start(
     privacy_request.status = Status.IN_PROGRESS
     privacy_request.updated_at = now
     privacy_request.save(update_fields=["status", "updated_at"])
-    _event(privacy_request, kind=EventKind.STATUS, at=now, actor=actor, message="Work started.")
+    timeline_add(
+        privacy_request,
+        kind=EventKind.STATUS,
+        at=now,
+        actor=actor,
+        label=actor_label,
+        message="Work started.",
+    )
     return privacy_request
 
 
@@ -147,9 +234,19 @@ def privacy_request_extend(
     reason: str,
     new_respond_by: date | None = None,
     actor_label: str | None = None,
+    notice_method: str = "",
+    notice_text: str = "",
 ) -> PrivacyRequest:
-    """Extend the response deadline once, to at most 90 days, and tell the consumer why (§7021(b))."""
-    privacy_request = _load_for_update(privacy_request)
+    """Extend the response deadline once, to at most 90 days, and tell the consumer why, within
+    the first 45 days (§7021(b), Civ. Code §1798.130(a)(2)).
+
+    With an email address on file the notice is emailed. Without one, the extension waits until
+    staff have told the consumer by phone, letter or in person: ``notice_method`` says how and
+    ``notice_text`` what they said (``consumer_message_render(..., template="extension")`` gives
+    the text to read or send). Otherwise it is refused: the record never says a notice was given
+    when none was.
+    """
+    privacy_request = privacy_request_for_update(privacy_request)
     if privacy_request.status == Status.CLOSED:
         raise Refused("closed", "This request is closed; it cannot be extended.", conflict=True)
     if privacy_request.respond_by is None:
@@ -165,6 +262,14 @@ def privacy_request_extend(
             "Give the reason for the extension; the consumer is told it (§7021(b)).",
             "reason",
         )
+    emailed = bool(consumer_email_address(privacy_request))
+    if not emailed:
+        _by_hand(
+            notice_method,
+            notice_text,
+            "about the extension and its reason",
+            ("notice_method", "notice_text"),
+        )
     tenant = privacy_request.tenant
     now = clock.now()
     new_due = deadlines.check_extension(
@@ -179,7 +284,6 @@ def privacy_request_extend(
     privacy_request.extended_at = now
     privacy_request.extension_reason = reason.strip()
     privacy_request.updated_at = now
-    privacy_request.due_state = "on_track"
     privacy_request.next_due_at = first_milestone_at(privacy_request, tenant.zone)
     privacy_request.save(
         update_fields=[
@@ -188,31 +292,39 @@ def privacy_request_extend(
             "extension_reason",
             "updated_at",
             "next_due_at",
-            "due_state",
         ]
     )
-    _event(
+    if emailed:
+        communication = consumer_email_send(
+            privacy_request, template="extension", subject=EXTENSION_SUBJECT, now=now
+        )
+        assert communication is not None  # noqa: S101 - an email address is on file
+        told = f"consumer emailed at {communication.recipient}"
+    else:
+        consumer_message_record_by_hand(
+            privacy_request,
+            template="extension",
+            subject=EXTENSION_SUBJECT,
+            channel=notice_method,
+            text=notice_text,
+            now=now,
+        )
+        told = f"consumer told {ConfirmationMethod(notice_method).label.lower()}"
+    timeline_add(
         privacy_request,
         kind=EventKind.EXTENDED,
         at=now,
         actor=actor,
-        actor_label=actor_label,
-        message=f"Deadline extended from {old_due:%Y-%m-%d} to {new_due:%Y-%m-%d}; consumer notified.",
+        label=actor_label,
+        message=f"Deadline extended from {old_due:%Y-%m-%d} to {new_due:%Y-%m-%d}; {told}.",
         reason=privacy_request.extension_reason,
         data={"from": old_due.isoformat(), "to": new_due.isoformat()},
-    )
-    _send_to_consumer(
-        privacy_request,
-        template="extension",
-        subject=gettext_noop("We need more time for your privacy request %(reference)s"),
-        now=now,
     )
     return privacy_request
 
 
 def _unopened_documents(privacy_request: PrivacyRequest) -> list[str]:
-    """Names of the consumer's documents no staff member has opened yet (timeline notes written
-    by ``services.documents.request_document_open``)."""
+    """Names of the consumer's documents no staff member has opened yet."""
     tenant = privacy_request.tenant
     opened = request_document_openings(tenant, privacy_request.pk)
     return [
@@ -246,10 +358,13 @@ def privacy_request_close(
     denial_reason: str = "",
     explanation: str = "",
     legal_basis: str = "",
+    fraud_documentation: str = "",
     actor_label: str | None = None,
 ) -> PrivacyRequest:
-    """Close with an outcome; denials need a reason category and an explanation (§7101(b))."""
-    privacy_request = _load_for_update(privacy_request)
+    """Close with an outcome (§7101(b)): denials need a reason, a real explanation, and for
+    fraud the documented belief; opt-outs and limits are denied only for fraud or an agent's
+    missing permission (``lifecycle.check_close``)."""
+    privacy_request = privacy_request_for_update(privacy_request)
     lifecycle.check_close(
         request_type=privacy_request.request_type,
         current=privacy_request.status,
@@ -258,10 +373,12 @@ def privacy_request_close(
         denial_reason=denial_reason,
         explanation=explanation,
         legal_basis=legal_basis,
+        fraud_documentation=fraud_documentation,
+        awaiting_consumer_confirmation=privacy_request.awaiting_consumer_confirmation,
     )
     # §7023(d)(1) (R-7023-d-1): a correction is decided only after staff have opened every
     # document the consumer sent. A withdrawal is the consumer's act, not a decision: exempt.
-    if privacy_request.request_type == RequestType.CORRECT and outcome != lifecycle.WITHDRAWN:
+    if privacy_request.request_type == words.CORRECT and outcome != words.WITHDRAWN:
         unopened = _unopened_documents(privacy_request)
         if unopened:
             raise Refused(
@@ -276,6 +393,7 @@ def privacy_request_close(
     privacy_request.denial_reason = denial_reason
     privacy_request.denial_explanation = explanation.strip()
     privacy_request.denial_legal_basis = legal_basis.strip()
+    privacy_request.denial_fraud_documentation = fraud_documentation.strip()
     privacy_request.responded_at = now
     privacy_request.updated_at = now
     privacy_request.next_due_at = None
@@ -286,30 +404,34 @@ def privacy_request_close(
             "denial_reason",
             "denial_explanation",
             "denial_legal_basis",
+            "denial_fraud_documentation",
             "responded_at",
             "updated_at",
             "next_due_at",
         ]
     )
-    _event(
+    communication = consumer_email_send(
+        privacy_request,
+        template="closed",
+        subject=WITHDRAWN_SUBJECT if outcome == words.WITHDRAWN else ANSWER_SUBJECT,
+        now=now,
+    )
+    closed = f"Closed: {privacy_request.get_outcome_display().lower()}" + (
+        f" ({privacy_request.get_denial_reason_display().lower()})" if denial_reason else ""
+    )
+    told = (
+        f"; the consumer was emailed at {communication.recipient}."
+        if communication is not None
+        else "; no email address on file: tell the consumer the answer by phone or letter."
+    )
+    timeline_add(
         privacy_request,
         kind=EventKind.CLOSED,
         at=now,
         actor=actor,
-        actor_label=actor_label,
-        message=f"Closed: {privacy_request.get_outcome_display().lower()}"
-        + (f" ({privacy_request.get_denial_reason_display().lower()})." if denial_reason else "."),
+        label=actor_label,
+        message=closed + told,
         reason=privacy_request.denial_explanation,
         data={"outcome": outcome, "denial_reason": denial_reason},
-    )
-    _send_to_consumer(
-        privacy_request,
-        template="closed",
-        subject=(
-            gettext_noop("You withdrew your privacy request %(reference)s")
-            if outcome == lifecycle.WITHDRAWN
-            else gettext_noop("Our answer to your privacy request %(reference)s")
-        ),
-        now=now,
     )
     return privacy_request

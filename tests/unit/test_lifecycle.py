@@ -84,7 +84,7 @@ def test_closing_as_complied_before_verification_is_refused_7060(request_type, o
             verified=False,
             outcome=outcome,
             denial_reason="exempt",
-            explanation="x",
+            explanation="We must keep these records for tax law.",
             legal_basis="y",
         )
     assert refused.value.code == "not_verified"
@@ -178,7 +178,7 @@ def test_a_withdrawn_request_takes_no_denial_reason():
             verified=False,
             outcome="withdrawn",
             denial_reason="other",
-            explanation="x",
+            explanation="We must keep these records for tax law.",
         )
     assert refused.value.code == "unexpected_denial_reason"
 

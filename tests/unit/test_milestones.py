@@ -56,18 +56,6 @@ def test_next_due_at_is_the_first_milestone_still_ahead():
     assert milestones.next_due_at(row, LA, datetime(2027, 1, 9, tzinfo=UTC)) is None
 
 
-def test_due_state_follows_the_local_day_not_utc_tl1():
-    row = Row(respond_by=date(2026, 1, 5))
-    # 23:00 PT on the due date is 07:00 UTC the next day: still due, not overdue.
-    assert (
-        milestones.due_state(row, LA, datetime(2026, 1, 6, 7, 0, tzinfo=UTC)) == milestones.DUE_SOON
-    )
-    assert (
-        milestones.due_state(row, LA, datetime(2026, 1, 6, 8, 1, tzinfo=UTC)) == milestones.OVERDUE
-    )
-    assert milestones.due_state(row, LA, datetime(2025, 12, 20, tzinfo=UTC)) == milestones.ON_TRACK
-
-
 def test_a_request_with_no_deadline_has_no_milestones():
     assert milestones.milestones(Row(), LA) == []
     assert milestones.next_due_at(Row(), LA, datetime(2026, 1, 1, tzinfo=UTC)) is None

@@ -52,7 +52,7 @@ REVIEWED: dict[tuple[str, str], tuple[int, str]] = {
         1,
         "updates rows by the primary keys the sweep just read",
     ),
-    ("requests_app/services/sweep.py", "_record_milestone"): (
+    ("requests_app/services/timeline.py", "timeline_milestone_add"): (
         1,
         "SQLite without RETURNING: reads back the events this statement wrote, by dedupe key",
     ),

@@ -28,7 +28,7 @@ from requests_app.services.portal import (
 from tenants.models import Role
 from tenants.services import staff_create
 from tests.conftest import login
-from tests.factories import correction, make_request
+from tests.factories import answered, correction, make_request
 from tests.portal_helpers import KNOW, PDF, PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
@@ -95,7 +95,7 @@ def documents_of(privacy_request: PrivacyRequest) -> list[RequestDocument]:
 def viewed_events(privacy_request: PrivacyRequest) -> list[RequestEvent]:
     return list(
         RequestEvent.objects.for_tenant(privacy_request.tenant).filter(
-            privacy_request=privacy_request, kind=EventKind.NOTE
+            privacy_request=privacy_request, kind=EventKind.DOCUMENT_OPENED
         )
     )
 
@@ -162,8 +162,9 @@ def test_an_unknown_flag_in_the_filter_lists_nothing(flagged_queue, staff_a):
 def test_a_third_request_to_know_from_the_portal_is_found_by_the_flag_filter(
     client, tenant_a, staff_a
 ):
-    for _ in range(3):
-        client.post("/acme/know/", KNOW)
+    for _ in range(2):
+        answered(make_request(tenant_a, request_type="know", email=KNOW["email"]), staff_a)
+    client.post("/acme/know/", KNOW)
     third = PrivacyRequest.objects.for_tenant(tenant_a).order_by("-pk").first()
     assert third.flags == [KNOW_LIMIT]
 
@@ -284,12 +285,12 @@ def test_the_assigned_staff_member_downloads_the_document_and_the_viewing_is_on_
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
     (event,) = viewed_events(privacy_request)
-    assert event.message == "Document bill.PNG viewed by staff_a."
+    assert event.message == "Document bill.PNG opened by staff_a."
     assert (event.actor_id, event.actor_label) == (staff_a.pk, "staff_a")
     page = text(client.get(change_url(privacy_request)))
     assert "Not opened yet" not in page
     assert "Opened by staff_a" in page
-    assert "Document bill.PNG viewed by staff_a." in page  # the timeline
+    assert "Document bill.PNG opened by staff_a." in page  # the timeline
 
 
 def test_a_document_without_an_extension_downloads_with_its_real_type_extension(
@@ -448,7 +449,7 @@ def test_the_bulk_close_action_is_refused_per_request_too(tenant_a, staff_a):
             "apply": "1",
             "outcome": "denied",
             "denial_reason": "other",
-            "explanation": "Our records are right.",
+            "explanation": "Our records show the address you gave is current.",
         },
     )
 
@@ -463,7 +464,7 @@ def test_corrections_without_documents_and_withdrawals_are_not_held_up(tenant_a,
         actor=staff_a,
         outcome="denied",
         denial_reason="other",
-        explanation="Our records are right.",
+        explanation="Our records show the address you gave is current.",
     )
     # Withdrawing is the consumer's act, not a decision on the documents.
     withdrawn = privacy_request_withdraw(privacy_request=correction(tenant_a, ("bill.png", PNG)))
@@ -530,7 +531,7 @@ def test_compliance_staff_and_admins_open_the_documents_of_any_request_7023d3(te
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PNG
     (event,) = viewed_events(privacy_request)
-    assert event.message == f"Document bill.png viewed by {role}_user."
+    assert event.message == f"Document bill.png opened by {role}_user."
 
 
 def test_an_admin_of_b_gets_404_for_a_document_of_a(tenant_a, tenant_b, admin_b):

@@ -479,7 +479,11 @@ def test_exempt_denial_without_legal_basis_is_refused(tenant_a, staff_a):
 
     response = login(staff_a).post(
         act_url(privacy_request, "close"),
-        {"outcome": "denied", "denial_reason": "exempt", "explanation": "Exempt data."},
+        {
+            "outcome": "denied",
+            "denial_reason": "exempt",
+            "explanation": "We must keep these invoices for the tax authorities.",
+        },
     )
 
     assert any("Name the legal basis" in message for _, message in messages_of(response))
@@ -508,20 +512,29 @@ def test_denial_with_reason_and_explanation_closes_the_request(tenant_a, staff_a
     assert (SUCCESS, f"{privacy_request.reference}: closed: denied.") in messages_of(response)
 
 
-def test_oral_receipt_confirmation_is_recorded_once(tenant_a, staff_a):
+def test_oral_receipt_confirmation_is_recorded_once_with_what_was_said_7021a(tenant_a, staff_a):
     privacy_request = make_request(tenant_a, channel="phone", email="")
     client = login(staff_a)
+    # The form offers the §7021(a) content to read out: the process and the response date.
+    page = client.get(act_url(privacy_request, "record_confirmation"))
+    script = page.context["form"].fields["text"].initial
+    assert tenant_a.verification_description[:40] in script
+    assert privacy_request.reference in script
 
     done = client.post(
         act_url(privacy_request, "record_confirmation"),
-        {"method": "oral", "note": "Told on the call."},
+        {"method": "oral", "text": script, "note": "Told on the call."},
     )
-    again = client.post(act_url(privacy_request, "record_confirmation"), {"method": "mail"})
+    again = client.post(
+        act_url(privacy_request, "record_confirmation"), {"method": "mail", "text": script}
+    )
 
     assert done.status_code == 302
     after = reload(privacy_request)
     assert after.confirmation_method == "oral"
     assert after.confirmed_at is not None
+    (said,) = after.communications.all()
+    assert (said.channel, said.template, said.body) == ("oral", "acknowledgement", script)
     assert (
         ERROR,
         f"{privacy_request.reference}: Receipt of this request was already confirmed.",

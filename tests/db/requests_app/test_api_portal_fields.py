@@ -234,10 +234,10 @@ def test_closing_a_correction_is_allowed_after_staff_opened_its_documents(api_a,
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["outcome"]) == ("closed", "denied")
     timeline = api_a.get(f"{REQUESTS}{privacy_request.reference}/").json()["timeline"]
-    messages = [event["message"] for event in timeline if event["kind"] == "note"]
+    messages = [event["message"] for event in timeline if event["kind"] == "document_opened"]
     assert messages == [
-        "Document bill.png viewed by staff_a.",
-        "Document lease.pdf viewed by staff_a.",
+        "Document bill.png opened by staff_a.",
+        "Document lease.pdf opened by staff_a.",
     ]
 
 

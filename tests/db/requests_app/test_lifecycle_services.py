@@ -181,7 +181,7 @@ def test_a_closed_request_cannot_be_closed_again(open_request, staff_a):
         actor=staff_a,
         outcome="denied",
         denial_reason="other",
-        explanation="Duplicate.",
+        explanation="This repeats a request we answered last week.",
     )
     with pytest.raises(Refused) as refused:
         privacy_request_close(
@@ -189,7 +189,7 @@ def test_a_closed_request_cannot_be_closed_again(open_request, staff_a):
             actor=staff_a,
             outcome="denied",
             denial_reason="other",
-            explanation="Again.",
+            explanation="This repeats a request we answered last week.",
         )
     assert refused.value.code == "closed"
 
@@ -197,7 +197,11 @@ def test_a_closed_request_cannot_be_closed_again(open_request, staff_a):
 def test_staff_record_an_oral_confirmation_for_a_phone_request_7021a(tenant_a, staff_a):
     phone_request = make_request(tenant_a, channel="phone", email="")
     confirmed = privacy_request_record_confirmation(
-        privacy_request=phone_request, actor=staff_a, method="oral", note="Confirmed on the call."
+        privacy_request=phone_request,
+        actor=staff_a,
+        method="oral",
+        text="We received your request and will check who you are, then answer by January 5.",
+        note="Confirmed on the call.",
     )
     assert confirmed.confirmation_method == "oral"
     assert confirmed.events.filter(
@@ -205,7 +209,10 @@ def test_staff_record_an_oral_confirmation_for_a_phone_request_7021a(tenant_a, s
     ).exists()
     with pytest.raises(Refused):
         privacy_request_record_confirmation(
-            privacy_request=phone_request, actor=staff_a, method="oral"
+            privacy_request=phone_request,
+            actor=staff_a,
+            method="oral",
+            text="We received your request and will check who you are, then answer by January 5.",
         )
 
 

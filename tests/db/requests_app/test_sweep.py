@@ -8,6 +8,7 @@ import pytest
 
 from outbox.models import OutboxMessage
 from outbox.services import RELAY_POKE_DELAY
+from requests_app.deadlines import deadline_state
 from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import (
     privacy_request_assign,
@@ -15,11 +16,18 @@ from requests_app.services import (
     privacy_request_extend,
     sweep_deadlines,
 )
+from tenants.selectors import tenant_today
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
 
 RECEIVED = datetime(2025, 11, 3, 18, 0, tzinfo=UTC)  # D = 2025-11-03, respond by 2025-12-18
+
+
+def _deadline_state(privacy_request) -> str:
+    """What the admin and the API show: the deadline against the business's local today."""
+    fresh = _reload(privacy_request)
+    return deadline_state(fresh.active_due_date, tenant_today(fresh.tenant))
 
 
 def _reload(privacy_request):
@@ -70,7 +78,7 @@ def test_due_soon_reminds_the_assignee_once_even_if_the_sweep_runs_twice_r_tl_3(
     )
     assert emails.count() == 1
     assert assigned_request.reference in emails.get().body
-    assert _reload(assigned_request).due_state == "due_soon"
+    assert _deadline_state(assigned_request) == "due_soon"
 
 
 def test_an_overdue_request_is_escalated_to_the_business_admins_r_tl_3(
@@ -87,14 +95,14 @@ def test_an_overdue_request_is_escalated_to_the_business_admins_r_tl_3(
     )
     assert {admin_a.email, staff_a.email} <= recipients
     reloaded = _reload(assigned_request)
-    assert reloaded.due_state == "overdue"
+    assert _deadline_state(reloaded) == "overdue"
     assert reloaded.next_due_at is None  # nothing left to watch until someone acts
 
 
 def test_still_due_at_2300_local_on_the_due_date_r_tl_1(assigned_request, freeze):
     freeze(datetime(2025, 12, 19, 7, 0, tzinfo=UTC))  # 23:00 PT on 2025-12-18
     sweep_deadlines()
-    assert _reload(assigned_request).due_state == "due_soon"
+    assert _deadline_state(assigned_request) == "due_today"
     assert not assigned_request.events.filter(kind="escalated").exists()
 
 
@@ -105,7 +113,7 @@ def test_an_extension_rearms_the_reminders_for_the_new_date(assigned_request, st
         privacy_request=assigned_request, actor=staff_a, reason="Archive search."
     )
     reloaded = _reload(assigned_request)
-    assert reloaded.due_state == "on_track"
+    assert _deadline_state(reloaded) == "on_track"
     freeze(datetime(2026, 1, 30, 9, 0, tzinfo=UTC))  # 2 days before 2026-02-01
     sweep_deadlines()
     assert assigned_request.events.filter(kind="reminder").count() == 2
@@ -194,7 +202,7 @@ def test_a_request_logged_after_its_deadline_passed_is_swept_as_overdue(tenant_a
     assert late.next_due_at <= datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
     sweep_deadlines()
     reloaded = _reload(late)
-    assert reloaded.due_state == "overdue"
+    assert _deadline_state(reloaded) == "overdue"
     assert late.events.filter(kind="escalated", message__startswith="Overdue").count() == 1
     assert reloaded.next_due_at is None
 

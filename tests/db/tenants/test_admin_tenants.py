@@ -47,6 +47,8 @@ def tenant_form(tenant: Tenant, **overrides) -> dict:
         "request_methods": tenant.request_methods,
         "languages": tenant.languages,
         "verification_description": tenant.verification_description,
+        "know_limit_policy": tenant.know_limit_policy,
+        "postal_address": tenant.postal_address,
         "sells_or_shares": "on" if tenant.sells_or_shares else "",
         "time_zone": tenant.time_zone,
         "business_calendar": tenant.business_calendar,
