@@ -99,17 +99,17 @@ def check_transition(*, request_type: str, current: str, target: str) -> None:
             "Verify the requester's identity before working on this request (§7060).",
             conflict=True,
         )
+    if target in {AWAITING_VERIFICATION, VERIFIED} and not needs_verification(request_type):
+        raise Refused(
+            "no_verification",
+            "Requests to opt out, limit or opt in are not verified (§7060(b), §7026(d)).",
+            conflict=True,
+        )
     if target not in TRANSITIONS.get(current, frozenset()):
         raise Refused(
             "illegal_transition",
             f"A request that is {STATUS_LABELS.get(current, current)} cannot become "
             f"{STATUS_LABELS.get(target, target)}.",
-            conflict=True,
-        )
-    if target in {AWAITING_VERIFICATION, VERIFIED} and not needs_verification(request_type):
-        raise Refused(
-            "no_verification",
-            "Requests to opt out, limit or opt in are not verified (§7060(b), §7026(d)).",
             conflict=True,
         )
 

@@ -36,6 +36,13 @@ from .consumer_messages import (
 )
 from .timeline import timeline_add
 
+# How the timeline says a notice was given by hand.
+BY_HAND_PHRASES = {
+    words.BY_VOICE: "by phone",
+    words.BY_LETTER: "by letter",
+    words.FACE_TO_FACE: "in person",
+}
+
 
 def _by_hand(
     method: str, text: str, what: str, fields: tuple[str, str] = ("method", "text")
@@ -111,7 +118,7 @@ def privacy_request_record_confirmation(
             text=text,
             now=now,
         )
-        told = ConfirmationMethod(method).label.lower()
+        told = BY_HAND_PHRASES[method]
     privacy_request.confirmed_at = now
     privacy_request.confirmation_method = method
     privacy_request.updated_at = now
@@ -309,7 +316,7 @@ def privacy_request_extend(
             text=notice_text,
             now=now,
         )
-        told = f"consumer told {ConfirmationMethod(notice_method).label.lower()}"
+        told = f"consumer told {BY_HAND_PHRASES[notice_method]}"
     timeline_add(
         privacy_request,
         kind=EventKind.EXTENDED,

@@ -24,8 +24,8 @@ from requests_app.models import Communication, PrivacyRequest, RequestEvent
 from requests_app.services import privacy_request_assign
 from tenants.models import ApiKey, Membership, Role
 from tenants.services import api_key_create, staff_create
-from tests.conftest import PASSWORD, login
 from tests.factories import make_request
+from tests.helpers import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 

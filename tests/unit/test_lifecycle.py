@@ -194,3 +194,188 @@ def test_an_unknown_outcome_is_refused_with_the_choices_listed():
         check_close(request_type="know", current=VERIFIED, verified=True, outcome="ignored")
     assert refused.value.code == "invalid_outcome"
     assert "withdrawn" in refused.value.message
+
+
+# --- The record never says what did not happen (issue: defects found by reading the rules) -----
+
+REAL = "We found no account with the details you gave us."
+FRAUD_FILE = "Three requests from one IP address in a minute, each with a different name."
+
+
+@pytest.mark.parametrize("request_type", ["opt_out", "limit"])
+@pytest.mark.parametrize("reason", ["unverifiable", "exempt", "other", "not_a_consumer"])
+def test_an_opt_out_or_limit_is_denied_only_for_fraud_or_a_missing_agent_permission_7026e_j(
+    request_type, reason
+):
+    with pytest.raises(Refused) as refused:
+        check_close(
+            request_type=request_type,
+            current=IN_PROGRESS,
+            verified=False,
+            outcome="denied",
+            denial_reason=reason,
+            explanation=REAL,
+            legal_basis="Civ. Code §1798.145(a)",
+        )
+    assert refused.value.code == "denial_reason_not_allowed"
+    assert "§7060(b)" in refused.value.message
+
+
+@pytest.mark.parametrize("request_type", ["opt_out", "limit"])
+def test_an_opt_out_may_be_denied_for_documented_fraud_or_an_agent_without_permission(
+    request_type,
+):
+    check_close(
+        request_type=request_type,
+        current=IN_PROGRESS,
+        verified=False,
+        outcome="denied",
+        denial_reason="fraudulent",
+        explanation=REAL,
+        fraud_documentation=FRAUD_FILE,
+    )
+    check_close(
+        request_type=request_type,
+        current=IN_PROGRESS,
+        verified=False,
+        outcome="denied",
+        denial_reason="agent_without_permission",
+        explanation="Your agent did not send us your signed permission to act for you.",
+    )
+
+
+@pytest.mark.parametrize("documentation", ["", "Suspicious.", "looks like fraud to me"])
+@pytest.mark.parametrize("request_type", ["know", "delete", "correct", "opt_out", "limit"])
+def test_a_fraud_denial_needs_its_documented_belief_7023h_7026e_7027f(request_type, documentation):
+    with pytest.raises(Refused) as refused:
+        check_close(
+            request_type=request_type,
+            current=IN_PROGRESS if request_type in {"opt_out", "limit"} else VERIFIED,
+            verified=True,
+            outcome="denied",
+            denial_reason="fraudulent",
+            explanation=REAL,
+            fraud_documentation=documentation,
+        )
+    assert refused.value.code == "fraud_documentation_required"
+    assert refused.value.field == "fraud_documentation"
+
+
+@pytest.mark.parametrize(
+    "explanation",
+    [
+        "",
+        "x",
+        "Denied.",
+        "Request denied",
+        "per policy",
+        "n/a",
+        "See our privacy policy.",
+        "No way",
+    ],
+)
+@pytest.mark.parametrize("outcome", ["denied", "complied_in_part"])
+def test_a_denial_needs_a_real_explanation_not_a_word_or_boilerplate_7022f1_7023f2(
+    explanation, outcome
+):
+    with pytest.raises(Refused) as refused:
+        check_close(
+            request_type="delete",
+            current=VERIFIED,
+            verified=True,
+            outcome=outcome,
+            denial_reason="other",
+            explanation=explanation,
+        )
+    assert refused.value.code == "explanation_required"
+    assert lifecycle.explanation_problem(explanation) is not None
+
+
+def test_a_plain_sentence_is_an_explanation():
+    assert lifecycle.explanation_problem(REAL) is None
+
+
+@pytest.mark.parametrize("outcome", ["complied", "complied_in_part"])
+def test_a_two_step_delete_is_not_carried_out_before_the_consumer_confirms_7020d(outcome):
+    with pytest.raises(Refused) as refused:
+        check_close(
+            request_type="delete",
+            current=VERIFIED,
+            verified=True,
+            outcome=outcome,
+            denial_reason="exempt" if outcome == "complied_in_part" else "",
+            explanation=REAL,
+            legal_basis="Civ. Code §1798.105(d)(8)",
+            awaiting_consumer_confirmation=True,
+        )
+    assert refused.value.code == "awaiting_consumer_confirmation"
+    assert refused.value.conflict
+
+
+def test_an_unconfirmed_two_step_delete_may_still_be_denied_or_withdrawn_a18():
+    for outcome, reason in (("denied", "other"), ("withdrawn", "")):
+        check_close(
+            request_type="delete",
+            current=AWAITING_VERIFICATION,
+            verified=False,
+            outcome=outcome,
+            denial_reason=reason,
+            explanation=REAL if reason else "",
+            awaiting_consumer_confirmation=True,
+        )
+
+
+# --- available_actions: what the admin's buttons and the API's available_actions show ----------
+
+
+def _facts(**changes) -> lifecycle.RequestFacts:
+    facts = {
+        "request_type": "delete",
+        "status": AWAITING_VERIFICATION,
+        "respond_by_set": True,
+        "extended": False,
+        "confirm_by_set": True,
+        "confirmed": False,
+    }
+    return lifecycle.RequestFacts(**(facts | changes))
+
+
+def test_a_new_phone_request_offers_assign_verify_extend_close_and_record_confirmation():
+    assert lifecycle.available_actions(_facts()) == (
+        "assign",
+        "mark_verified",
+        "extend",
+        "close",
+        "record_confirmation",
+    )
+
+
+def test_a_verified_request_offers_start_work_and_no_second_verification():
+    actions = lifecycle.available_actions(_facts(status=VERIFIED, confirmed=True))
+    assert actions == ("assign", "start_work", "extend", "close")
+
+
+def test_an_extended_request_offers_no_second_extension_7021b():
+    assert "extend" not in lifecycle.available_actions(_facts(extended=True))
+
+
+@pytest.mark.parametrize("request_type", NOT_VERIFIED_TYPES)
+def test_an_opt_out_offers_start_work_but_never_verification_or_extension(request_type):
+    facts = _facts(
+        request_type=request_type, status=RECEIVED, respond_by_set=False, confirm_by_set=False
+    )
+    assert lifecycle.available_actions(facts) == ("assign", "start_work", "close")
+
+
+def test_a_closed_request_offers_nothing():
+    assert lifecycle.available_actions(_facts(status=CLOSED)) == ()
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("request_type", VERIFIABLE + NOT_VERIFIED_TYPES)
+def test_every_offered_transition_is_one_the_table_allows(status, request_type):
+    actions = lifecycle.available_actions(_facts(request_type=request_type, status=status))
+    targets = {"mark_verified": VERIFIED, "start_work": IN_PROGRESS}
+    for action, target in targets.items():
+        if action in actions:
+            check_transition(request_type=request_type, current=status, target=target)

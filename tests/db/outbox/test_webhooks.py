@@ -24,7 +24,7 @@ from outbox.services import (
     webhook_endpoint_create,
 )
 from outbox.tasks import relay_outbox
-from tests.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

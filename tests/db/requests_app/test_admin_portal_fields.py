@@ -27,8 +27,8 @@ from requests_app.services.portal import (
 )
 from tenants.models import Role
 from tenants.services import staff_create
-from tests.conftest import login
 from tests.factories import answered, correction, make_request
+from tests.helpers import login
 from tests.portal_helpers import KNOW, PDF, PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]

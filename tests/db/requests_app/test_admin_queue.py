@@ -18,8 +18,8 @@ from requests_app.services import (
 )
 from tenants.models import Role
 from tenants.services import staff_create
-from tests.conftest import login
 from tests.factories import make_request
+from tests.helpers import login
 
 CHANGELIST = "admin:requests_app_privacyrequest_changelist"
 # 2025-03-01 23:00 in Los Angeles, already 2 March in UTC: "today" must be the business's date.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from outbox.models import OutboxMessage
 from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
 from tests.factories import make_request
+from tests.helpers import Api
 
 pytestmark = pytest.mark.django_db
 
@@ -22,23 +22,6 @@ REQUESTS = "/api/v1/requests/"
 LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
 RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
 SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
-
-
-class Api:
-    """A JSON client for one caller: an API key, or a logged-in staff session."""
-
-    def __init__(self, key: str | None = None, client: Client | None = None) -> None:
-        self.client = client or Client()
-        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
-
-    def get(self, path: str, params: dict[str, Any] | None = None):
-        return self.client.get(path, params or {}, headers=self.headers)
-
-    def post(self, path: str, body: Any = None, *, raw: str | bytes | None = None):
-        data = raw if raw is not None else json.dumps(body if body is not None else {})
-        return self.client.post(
-            path, data=data, content_type="application/json", headers=self.headers
-        )
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from requests_app.models import PrivacyRequest, RequestDocument
 from requests_app.services import Requester, privacy_request_assign, privacy_request_create
-from tests.conftest import login
 from tests.factories import correction, make_request
+from tests.helpers import login
 from tests.portal_helpers import PDF, PNG
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]

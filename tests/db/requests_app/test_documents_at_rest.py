@@ -28,8 +28,8 @@ from requests_app.models import (
     RequestEvent,
 )
 from requests_app.services import privacy_request_assign
-from tests.conftest import login
 from tests.factories import correction
+from tests.helpers import login
 from tests.portal_helpers import CORRECT, PDF, PNG, stored_files
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]

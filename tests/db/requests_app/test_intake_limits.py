@@ -11,8 +11,8 @@ from django.test import Client
 
 from requests_app.models import EventKind, PrivacyRequest
 from requests_app.services import Requester, privacy_request_close, privacy_request_create
-from tests.conftest import login
 from tests.factories import answered, make_request
+from tests.helpers import login
 from tests.portal_helpers import CORRECT, DELETE, KNOW, PNG, outbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]

@@ -18,8 +18,8 @@ from tenants.context import SESSION_KEY
 from tenants.models import ApiKey, Membership, Role, Tenant, hash_api_key
 from tenants.selectors import api_key_lookup
 from tenants.services import api_key_create, staff_create
-from tests.conftest import login
 from tests.factories import make_request
+from tests.helpers import login
 
 QUEUE = reverse("admin:requests_app_privacyrequest_changelist")
 SWITCH = reverse("admin:switch_business")
