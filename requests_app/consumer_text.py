@@ -11,60 +11,60 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.models import DEFAULT_VERIFICATION_DESCRIPTION, Tenant
 
-from . import lifecycle
+from . import vocabulary as words
 
 # "We received your {phrase}": lower case, used inside sentences.
 REQUEST_TYPE_PHRASES = {
-    "know": _("request to know"),
-    "delete": _("request to delete"),
-    "correct": _("request to correct"),
-    "opt_out": _("request to opt out of sale and sharing"),
-    "limit": _("request to limit the use of sensitive personal information"),
-    "opt_in": _("request to opt in to sale and sharing"),
+    words.KNOW: _("request to know"),
+    words.DELETE: _("request to delete"),
+    words.CORRECT: _("request to correct"),
+    words.OPT_OUT: _("request to opt out of sale and sharing"),
+    words.LIMIT: _("request to limit the use of sensitive personal information"),
+    words.OPT_IN: _("request to opt in to sale and sharing"),
 }
 
 REQUEST_TYPE_TITLES = {
-    "know": _("Request to know"),
-    "delete": _("Request to delete"),
-    "correct": _("Request to correct"),
-    "opt_out": _("Request to opt out of sale and sharing"),
-    "limit": _("Request to limit the use of sensitive personal information"),
-    "opt_in": _("Request to opt in to sale and sharing"),
+    words.KNOW: _("Request to know"),
+    words.DELETE: _("Request to delete"),
+    words.CORRECT: _("Request to correct"),
+    words.OPT_OUT: _("Request to opt out of sale and sharing"),
+    words.LIMIT: _("Request to limit the use of sensitive personal information"),
+    words.OPT_IN: _("Request to opt in to sale and sharing"),
 }
 
 KNOW_SCOPES = {
-    "categories": _(
+    words.KNOW_CATEGORIES: _(
         "The kinds of personal information you hold about me, where you got it, why you use "
         "it, and who you sell it to or share it with"
     ),
-    "specific": _("A copy of the personal information you hold about me"),
-    "both": _("Both of these"),
+    words.KNOW_SPECIFIC: _("A copy of the personal information you hold about me"),
+    words.KNOW_BOTH: _("Both of these"),
 }
 
 STATUSES = {
-    lifecycle.RECEIVED: _("Received"),
-    lifecycle.AWAITING_VERIFICATION: _("We are checking that the request comes from you"),
-    lifecycle.VERIFIED: _("Identity checked"),
-    lifecycle.IN_PROGRESS: _("We are working on it"),
-    lifecycle.CLOSED: _("Closed"),
+    words.RECEIVED: _("Received"),
+    words.AWAITING_VERIFICATION: _("We are checking that the request comes from you"),
+    words.VERIFIED: _("Identity checked"),
+    words.IN_PROGRESS: _("We are working on it"),
+    words.CLOSED: _("Closed"),
 }
 
 OUTCOMES = {
-    "complied": _("We did what you asked"),
-    "complied_in_part": _("We did part of what you asked"),
-    "denied": _("We could not do what you asked"),
-    "withdrawn": _("You withdrew this request"),
+    words.COMPLIED: _("We did what you asked"),
+    words.COMPLIED_IN_PART: _("We did part of what you asked"),
+    words.DENIED: _("We could not do what you asked"),
+    words.WITHDRAWN: _("You withdrew this request"),
 }
 
 # Timeline entries a consumer sees; internal ones (assignments, reminders, notes) are left out.
 EVENTS = {
-    "created": _("We received your request"),
-    "acknowledged": _("We confirmed that we received it"),
-    "verified": _("We checked that the request comes from you"),
-    "extended": _("We extended the deadline"),
-    "closed": _("Your request was closed"),
-    "consumer_confirmed": _("You confirmed your request to delete"),
-    "document_added": _("We received your document"),
+    words.EVENT_CREATED: _("We received your request"),
+    words.EVENT_ACKNOWLEDGED: _("We confirmed that we received it"),
+    words.EVENT_VERIFIED: _("We checked that the request comes from you"),
+    words.EVENT_EXTENDED: _("We extended the deadline"),
+    words.EVENT_CLOSED: _("Your request was closed"),
+    words.EVENT_CONSUMER_CONFIRMED: _("You confirmed your request to delete"),
+    words.EVENT_DOCUMENT_ADDED: _("We received your document"),
 }
 
 

@@ -65,7 +65,7 @@ def privacy_requests_for_queue(
     if flagged:
         queryset = queryset.filter(flagged_with(flagged))
     if overdue is not None:
-        is_overdue = _due_before(today or tenant_today(tenant)) & ~Q(status=lifecycle.CLOSED)
+        is_overdue = _due_before(today or tenant_today(tenant)) & ~Q(status=words.CLOSED)
         queryset = queryset.filter(is_overdue) if overdue else queryset.exclude(is_overdue)
     if due_before is not None:
         queryset = queryset.filter(_due_before(due_before))
