@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import copy
-import weakref
-from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import JSONField, Q
-from django.db.models.sql.compiler import SQLCompiler
 
 from core import clock
 from core.calendar import local_date
+from core.fast_query import CompiledQuery
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
@@ -77,15 +72,17 @@ _api_tenants: dict[int, tuple[datetime, Tenant]] = {}
 # Bounds the memory a worker spends on it; past this many tenants it simply starts over.
 API_TENANT_CACHE_SIZE = 1000
 _API_KEY_COLUMNS = [field.attname for field in ApiKey._meta.concrete_fields]
-# Each connection's compiled key query (a compiler belongs to the connection it compiled for;
-# a connection belongs to one thread): connection -> (compiler, SQL).
-_key_queries: weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[SQLCompiler, str]] = (
-    weakref.WeakKeyDictionary()
-)
-_KEY_HASH_PLACEHOLDER = "(the key hash)"
 _TENANT_JSON_ATTNAMES = [
     field.attname for field in Tenant._meta.concrete_fields if isinstance(field, JSONField)
 ]
+# The live key's columns and its tenant's ``updated_at``, by the key's hash (unique).
+_live_key = CompiledQuery(
+    lambda key_hash: ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).values_list(
+        *_API_KEY_COLUMNS, "tenant__updated_at"
+    )[:1],
+    "(the key hash)",
+    using=ApiKey.objects.db,
+)
 
 
 def api_key_lookup(raw_key: str) -> ApiKey | None:
@@ -96,42 +93,15 @@ def api_key_lookup(raw_key: str) -> ApiKey | None:
     JSON and a phone number to parse) comes from a per-process copy, loaded again whenever
     ``updated_at`` moved, so a change to the business's settings is seen on the next call too.
     """
-    connection = connections[ApiKey.objects.db]
-    row = _live_key_row(connection, hash_api_key(raw_key))
+    row = next(iter(_live_key.rows(hash_api_key(raw_key))), None)
     if row is None:
         return None
     tenant = _api_tenant(row[_API_KEY_COLUMNS.index("tenant_id")], row[-1])
     if tenant is None:  # deleted since the key was read
         return None
-    api_key = ApiKey.from_db(connection.alias, _API_KEY_COLUMNS, row[:-1])
+    api_key = ApiKey.from_db(_live_key.using, _API_KEY_COLUMNS, row[:-1])
     api_key.tenant = tenant
     return api_key
-
-
-def _live_key_row(connection: BaseDatabaseWrapper, key_hash: str) -> Sequence[Any] | None:
-    """The live key's columns and its tenant's ``updated_at``, by the key's hash.
-
-    The SELECT is built by the ORM and compiled once per database connection: compiling it took
-    several times longer than running it. Each call runs the compiled SQL with the hash and
-    converts the row with the same compiler, as ``QuerySet.values_list()`` would.
-    """
-    compiled = _key_queries.get(connection)
-    if compiled is None:
-        query = (
-            ApiKey.objects.filter(key_hash=_KEY_HASH_PLACEHOLDER, revoked_at__isnull=True)
-            .values_list(*_API_KEY_COLUMNS, "tenant__updated_at")[:1]  # key_hash is unique
-            .query
-        )
-        compiler = query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        if list(params) != [_KEY_HASH_PLACEHOLDER]:
-            raise RuntimeError(f"The API key query takes unexpected parameters: {params!r}")
-        compiled = _key_queries[connection] = (compiler, sql)
-    compiler, sql = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key_hash])
-        rows = cursor.fetchall()
-    return next(iter(compiler.results_iter(results=[rows], tuple_expected=True)), None)
 
 
 def _api_tenant(tenant_id: int, updated_at: datetime) -> Tenant | None:

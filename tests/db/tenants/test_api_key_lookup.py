@@ -165,7 +165,7 @@ def test_each_thread_runs_the_lookup_on_its_own_connection(transactional_db):
     def in_a_thread() -> None:
         try:
             found.append(api_key_lookup(raw))
-            found.append(connections["default"] in selectors._key_queries)
+            found.append(connections["default"] in selectors._live_key._compiled)
         finally:
             connection.close()
 
@@ -174,4 +174,4 @@ def test_each_thread_runs_the_lookup_on_its_own_connection(transactional_db):
     worker.join()
     assert found[0].tenant == tenant
     assert found[1] is True
-    assert len(selectors._key_queries) >= 2
+    assert len(selectors._live_key._compiled) >= 2
