@@ -26,6 +26,7 @@ from core.api import (
     ErrorOutputSerializer,
 )
 from tenants.api import TenantScopedAPIView
+from tenants.models import ApiScope
 
 from ..models import PrivacyRequest
 from ..selectors import (
@@ -100,6 +101,8 @@ class PrivacyRequestApi(TenantScopedAPIView):
 
 
 class PrivacyRequestListApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_READ
+
     @extend_schema(
         operation_id="requests_list",
         tags=["requests"],
@@ -136,6 +139,8 @@ class PrivacyRequestListApi(PrivacyRequestApi):
 
 
 class PrivacyRequestCreateApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_create",
         tags=["requests"],
@@ -195,6 +200,8 @@ class PrivacyRequestCollectionApi(PrivacyRequestListApi, PrivacyRequestCreateApi
 
 
 class PrivacyRequestDetailApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_READ
+
     @extend_schema(
         operation_id="requests_retrieve",
         tags=["requests"],
@@ -216,6 +223,8 @@ class PrivacyRequestDetailApi(PrivacyRequestApi):
 
 
 class PrivacyRequestExtendApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_extend",
         tags=["requests"],
@@ -251,6 +260,8 @@ class PrivacyRequestExtendApi(PrivacyRequestApi):
 
 
 class PrivacyRequestCloseApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_close",
         tags=["requests"],
