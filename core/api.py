@@ -187,8 +187,8 @@ class PageOutputSerializer(ApiSerializer):
 @extend_schema_serializer(component_name="ErrorDetail")
 class ErrorDetailOutputSerializer(ApiSerializer):
     code = serializers.CharField(
-        help_text="Stable, machine-readable: e.g. invalid, not_authenticated, not_found, "
-        "already_extended, too_late, not_verified, explanation_required."
+        help_text="Stable, machine-readable: e.g. invalid, not_authenticated, missing_scope, "
+        "not_found, already_extended, too_late, not_verified, explanation_required."
     )
     message = serializers.CharField(help_text="For a person; may change wording.")
     fields = serializers.DictField(

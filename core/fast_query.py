@@ -31,9 +31,9 @@ class CompiledQuery:
         self.build = build
         self.placeholders = list(placeholders)
         self.using = using
-        self._compiled: weakref.WeakKeyDictionary[
-            BaseDatabaseWrapper, tuple[SQLCompiler, str]
-        ] = weakref.WeakKeyDictionary()
+        self._compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[SQLCompiler, str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _compile(self, connection: BaseDatabaseWrapper) -> tuple[SQLCompiler, str]:
         compiled = self._compiled.get(connection)

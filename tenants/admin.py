@@ -37,7 +37,7 @@ from .admin_base import (
     may,
 )
 from .context import SESSION_KEY, choose_tenant, staff_tenant
-from .models import ApiKey, Membership, RequestMethod, Tenant
+from .models import API_KEY_DEFAULT_SCOPES, ApiKey, ApiScope, Membership, RequestMethod, Tenant
 from .selectors import tenants_for_user
 from .services import api_key_create, api_key_revoke, staff_create
 
@@ -375,9 +375,18 @@ class MembershipAdmin(TenantScopedModelAdmin):
 
 
 class ApiKeyAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices,
+        initial=list(API_KEY_DEFAULT_SCOPES),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope."},
+        help_text="What the key may do. A key for the consent lookup in your web servers needs "
+        "only the consent lookup: it must not read requests (§7101(d)).",
+    )
+
     class Meta:
         model = ApiKey
-        fields = ("name",)
+        fields = ("name", "scopes")
 
 
 @admin.register(ApiKey)
@@ -386,11 +395,11 @@ class ApiKeyAdmin(TenantScopedModelAdmin):
 
     ability = "settings"
     form = ApiKeyAddForm
-    list_display = ("name", "hint_display", "created_at", "state")
+    list_display = ("name", "hint_display", "scopes_display", "created_at", "state")
     ordering = ("-created_at",)
     actions = ("revoke",)
-    fields = ("name", "hint", "created_at", "revoked_at")
-    readonly_fields = ("hint", "created_at", "revoked_at")
+    fields = ("name", "scopes_display", "hint", "created_at", "revoked_at")
+    readonly_fields = ("scopes_display", "hint", "created_at", "revoked_at")
 
     def scoped_queryset(self, tenant: Tenant):
         return ApiKey.objects.filter(tenant=tenant)
@@ -399,7 +408,7 @@ class ApiKeyAdmin(TenantScopedModelAdmin):
         return ApiKey.objects.all()
 
     def get_fields(self, request: HttpRequest, obj: Any = None):
-        return ("name",) if obj is None else self.fields
+        return ("name", "scopes") if obj is None else self.fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # keys are immutable; revoke and create a new one
@@ -411,6 +420,10 @@ class ApiKeyAdmin(TenantScopedModelAdmin):
     def hint_display(self, obj: ApiKey) -> str:
         return f"{obj.hint}…"
 
+    @admin.display(description="scopes")
+    def scopes_display(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes) or "none"
+
     @admin.display(description="state", ordering="revoked_at")
     def state(self, obj: ApiKey) -> str:
         if obj.revoked_at is None:
@@ -421,13 +434,15 @@ class ApiKeyAdmin(TenantScopedModelAdmin):
         tenant = staff_tenant(request)
         if tenant is None:
             raise Http404("Choose a business first.")
-        api_key, raw_key = api_key_create(tenant=tenant, name=form.cleaned_data["name"])
+        api_key, raw_key = api_key_create(
+            tenant=tenant, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+        )
         obj.pk = api_key.pk
         obj.refresh_from_db()
         self.message_user(
             request,
             f"API key “{api_key.name}” created: {raw_key} — copy it now; it will not be shown "
-            "again.",
+            f"again. Its scopes: {', '.join(api_key.scopes)}.",
             messages.WARNING,
         )
 

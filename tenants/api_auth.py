@@ -1,7 +1,12 @@
-"""REST API authentication: a tenant API key (``Authorization: Bearer <key>``) or a staff session."""
+"""REST API authentication: a tenant API key (``Authorization: Bearer <key>``) or a staff session.
+
+A key may run an operation only with the scope the operation's view declares
+(``required_scope``, an ``ApiScope``); staff sessions follow their role instead.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rest_framework import authentication, exceptions, permissions
@@ -41,7 +46,10 @@ def api_tenant(request: Request) -> Tenant | None:
 
 
 class IsTenantMember(permissions.BasePermission):
-    """Allows an API key of the tenant, or a staff member of the tenant with queue access."""
+    """Allows an API key of the tenant, or a staff member of the tenant with queue access.
+
+    Which operations a key may run is ``HasApiKeyScope``'s to say.
+    """
 
     message = "Sign in as staff of this business or send its API key."
 
@@ -56,3 +64,59 @@ class IsTenantMember(permissions.BasePermission):
             self.message = "Choose which business you are working for in the admin first."
             return False
         return role_allows(staff_role(request._request), "queue")
+
+
+@functools.cache
+def operation_scope(view_class: type, method: str) -> str | None:
+    """The scope an API key needs for ``method`` on ``view_class``; None when none is declared.
+
+    Each operation's class declares ``required_scope``. A view that answers several methods
+    inherits each handler from its operation's class (``PrivacyRequestCollectionApi`` gets
+    ``get`` from the list class and ``post`` from the create class), so the scope is the one of
+    the class that defines the handler that will run. HEAD runs GET's handler (Django's View).
+    """
+    name = method.lower()
+    if name == "head" and not hasattr(view_class, "head"):
+        name = "get"
+    for klass in view_class.__mro__:
+        if name in vars(klass):
+            return getattr(klass, "required_scope", None)
+    return None
+
+
+def missing_scope_message(scope: str, api_key: ApiKey) -> str:
+    has = ", ".join(map(str, api_key.scopes or [])) or "none"
+    return (
+        f"This API key lacks the scope {scope}, which this operation needs (the key's scopes: "
+        f"{has}). Ask the business's admin for a key with {scope}."
+    )
+
+
+class HasApiKeyScope(permissions.BasePermission):
+    """Lets an API key run an operation only if the key has the scope the operation declares.
+
+    Staff sessions pass: ``IsTenantMember`` applies their role. An operation that declares no
+    scope is closed to every key (fail-closed; a test walks every API route to check that each
+    declares one). ``TenantScopedAPIView`` always adds this permission.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        api_key = request.auth
+        if not isinstance(api_key, ApiKey):
+            return True
+        method = (request.method or "").lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            return True  # no handler runs: DRF answers 405, as before scopes
+        if method == "options":
+            # DRF's metadata describes the endpoint, no data: any key, as before scopes.
+            return True
+        scope = operation_scope(type(view), method)
+        if scope is None:
+            raise exceptions.PermissionDenied(
+                "This operation is not open to API keys: it declares no scope. Sign in as staff."
+            )
+        if not isinstance(api_key.scopes, list) or scope not in api_key.scopes:
+            raise exceptions.PermissionDenied(
+                missing_scope_message(scope, api_key), code="missing_scope"
+            )
+        return True

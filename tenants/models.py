@@ -375,11 +375,46 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+class ApiScope(models.TextChoices):
+    """What an API key may do. Each API operation names the one scope it needs
+    (``required_scope`` on its view, checked by ``tenants.api_auth.HasApiKeyScope``).
+
+    The outbox list needs ``requests:read``, not a scope of its own: its messages are the
+    request's communications (consumer addresses, references, bodies), which the request's
+    detail already shows to ``requests:read``, so a separate scope would only be a second door
+    to the same data. There is no scope for the §7101 records: no integration API may expose
+    them (§7101(d), R-7101-d-1); compliance staff export them with their session.
+    """
+
+    REQUESTS_READ = "requests:read", "Read requests, their timelines and messages (and the outbox)"
+    REQUESTS_WRITE = (
+        "requests:write",
+        "Record requests and act on them (assign, verify, extend, close)",
+    )
+    # For the key a business puts in its web servers: it must read no requests (§7101(d)).
+    CONSENT_READ = "consent:read", "Look up consumers' consent state (sale/share, limit)"
+
+
+# The default: what keys could do before scopes. Every key made before scopes got these
+# (migration 0007), and a key made without naming its scopes gets them too.
+API_KEY_DEFAULT_SCOPES = (ApiScope.REQUESTS_READ.value, ApiScope.REQUESTS_WRITE.value)
+
+
+def default_api_key_scopes() -> list[str]:
+    return list(API_KEY_DEFAULT_SCOPES)
+
+
 class ApiKey(models.Model):
     """A tenant's key for the REST API. Only a hash is stored; the key is shown once."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, default="API key")
+    scopes = models.JSONField(
+        default=default_api_key_scopes,
+        blank=True,  # clean() says what an empty list lacks
+        help_text="What the key may do (tenants.models.ApiScope); the default is what keys "
+        "could do before scopes: read and write requests.",
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(
         max_length=12, editable=False, help_text="The first characters, to tell keys apart."
@@ -392,6 +427,20 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+    def clean(self) -> None:
+        super().clean()
+        scopes = self.scopes
+        if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+            raise ValidationError({"scopes": "Give the scopes as a list of scope names."})
+        known = ", ".join(ApiScope.values)
+        unknown = [scope for scope in scopes if scope not in ApiScope.values]
+        if unknown:
+            raise ValidationError(
+                {"scopes": f"Unknown scope(s): {', '.join(unknown)}. Choose from: {known}."}
+            )
+        if not scopes:
+            raise ValidationError({"scopes": f"Give the key at least one scope: {known}."})
 
     @staticmethod
     def generate() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from django.db import transaction
 
 from core import clock
 
-from .models import ApiKey, Membership, Role, Tenant, hash_api_key
+from .models import API_KEY_DEFAULT_SCOPES, ApiKey, ApiScope, Membership, Role, Tenant, hash_api_key
 
 
 def _initials(name: str) -> str:
@@ -64,10 +65,30 @@ def staff_create(
 
 
 @transaction.atomic
-def api_key_create(*, tenant: Tenant, name: str = "API key") -> tuple[ApiKey, str]:
-    """Create a key for ``tenant``; the raw key is returned once and never stored."""
+def api_key_create(
+    *, tenant: Tenant, name: str = "API key", scopes: Iterable[str] | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key for ``tenant``; the raw key is returned once and never stored.
+
+    ``scopes`` (``ApiScope`` values) say what the key may do; None gives the default, what keys
+    could do before scopes (``API_KEY_DEFAULT_SCOPES``). An unknown or empty list is refused with
+    a ``ValidationError`` on ``scopes``.
+    """
+    if isinstance(scopes, str):  # one scope, not its letters
+        scopes = [scopes]
+    chosen = list(API_KEY_DEFAULT_SCOPES if scopes is None else dict.fromkeys(scopes))
+    # Stored in the vocabulary's order, so every list of a key's scopes reads the same; unknown
+    # names stay at the end for full_clean() to refuse.
+    ordered = [scope for scope in ApiScope.values if scope in chosen]
+    ordered += [scope for scope in chosen if scope not in ApiScope.values]
     raw_key = ApiKey.generate()
-    api_key = ApiKey(tenant=tenant, name=name, key_hash=hash_api_key(raw_key), hint=raw_key[:10])
+    api_key = ApiKey(
+        tenant=tenant,
+        name=name,
+        scopes=ordered,
+        key_hash=hash_api_key(raw_key),
+        hint=raw_key[:10],
+    )
     api_key.full_clean()
     api_key.save()
     return api_key, raw_key

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from core.api import ERROR_400, ERROR_401, ERROR_403, ApiCursorPagination, PageQuerySerializer
 from tenants.api import TenantScopedAPIView
+from tenants.models import ApiScope
 
 from ..selectors import outbox_messages_for_tenant
 from .serializers import OutboxMessageOutputSerializer, OutboxPageOutputSerializer
@@ -18,6 +19,10 @@ class OutboxCursorPagination(ApiCursorPagination):
 
 
 class OutboxMessageListApi(TenantScopedAPIView):
+    # The messages are the requests' communications (addresses, references, bodies), which a
+    # request's detail shows to requests:read too: the same data, so the same scope.
+    required_scope = ApiScope.REQUESTS_READ
+
     @extend_schema(
         operation_id="outbox_list",
         tags=["outbox"],

@@ -28,6 +28,7 @@ from core.api import (
 )
 from core.refusals import Refused
 from tenants.api import TenantScopedAPIView
+from tenants.models import ApiScope
 from tenants.selectors import tenant_member
 
 from ..models import PrivacyRequest
@@ -124,6 +125,8 @@ class PrivacyRequestApi(TenantScopedAPIView):
 
 
 class PrivacyRequestListApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_READ
+
     @extend_schema(
         operation_id="requests_list",
         tags=["requests"],
@@ -160,6 +163,8 @@ class PrivacyRequestListApi(PrivacyRequestApi):
 
 
 class PrivacyRequestCreateApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_create",
         tags=["requests"],
@@ -219,6 +224,8 @@ class PrivacyRequestCollectionApi(PrivacyRequestListApi, PrivacyRequestCreateApi
 
 
 class PrivacyRequestDetailApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_READ
+
     @extend_schema(
         operation_id="requests_retrieve",
         tags=["requests"],
@@ -240,6 +247,8 @@ class PrivacyRequestDetailApi(PrivacyRequestApi):
 
 
 class PrivacyRequestExtendApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_extend",
         tags=["requests"],
@@ -275,6 +284,8 @@ class PrivacyRequestExtendApi(PrivacyRequestApi):
 
 
 class PrivacyRequestCloseApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_close",
         tags=["requests"],
@@ -320,6 +331,8 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
 
 
 class PrivacyRequestVerifyApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_verify",
         tags=["requests"],
@@ -345,6 +358,8 @@ class PrivacyRequestVerifyApi(PrivacyRequestApi):
 
 
 class PrivacyRequestStartApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_start",
         tags=["requests"],
@@ -366,6 +381,8 @@ class PrivacyRequestStartApi(PrivacyRequestApi):
 
 
 class PrivacyRequestAssignApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_assign",
         tags=["requests"],
@@ -399,6 +416,8 @@ class PrivacyRequestAssignApi(PrivacyRequestApi):
 
 
 class PrivacyRequestRecordConfirmationApi(PrivacyRequestApi):
+    required_scope = ApiScope.REQUESTS_WRITE
+
     @extend_schema(
         operation_id="requests_record_confirmation",
         tags=["requests"],

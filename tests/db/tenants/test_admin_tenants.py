@@ -358,7 +358,10 @@ def test_business_admin_removes_a_staff_member(tenant_a, admin_a, staff_a):
 
 
 def test_creating_an_api_key_shows_the_raw_key_once_and_stores_its_hash(tenant_a, admin_a):
-    response = login(admin_a).post(reverse("admin:tenants_apikey_add"), {"name": "CRM"})
+    response = login(admin_a).post(
+        reverse("admin:tenants_apikey_add"),
+        {"name": "CRM", "scopes": ["requests:read", "requests:write"]},  # as the form offers
+    )
 
     assert response.status_code == 302
     api_key = ApiKey.objects.get(tenant=tenant_a, name="CRM")
@@ -379,6 +382,48 @@ def test_api_key_list_shows_hint_and_state_not_the_key(tenant_a, admin_a):
     assert f"{api_key.hint}…" in content
     assert "Active" in content
     assert raw_key not in content
+
+
+def test_the_add_form_offers_the_scopes_with_requests_read_and_write_checked(tenant_a, admin_a):
+    page = text(login(admin_a).get(reverse("admin:tenants_apikey_add")))
+
+    boxes = dict(re.findall(r'<input type="checkbox" name="scopes" value="([^"]+)"([^>]*)>', page))
+    assert set(boxes) == {"requests:read", "requests:write", "consent:read"}
+    assert [scope for scope, rest in boxes.items() if "checked" in rest] == [
+        "requests:read",
+        "requests:write",
+    ]
+
+
+def test_creating_an_api_key_with_chosen_scopes_makes_that_key(tenant_a, admin_a):
+    response = login(admin_a).post(
+        reverse("admin:tenants_apikey_add"), {"name": "Web servers", "scopes": ["consent:read"]}
+    )
+
+    assert response.status_code == 302
+    api_key = ApiKey.objects.get(tenant=tenant_a, name="Web servers")
+    assert api_key.scopes == ["consent:read"]
+    shown = [message for level, message in messages_of(response) if level == WARNING]
+    assert shown[0].endswith("Its scopes: consent:read.")
+
+
+def test_an_api_key_without_any_scope_is_not_created(tenant_a, admin_a):
+    response = login(admin_a).post(reverse("admin:tenants_apikey_add"), {"name": "Nothing"})
+
+    assert response.status_code == 200
+    assert "Choose at least one scope." in text(response)
+    assert not ApiKey.objects.filter(tenant=tenant_a).exists()
+
+
+def test_api_key_list_and_page_show_the_scopes(tenant_a, admin_a):
+    api_key, _ = api_key_create(tenant=tenant_a, name="Web", scopes=["consent:read"])
+    client = login(admin_a)
+
+    listing = text(client.get(reverse("admin:tenants_apikey_changelist")))
+    page = text(client.get(reverse("admin:tenants_apikey_change", args=[api_key.pk])))
+
+    assert "consent:read" in listing
+    assert "consent:read" in page
 
 
 def test_revoke_action_revokes_the_key(tenant_a, admin_a):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_tenant_email_sender_and_postal_address'),
+        ('tenants', '0007_apikey_scopes_fill'),
     ]
 
     operations = [
