@@ -14,8 +14,7 @@ from outbox.services import outbox_relay_poke_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD, login
 
 
 @pytest.fixture(autouse=True)
@@ -120,12 +119,6 @@ def api_key_a(tenant_a) -> str:
 @pytest.fixture
 def api_key_b(tenant_b) -> str:
     return api_key_create(tenant=tenant_b)[1]
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
