@@ -1,23 +1,42 @@
-"""factory-boy factories. Tenant-owned rows are built with their tenant, never through objects.create()."""
+"""factory-boy factories. Tenant-owned rows are built with their tenant, never through objects.create().
+
+``BUILDERS`` (at the end) knows how to build one real object of every tenant-owned model for a
+business, through the app's own services; the tenant-isolation walk builds one of each.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 
-from requests_app.models import PrivacyRequest
+from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
+from outbox.services import webhook_endpoint_create
+from requests_app.models import (
+    Communication,
+    PrivacyRequest,
+    RequestDocument,
+    RequestEvent,
+    StatusLink,
+)
 from requests_app.services import (
     Agent,
     Requester,
+    privacy_request_assign,
     privacy_request_close,
     privacy_request_create,
     privacy_request_mark_verified,
 )
+from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
+from tests.portal_helpers import PDF
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -95,7 +114,11 @@ def answered(privacy_request: PrivacyRequest, actor: Any) -> PrivacyRequest:
 
 
 def correction(
-    tenant: Tenant, *documents: tuple[str, bytes], language: str = "en"
+    tenant: Tenant,
+    *documents: tuple[str, bytes],
+    language: str = "en",
+    name: str = "Casey Consumer",
+    email: str = "casey@example.com",
 ) -> PrivacyRequest:
     """A request to correct sent through the portal, with documents (§7023(d))."""
     from requests_app.services.portal import PortalSubmission, portal_request_submit
@@ -104,7 +127,7 @@ def correction(
         tenant=tenant,
         submission=PortalSubmission(
             request_type="correct",
-            requester=Requester(name="Casey Consumer", email="casey@example.com", state="CA"),
+            requester=Requester(name=name, email=email, state="CA"),
             language=language,
             is_california_consumer=True,
             correction_field="postal_address",
@@ -114,3 +137,145 @@ def correction(
         ),
     )
     return submitted.privacy_request
+
+
+# --- One real object of every tenant-owned model ---------------------------------------------
+
+M = TypeVar("M", bound=models.Model)
+Builder = Callable[["Business"], models.Model]
+
+# Model -> the function that builds one real object of it for a business (``@builds``).
+BUILDERS: dict[type[models.Model], Builder] = {}
+
+
+def builds(model: type[models.Model]) -> Callable[[Builder], Builder]:
+    """Register the decorated function as the way to build one ``model`` for a business."""
+
+    def register(builder: Builder) -> Builder:
+        assert model not in BUILDERS, f"two builders for {model.__name__}"
+        BUILDERS[model] = builder
+        return builder
+
+    return register
+
+
+def missing_builder_message(model: type[models.Model]) -> str:
+    return (
+        f"{model._meta.label} is tenant-owned, but nothing builds one for the tenant-isolation "
+        f"walk. Add a builder to tests/factories.py: `@builds({model.__name__})` on a function "
+        "taking a Business and returning one real object of that business, made through the "
+        "app's services (business.get(OtherModel) gives the objects it hangs from)."
+    )
+
+
+@dataclass
+class Business:
+    """A business under test and its objects, one of each tenant-owned model.
+
+    ``get(Model)`` builds the model's object the first time it is asked for, with the model's
+    builder, and returns the same object afterwards. Every name a builder chooses contains
+    ``label``, so a page showing any of them shows that label.
+    """
+
+    tenant: Tenant
+    admin: Any  # its admin: the actor of staff actions, and the request's assignee
+    label: str
+    consumer_name: str
+    consumer_email: str
+    # What only the business's own people ever see, e.g. the token of a status link.
+    secrets: dict[str, str] = field(default_factory=dict)
+    _built: dict[type[models.Model], models.Model] = field(default_factory=dict, repr=False)
+
+    def get(self, model: type[M]) -> M:
+        concrete = model._meta.concrete_model
+        if concrete not in self._built:
+            builder = BUILDERS.get(concrete)
+            if builder is None:
+                raise LookupError(missing_builder_message(concrete))
+            built = builder(self)
+            assert type(built) is concrete, f"the {concrete.__name__} builder made a {built!r}"
+            assert built.tenant_id == self.tenant.pk, f"{built!r} belongs to another business"
+            self._built[concrete] = built
+        return self._built[concrete]  # type: ignore[return-value]
+
+    def only(self, model: type[M], **filters: Any) -> M:
+        """The business's one ``model`` row matching ``filters``."""
+        return model.objects.for_tenant(self.tenant).get(**filters)
+
+
+def first(business: Business, model: type[M], **filters: Any) -> M:
+    """The business's oldest ``model`` row matching ``filters``."""
+    found = model.objects.for_tenant(business.tenant).filter(**filters).order_by("pk").first()
+    assert found is not None, f"{business.label} has no {model.__name__} with {filters}"
+    return found
+
+
+@builds(PrivacyRequest)
+def _privacy_request(business: Business) -> PrivacyRequest:
+    """A request to correct sent through the portal with a document, assigned to the business's
+    admin (so they may open the document, §7023(d)(3))."""
+    document = PDF + f"% {business.label}-document\n".encode()
+    privacy_request = correction(
+        business.tenant,
+        (f"{business.label}-scan.pdf", document),
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    return privacy_request_assign(
+        privacy_request=privacy_request, actor=business.admin, assignee=business.admin
+    )
+
+
+@builds(RequestEvent)
+def _request_event(business: Business) -> RequestEvent:
+    """The first entry of the request's timeline."""
+    return first(business, RequestEvent, privacy_request=business.get(PrivacyRequest))
+
+
+@builds(Communication)
+def _communication(business: Business) -> Communication:
+    """The request's receipt confirmation, as sent."""
+    return first(business, Communication, privacy_request=business.get(PrivacyRequest))
+
+
+@builds(RequestDocument)
+def _request_document(business: Business) -> RequestDocument:
+    """The document the consumer sent with the request (stored encrypted by the portal)."""
+    return business.only(RequestDocument, privacy_request=business.get(PrivacyRequest))
+
+
+@builds(StatusLink)
+def _status_link(business: Business) -> StatusLink:
+    """A sign-in link to the request's status page, asked for as the consumer does. Its token
+    exists only in the email (``secrets["status_link_token"]``)."""
+    privacy_request = business.get(PrivacyRequest)
+    assert status_link_issue(
+        tenant=business.tenant,
+        reference=privacy_request.reference,
+        email=business.consumer_email,
+        link_base="https://portal.example/status/sign-in/",
+        language="en",
+    )
+    link = business.only(StatusLink, privacy_request=privacy_request)
+    email = business.only(OutboxMessage, dedupe_key=f"status-link:{link.pk}")
+    business.secrets["status_link_token"] = re.search(r"\?t=(\S+)", email.body).group(1)
+    return link
+
+
+@builds(OutboxMessage)
+def _outbox_message(business: Business) -> OutboxMessage:
+    """The request's first email, still waiting for the relay."""
+    privacy_request = business.get(PrivacyRequest)
+    message = first(business, OutboxMessage, about_key=privacy_request.outbox_about_key)
+    assert message.status == OutboxStatus.PENDING
+    return message
+
+
+@builds(WebhookEndpoint)
+def _webhook_endpoint(business: Business) -> WebhookEndpoint:
+    endpoint, _ = webhook_endpoint_create(
+        tenant=business.tenant,
+        name=f"{business.label}-endpoint",
+        url=f"https://{business.label}.example/hooks",
+    )
+    return endpoint

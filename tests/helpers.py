@@ -1,16 +1,26 @@
-"""Helpers the tests share: signing in, and a JSON client for the REST API."""
+"""Helpers shared by the tests: signing staff in, a JSON client for the REST API, the
+tenant-owned models, a business's snapshot.
+
+Test modules import these from here, never from a conftest (pytest loads a conftest itself, under
+a module name of its own; importing it again makes a second copy).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
 from django.test import Client
+
+from tenants.models import ApiKey, Membership, Tenant, TenantOwnedModel
 
 PASSWORD = "correct horse battery"
 
 
-def login(user) -> Client:
+def login(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -36,3 +46,62 @@ class Api:
 def error_of(response) -> dict[str, Any]:
     """The API's error body: {"code", "message", "fields"?}."""
     return response.json()["error"]
+
+
+def tenant_owned_models() -> list[type[TenantOwnedModel]]:
+    """Every concrete tenant-owned model of every installed app, in INSTALLED_APPS order.
+
+    Found through Django's app registry, so a model added to any app is in the list the day it
+    is added. Proxy models are left out: they share their concrete model's rows.
+    """
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, TenantOwnedModel) and not model._meta.proxy
+    ]
+
+
+Rows = dict[Any, dict[str, Any]]
+
+
+def _rows(queryset: models.QuerySet) -> Rows:
+    pk = queryset.model._meta.pk.attname
+    return {row[pk]: row for row in queryset.values()}
+
+
+def snapshot(tenant: Tenant) -> dict[str, Rows]:
+    """Every row of ``tenant``, field by field: its tenant-owned rows model by model, then its
+    tenancy rows (the business itself, its memberships, API keys and its members' accounts).
+
+    Two equal snapshots mean nothing of the business was added, changed or removed: no status,
+    timestamp, assignee or token moved, and no event, communication or outbox row appeared.
+    """
+    taken = {
+        model._meta.label: _rows(model.objects.for_tenant(tenant))
+        for model in tenant_owned_models()
+    }
+    user_model = get_user_model()
+    taken["tenants.Tenant"] = _rows(Tenant.objects.filter(pk=tenant.pk))
+    taken["tenants.Membership"] = _rows(Membership.objects.filter(tenant=tenant))
+    taken["tenants.ApiKey"] = _rows(ApiKey.objects.filter(tenant=tenant))
+    taken[user_model._meta.label] = _rows(
+        user_model._default_manager.filter(memberships__tenant=tenant)
+    )
+    return taken
+
+
+def snapshot_changes(before: dict[str, Rows], after: dict[str, Rows]) -> list[str]:
+    """What differs between two snapshots, one line per row, for assertion messages."""
+    changes = []
+    for label in sorted(set(before) | set(after)):
+        old, new = before.get(label, {}), after.get(label, {})
+        for pk in sorted(set(old) | set(new)):
+            if pk not in new:
+                changes.append(f"{label} {pk} removed")
+            elif pk not in old:
+                changes.append(f"{label} {pk} added")
+            else:
+                fields = sorted(f for f in old[pk] if old[pk][f] != new[pk].get(f))
+                if fields:
+                    changes.append(f"{label} {pk} changed: {', '.join(fields)}")
+    return changes
