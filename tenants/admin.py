@@ -323,7 +323,10 @@ class MembershipAdmin(TenantScopedModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
         kwargs["form"] = MembershipChangeForm if obj is not None else MembershipAddForm
-        kwargs["fields"] = None
+        if obj is None or self.has_change_permission(request, obj):
+            # The form's own fields ("username" is no model field). A page only viewed (one's
+            # own membership) keeps Django's default, which turns every field read-only.
+            kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None):

@@ -472,3 +472,12 @@ def test_every_registered_tenant_owned_admin_is_scoped():
     for model, model_admin in admin.site._registry.items():
         if issubclass(model, TenantOwnedModel):
             assert isinstance(model_admin, TenantScopedModelAdmin), model.__name__
+
+
+def test_an_admin_can_view_their_own_membership_but_not_change_it(tenant_a, admin_a):
+    own = Membership.objects.get(user=admin_a, tenant=tenant_a)
+    client = login(admin_a)
+    page = client.get(reverse("admin:tenants_membership_change", args=[own.pk]))
+    assert page.status_code == 200  # was a 500: the view-only form had fields=None
+    client.post(reverse("admin:tenants_membership_change", args=[own.pk]), {"role": "staff"})
+    assert Membership.objects.get(pk=own.pk).role == "admin"
