@@ -14,9 +14,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from core.dates import long_date
 from core.fast_insert import insert_new
 from outbox.services import outbox_email_add
 
@@ -64,7 +64,7 @@ def _event(
 
 
 def _human_date(day: date | None) -> str:
-    return date_format(day, "DATE_FORMAT") if day else ""
+    return long_date(day)
 
 
 def _send_to_consumer(

@@ -34,11 +34,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from core import clock
 from core.calendar import start_of_day
+from core.dates import long_date
 from core.refusals import Refused
 from core.uploads import upload_check
 from tenants.models import Tenant
@@ -208,7 +208,7 @@ def _know_limit_explanation(ask_again_on: date, language: str) -> str:
             "person in 12 months (California Civil Code section 1798.130(b)). You can make a new "
             "request to know from %(date)s. You can still ask us to delete or correct your "
             "information at any time."
-        ) % {"date": date_format(ask_again_on, "DATE_FORMAT")}
+        ) % {"date": long_date(ask_again_on)}
 
 
 # --- Submission ------------------------------------------------------------------------------

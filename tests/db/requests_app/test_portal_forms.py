@@ -328,10 +328,10 @@ def test_a_request_to_know_is_saved_acknowledged_and_confirmed_with_its_due_date
     assert communication.template == "acknowledgement"
     assert communication.subject == f"We received your privacy request {privacy_request.reference}"
     assert "we first check that the request comes from you" in communication.body
-    assert "Dec. 18, 2025" in communication.body
+    assert "December 18, 2025" in communication.body
     page = client.get(response["Location"]).content.decode()
     assert privacy_request.reference in page
-    assert "Thursday, Dec. 18, 2025" in page
+    assert "Thursday, December 18, 2025" in page
     assert "America/Los_Angeles" in page
     assert "PST" in page
     assert "casey@example.com" in page

@@ -46,7 +46,7 @@ def test_a_third_request_to_know_in_12_months_gets_a_page_with_the_date_to_ask_a
     assert response["Location"] == "/acme/know/limit/"
     page = client.get(response["Location"]).content.decode()
     assert "You have already made two requests to know in the last 12 months" in page
-    assert "You can make a new request to know from Jan. 10, 2026." in page
+    assert "You can make a new request to know from January 10, 2026." in page
     assert "1798.130(b)" in page
 
 
@@ -60,7 +60,7 @@ def test_the_third_attempt_is_logged_flagged_and_answered_never_dropped_1798_130
     assert third.flags == ["know_limit_exceeded"]
     assert (third.status, third.outcome, third.denial_reason) == ("closed", "denied", "other")
     assert "1798.130(b)" in third.denial_explanation
-    assert "Jan. 10, 2026" in third.denial_explanation
+    assert "January 10, 2026" in third.denial_explanation
     # Receipt is confirmed by the answer itself: one email, no "we will respond by" message.
     assert [c.template for c in third.communications.all()] == ["closed"]
     assert third.confirmed_at == JUN_01
@@ -68,7 +68,7 @@ def test_the_third_attempt_is_logged_flagged_and_answered_never_dropped_1798_130
     assert kinds == [EventKind.CREATED, EventKind.FLAGGED, EventKind.CLOSED, EventKind.ACKNOWLEDGED]
     message = outbox(tenant_a)[-1]
     assert message.recipient == "casey@example.com"
-    assert "Jan. 10, 2026" in message.body
+    assert "January 10, 2026" in message.body
 
 
 def test_open_requests_to_know_count_toward_the_limit_and_denied_ones_do_not(
