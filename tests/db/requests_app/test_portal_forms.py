@@ -235,12 +235,17 @@ def test_a_filled_honeypot_is_refused_and_creates_nothing(client, tenant_a, port
     _assert_refused(response, tenant_a, portal, None, "We could not accept this form.")
 
 
-def test_the_honeypot_is_hidden_from_people_and_screen_readers_and_not_focusable(client, tenant_a):
-    html = client.get("/acme/know/").content.decode()
+@pytest.mark.parametrize("page", ["know", "delete", "correct", "status"])
+def test_the_honeypot_is_hidden_from_people_and_screen_readers_and_not_focusable(
+    client, tenant_a, page
+):
+    html = client.get(f"/acme/{page}/").content.decode()
     honeypot = re.search(r'<div class="hp" aria-hidden="true">(.*?)</div>', html, re.S)
     assert honeypot
     assert 'tabindex="-1"' in honeypot.group(1)
-    assert 'name="leave_empty"' in honeypot.group(1)
+    assert 'autocomplete="off"' in honeypot.group(1)
+    assert 'name="leave_empty" id="id_leave_empty"' in honeypot.group(1)
+    assert '<label for="id_leave_empty">' in honeypot.group(1)
 
 
 @pytest.mark.parametrize("form", ["know", "delete", "correct"])
