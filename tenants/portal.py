@@ -5,7 +5,8 @@ business's chrome, tenant-aware reversing, and the footer links the apps contrib
   rate-limits POSTs (``tenants.ratelimit``), with a friendly 429 page.
 * ``portal_render`` renders a page with the business and its footer links in the context.
 * ``portal_reverse`` (and the ``{% portal_url %}`` tag) gives a page's URL on the address the
-  visitor uses: the business's own domain, or ``/<slug>/``.
+  visitor uses: the business's own domain, or ``/<slug>/``. ``portal_absolute_url`` (and the
+  ``{% portal_absolute_url %}`` tag) gives the full address emails link to.
 * Footer links: ``settings.PORTAL_FOOTER_LINKS`` lists, in order, functions ``(tenant,
   request) -> list[FooterLink]``; each app gives its own (notices the policy, optout the opt-out
   and limit links, requests_app the request pages), so no app lists another's pages.
@@ -60,6 +61,16 @@ def portal_reverse(request: HttpRequest, name: str) -> str:
     if getattr(request, "portal_via_host", False):
         return reverse(f"portal:{name}")
     return reverse(f"portal:{name}", kwargs={"tenant_slug": request.portal_tenant.slug})  # type: ignore[attr-defined]
+
+
+def portal_absolute_url(tenant: Tenant, name: str) -> str:
+    """A portal page's full address, for emails (no visitor's request to take the host from):
+    ``https://<domain>/...`` for a business with its own domain, else
+    ``PORTAL_BASE_URL/<slug>/...``."""
+    if tenant.domain:
+        path = reverse(f"portal:{name}", urlconf=settings.PORTAL_HOST_URLCONF)
+        return f"https://{tenant.domain}{path}"
+    return settings.PORTAL_BASE_URL + reverse(f"portal:{name}", kwargs={"tenant_slug": tenant.slug})
 
 
 def portal_render(

@@ -14,6 +14,8 @@ from django.utils import translation
 
 from core.dates import long_date as _long_date
 
+from ..models import Tenant
+from ..portal import portal_absolute_url as _portal_absolute_url
 from ..portal import portal_reverse
 
 register = template.Library()
@@ -22,6 +24,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def portal_url(context: template.Context, name: str) -> str:
     return portal_reverse(context["request"], name)
+
+
+@register.simple_tag
+def portal_absolute_url(tenant: Tenant, name: str) -> str:
+    """A portal page's full address, for emails: ``{% portal_absolute_url tenant "status" %}``."""
+    return _portal_absolute_url(tenant, name)
 
 
 @register.simple_tag

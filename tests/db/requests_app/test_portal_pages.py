@@ -390,3 +390,31 @@ def test_a_submission_stays_within_a_fixed_number_of_queries(
     # The timeline's two events go in one INSERT (core.fast_insert).
     with django_assert_max_num_queries(14):
         assert client.post("/acme/know/", KNOW).status_code == 302
+
+
+def test_the_acknowledgement_links_to_the_check_a_request_page_with_a_full_address(
+    client, tenant_a, settings
+):
+    settings.PORTAL_BASE_URL = "https://privacy.example.com"
+    client.post("/acme/know/", KNOW)
+    body = outbox(tenant_a)[-1].body
+    assert (
+        "on our “Check a request” page, with your reference number and this email address:\n"
+        in body
+    )
+    assert "\nhttps://privacy.example.com/acme/status/\n" in body
+    # In Spanish too.
+    client.post("/acme/delete/?lang=es", {**DELETE, "email": "casey.es@example.com"})
+    body = outbox(tenant_a)[-1].body
+    assert "página “Consultar una solicitud”" in body
+    assert "\nhttps://privacy.example.com/acme/status/\n" in body
+
+
+def test_a_business_with_its_own_domain_is_linked_there_from_its_emails(client, tenant_a, settings):
+    settings.PORTAL_BASE_URL = "https://privacy.example.com"
+    tenant_a.domain = "privacy.acme.example"
+    tenant_a.save()
+    client.post("/acme/know/", KNOW)
+    body = outbox(tenant_a)[-1].body
+    assert "\nhttps://privacy.acme.example/status/\n" in body
+    assert "privacy.example.com" not in body
