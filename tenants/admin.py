@@ -186,6 +186,7 @@ class TenantAdmin(admin.ModelAdmin):
                 "fields": (
                     "contact_email",
                     "toll_free_number",
+                    "postal_address",
                     "website_url",
                     "online_only",
                     "request_methods",

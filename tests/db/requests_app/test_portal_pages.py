@@ -71,6 +71,60 @@ def test_the_home_page_explains_each_right_with_one_entry_each(client, tenant_a)
     assert {"/acme/know/", "/acme/delete/", "/acme/correct/", "/acme/status/"} <= set(links)
 
 
+def _ways(html: str) -> str:
+    """The home page's list of the other designated ways to make a request, tags stripped."""
+    found = re.search(r'<ul class="ways">(.*?)</ul>', html, re.S)
+    assert found, html
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+
+def test_the_home_page_lists_the_ways_the_business_designated_with_their_details_7020(client):
+    tenant_create(
+        slug="bravo",
+        legal_name="Bravo Outdoor Supply",
+        contact_email="privacy@bravo.example",
+        postal_address="Bravo Outdoor Supply, Privacy Office\n100 Example Way\nFresno, CA 93721",
+        toll_free_number="+18775550142",
+        request_methods=["webform", "toll_free_phone", "mail"],
+    )
+    html = client.get("/bravo/").content.decode()
+    ways = _ways(html)
+    assert ways == (
+        "By phone, free of charge: (877) 555-0142 By mail, to: Bravo Outdoor Supply, Privacy "
+        "Office 100 Example Way Fresno, CA 93721"
+    )
+    assert 'href="tel:+18775550142"' in html
+    assert "100 Example Way<br>Fresno, CA 93721</address>" in html
+    # Email is not one of Bravo's methods: it is only the contact for questions (footer).
+    assert "By email" not in html
+    spanish = _ways(client.get("/bravo/?lang=es").content.decode())
+    assert spanish.startswith("Por teléfono, sin costo: (877) 555-0142 Por correo postal, a:")
+
+
+def test_the_home_page_lists_email_and_in_person_when_designated_7020(client, tenant_a):
+    assert _ways(client.get("/acme/").content.decode()) == (
+        "By phone, free of charge: (800) 555-0100 By email: privacy@acme.example"
+    )
+    tenant_a.request_methods = ["webform", "in_person", "toll_free_phone"]
+    tenant_a.save()
+    assert _ways(client.get("/acme/").content.decode()) == (
+        "In person, at one of our locations: ask a member of our staff. "
+        "By phone, free of charge: (800) 555-0100"
+    )
+
+
+def test_mail_cannot_be_a_method_without_a_postal_address_7020():
+    with pytest.raises(ValidationError) as refused:
+        tenant_create(
+            slug="mailer",
+            legal_name="Mailer Co",
+            contact_email="privacy@mailer.example",
+            toll_free_number="+18775550142",
+            request_methods=["webform", "toll_free_phone", "mail"],
+        )
+    assert "postal_address" in refused.value.message_dict
+
+
 def test_a_business_that_does_not_sell_has_no_opt_out_entry(client):
     tenant_create(
         slug="quiet",

@@ -425,3 +425,11 @@ def test_every_registered_tenant_owned_admin_is_scoped():
     for model, model_admin in admin.site._registry.items():
         if issubclass(model, TenantOwnedModel):
             assert isinstance(model_admin, TenantScopedModelAdmin), model.__name__
+
+
+def test_the_postal_address_is_edited_with_the_contact_details_and_request_methods(
+    tenant_a, admin_a
+):
+    html = login(admin_a).get(tenant_url(tenant_a)).content.decode()
+    contact = html[html.index("Contact and requests") : html.index("Practices")]
+    assert 'name="postal_address"' in contact
