@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -80,6 +81,13 @@ def portal_render(
     tenant = request.portal_tenant  # type: ignore[attr-defined]
     page = {"tenant": tenant, "footer_links": footer_links(tenant, request)}
     return render(request, template, page | (context or {}), status=status)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and bots ask for whatever a page's ``<link rel="icon">``
+    says: the static file (its hashed name in production), on every host."""
+    del request
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

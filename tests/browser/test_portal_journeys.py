@@ -443,3 +443,10 @@ def test_the_honeypot_is_not_read_out_or_reached_by_keyboard_yet_still_catches_b
     page.click("button[type=submit]")
     assert "We could not accept this form." in page.content()
     assert _latest(acme) is None
+
+
+def test_the_favicon_is_served(page, acme):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = page.request.get(path)
+        assert response.status == 200, path
+        assert response.headers["content-type"].startswith("image/"), path
