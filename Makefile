@@ -58,6 +58,7 @@ format: setup ## Reformat the code and apply ruff's safe fixes
 
 check-deploy: setup ## Django's deployment checks with production-like settings
 	@DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=example.com PORTAL_MOVABLE_CLOCK=false \
+	  PORTAL_BASE_URL=https://example.com \
 	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	  PORTAL_DOCUMENT_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING

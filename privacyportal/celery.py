@@ -9,6 +9,7 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacyportal.settings")
 
 app = Celery("privacyportal")
-# The CELERY_* settings as a plain dict, loaded lazily on first use (see celery_settings.py).
-app.config_from_object("privacyportal.celery_settings:CELERY", namespace="CELERY")
+# The CELERY_* settings as a plain dict of Celery's own names, loaded lazily on first use (see
+# celery_settings.py).
+app.config_from_object("privacyportal.celery_settings:CELERY")
 app.autodiscover_tasks()

@@ -5,6 +5,11 @@ setting up under several names in each of its sources, and every miss on Django'
 object costs an exception: with the task options read on every publish, that was ~80 µs of each
 ``delay()``, i.e. of every API request that queues an email. A plain dict answers the same.
 Settings are fixed once the process has started, so reading them once changes nothing.
+
+The dict holds Celery's own lowercase names (``CELERY_TASK_SERIALIZER`` → ``task_serializer``),
+so the app reads it without a namespace. Read through ``namespace="CELERY"``, the names
+``CELERY_TIMEZONE``, ``CELERY_ACCEPT_CONTENT`` and ``CELERY_TASK_SERIALIZER`` are also Celery 3's
+old setting names, and every worker started with a deprecation warning for each of them.
 """
 
 from __future__ import annotations
@@ -14,5 +19,7 @@ from typing import Any
 from django.conf import settings
 
 CELERY: dict[str, Any] = {
-    name: getattr(settings, name) for name in dir(settings) if name.startswith("CELERY_")
+    name.removeprefix("CELERY_").lower(): getattr(settings, name)
+    for name in dir(settings)
+    if name.startswith("CELERY_")
 }

@@ -3,4 +3,9 @@ tenants.middleware): only its portal, at the root."""
 
 from django.urls import include, path
 
-urlpatterns = [path("", include("privacyportal.portal_urls"))]
+from tenants.portal import favicon
+
+urlpatterns = [
+    path("favicon.ico", favicon),
+    path("", include("privacyportal.portal_urls")),
+]

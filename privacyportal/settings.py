@@ -12,6 +12,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -180,6 +181,17 @@ PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)
 # How many of our own proxies stand in front of the app (their X-Forwarded-For is trusted).
 PORTAL_TRUSTED_PROXIES = int(env_str("PORTAL_TRUSTED_PROXIES", "0"))
+# The portal's public address, scheme and host only: emails are read away from any page, so
+# their links are absolute (the staff digest's queue, a consumer's "Check a request" page,
+# tenants.portal.portal_absolute_url). A business with its own domain is linked on that domain.
+# The default is the demo's address; `manage.py check --deploy` warns when it is not https.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_base = urlsplit(PORTAL_BASE_URL)
+if _base.scheme not in {"http", "https"} or not _base.netloc or _base.path or _base.query:
+    raise ImproperlyConfigured(
+        f"PORTAL_BASE_URL={PORTAL_BASE_URL!r}: give the portal's address with its scheme and host "
+        "only, e.g. https://privacy.example.com"
+    )
 
 
 # The documentation consumers send with a request to correct is stored encrypted (§7023(d)(4),

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from tenants.portal import favicon
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/", include("privacyportal.api_urls")),
     # Consumer portal pages of each business, /<slug>/...; last, so platform prefixes win.

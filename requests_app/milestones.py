@@ -13,6 +13,7 @@ and the sweep can record each milestone at most once (the key is its dedupe key)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -62,12 +63,15 @@ def milestones(request: HasDeadlines, tz: ZoneInfo) -> list[Milestone]:
         )
     due = request.respond_by or request.comply_by
     if due is not None:
+        # Requests to know, delete and correct are answered (§7021(b)); opt-out and limit
+        # requests are complied with (§7026(f), §7027(g)).
+        verb = "respond by" if request.respond_by is not None else "comply by"
         found.append(
             Milestone(
                 f"due_soon:{due.isoformat()}",
                 start_of_day(due - timedelta(days=DUE_SOON_DAYS), tz),
                 False,
-                f"due soon: respond by {due.isoformat()}",
+                f"due soon: {verb} {due.isoformat()}",
             )
         )
         found.append(
@@ -79,6 +83,17 @@ def milestones(request: HasDeadlines, tz: ZoneInfo) -> list[Milestone]:
             )
         )
     return found
+
+
+# Most urgent first: a deadline already missed before a coming one, and the response's deadline
+# before the receipt confirmation's (which always comes first).
+_URGENCY = ("overdue", "confirm_overdue", "confirm_due", "due_soon")
+
+
+def most_urgent(found: Iterable[Milestone]) -> Milestone:
+    """The one milestone a staff digest lists for a request that reached several in one sweep
+    (e.g. "due soon" and "overdue" when the sweep first sees it after its deadline)."""
+    return min(found, key=lambda milestone: _URGENCY.index(milestone.key.partition(":")[0]))
 
 
 def first_milestone_at(request: HasDeadlines, tz: ZoneInfo) -> datetime | None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import clock
 from core.refusals import Refused
+from tenants.models import RequestMethod
 from tenants.portal import portal_page, portal_render, portal_reverse
 
 from . import consumer_text
@@ -81,7 +82,11 @@ def _remember(
 @portal_page
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
-    return portal_render(request, "portal/home.html")
+    tenant = request.portal_tenant  # type: ignore[attr-defined]
+    # The ways the business designated for requests (§7020) besides this portal's forms, in
+    # its own order; the page lists each with its details (address, number, postal address).
+    other_methods = [m for m in tenant.request_methods or [] if m != RequestMethod.WEBFORM]
+    return portal_render(request, "portal/home.html", {"other_methods": other_methods})
 
 
 @portal_page

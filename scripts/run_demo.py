@@ -224,6 +224,8 @@ def main() -> int:
     port = options.port
     base = f"http://127.0.0.1:{port}"
     env = demo_environment()
+    # The links in the demo's emails (staff digests, the status page) point at this server.
+    env["PORTAL_BASE_URL"] = base
     var_dir = Path(env.get("PORTAL_VAR_DIR", str(ROOT / "var")))
 
     if not port_is_free(port):

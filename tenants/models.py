@@ -108,7 +108,8 @@ DEFAULT_VERIFICATION_DESCRIPTION = gettext_noop(
 )
 
 # First path segments that belong to the platform, not to a business's portal (/<slug>/).
-RESERVED_SLUGS = frozenset({"admin", "api", "static", "media", "i18n", "accounts"})
+# "favicon.ico" is no possible slug; listed so that browsers asking for it cost no tenant lookup.
+RESERVED_SLUGS = frozenset({"admin", "api", "static", "media", "i18n", "accounts", "favicon.ico"})
 
 
 class TenantQuerySet(models.QuerySet):

@@ -5,7 +5,8 @@ business's chrome, tenant-aware reversing, and the footer links the apps contrib
   rate-limits POSTs (``tenants.ratelimit``), with a friendly 429 page.
 * ``portal_render`` renders a page with the business and its footer links in the context.
 * ``portal_reverse`` (and the ``{% portal_url %}`` tag) gives a page's URL on the address the
-  visitor uses: the business's own domain, or ``/<slug>/``.
+  visitor uses: the business's own domain, or ``/<slug>/``. ``portal_absolute_url`` (and the
+  ``{% portal_absolute_url %}`` tag) gives the full address emails link to.
 * Footer links: ``settings.PORTAL_FOOTER_LINKS`` lists, in order, functions ``(tenant,
   request) -> list[FooterLink]``; each app gives its own (notices the policy, optout the opt-out
   and limit links, requests_app the request pages), so no app lists another's pages.
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
@@ -62,6 +64,16 @@ def portal_reverse(request: HttpRequest, name: str) -> str:
     return reverse(f"portal:{name}", kwargs={"tenant_slug": request.portal_tenant.slug})  # type: ignore[attr-defined]
 
 
+def portal_absolute_url(tenant: Tenant, name: str) -> str:
+    """A portal page's full address, for emails (no visitor's request to take the host from):
+    ``https://<domain>/...`` for a business with its own domain, else
+    ``PORTAL_BASE_URL/<slug>/...``."""
+    if tenant.domain:
+        path = reverse(f"portal:{name}", urlconf=settings.PORTAL_HOST_URLCONF)
+        return f"https://{tenant.domain}{path}"
+    return settings.PORTAL_BASE_URL + reverse(f"portal:{name}", kwargs={"tenant_slug": tenant.slug})
+
+
 def portal_render(
     request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
@@ -69,6 +81,13 @@ def portal_render(
     tenant = request.portal_tenant  # type: ignore[attr-defined]
     page = {"tenant": tenant, "footer_links": footer_links(tenant, request)}
     return render(request, template, page | (context or {}), status=status)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and bots ask for whatever a page's ``<link rel="icon">``
+    says: the static file (its hashed name in production), on every host."""
+    del request
+    return HttpResponseRedirect(static("favicon.ico"))
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

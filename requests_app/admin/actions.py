@@ -129,17 +129,28 @@ class ExtendForm(QueueActionForm):
             ).body
 
 
+# Outcomes that deny a request in whole or in part: only they take a denial reason, an
+# explanation and a legal basis (lifecycle.check_close). close_form.js shows those fields only
+# for them; without JavaScript all fields show and the service refuses a wrong combination.
+DENIAL_OUTCOMES = (Outcome.DENIED, Outcome.COMPLIED_IN_PART)
+_DENIAL_FIELD = {"data-denial-field": "true"}
+
+
 class CloseForm(QueueActionForm):
-    outcome = forms.ChoiceField(choices=Outcome.choices)
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices,
+        widget=forms.Select(attrs={"data-denial-outcomes": " ".join(DENIAL_OUTCOMES)}),
+    )
     denial_reason = forms.ChoiceField(
         label="Reason for denial",
         choices=[("", "—"), *DenialReason.choices],
         required=False,
+        widget=forms.Select(attrs=_DENIAL_FIELD),
         help_text="Needed when denying in whole or in part (§7101(b), §7102).",
     )
     explanation = forms.CharField(
         label="Explanation to the consumer",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, **_DENIAL_FIELD}),
         required=False,
         help_text="Needed when denying: plain words (§7022(f), §7023(f), §7024(e)).",
     )
@@ -147,6 +158,7 @@ class CloseForm(QueueActionForm):
         label="Legal basis of the exemption",
         max_length=300,
         required=False,
+        widget=forms.TextInput(attrs=_DENIAL_FIELD),
         help_text="Needed when the reason is “exempt”.",
     )
     fraud_documentation = forms.CharField(
@@ -156,6 +168,9 @@ class CloseForm(QueueActionForm):
         help_text="Needed when the reason is fraud: what you found and why it shows fraud "
         "(§7023(h), §7026(e), §7027(f)). Kept with the record; not sent to the requester.",
     )
+
+    class Media:
+        js = ["requests_app/admin/close_form.js"]
 
 
 class ConfirmationForm(QueueActionForm):

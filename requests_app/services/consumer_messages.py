@@ -20,9 +20,9 @@ from datetime import date, datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 
+from core.dates import long_date
 from core.fast_insert import insert_new
 from outbox.services import outbox_email_add
 
@@ -47,7 +47,7 @@ def consumer_email_address(privacy_request: PrivacyRequest) -> str:
 
 
 def _human_date(day: date | None) -> str:
-    return date_format(day, "DATE_FORMAT") if day else ""
+    return long_date(day)
 
 
 @dataclass(frozen=True)

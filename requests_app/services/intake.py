@@ -38,12 +38,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 
 from core import clock
 from core.calendar import start_of_day
+from core.dates import long_date
 from core.fast_insert import insert_new
 from core.refusals import Refused
 from core.uploads import upload_check
@@ -428,7 +428,7 @@ def know_limit_explanation(next_date: date, language: str) -> str:
             "person in 12 months (California Civil Code section 1798.130(b)). You can make a new "
             "request to know from %(date)s. You can still ask us to delete or correct your "
             "information at any time."
-        ) % {"date": date_format(next_date, "DATE_FORMAT")}
+        ) % {"date": long_date(next_date)}
 
 
 def _deny_over_know_limit(

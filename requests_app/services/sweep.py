@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -175,6 +176,9 @@ def _queue_staff_emails(
 ) -> int:
     """One digest per tenant and recipient per sweep batch: assignees get reminders, admins escalations.
 
+    A digest lists each request once, with its most urgent milestone (a request first swept
+    after its deadline reaches "due soon" and "overdue" together: it is listed as overdue).
+    Its links are absolute (``PORTAL_BASE_URL``): an email has no page to resolve them against.
     Queued in the batch's transaction, with the events it announces, so a crash loses neither.
     """
     if not announced:
@@ -183,24 +187,35 @@ def _queue_staff_emails(
     admins = _admin_emails(tenant_ids)
     tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=tenant_ids).only("legal_name")}
     type_labels = {value: str(label).lower() for value, label in RequestType.choices}
-    per_recipient: dict[tuple[int, str], list[dict[str, str]]] = defaultdict(list)
+    queue_url = settings.PORTAL_BASE_URL + QUEUE_PATH
+    # recipient -> request id -> (the request, the milestone its line tells)
+    per_recipient: dict[tuple[int, str], dict[int, tuple[_Row, milestones.Milestone]]] = (
+        defaultdict(dict)
+    )
     for row, milestone in announced:
-        item = {
-            "reference": row.reference,
-            "type_label": type_labels.get(row.request_type, row.request_type),
-            "what": milestone.what,
-        }
         recipients: set[str] = {row.assignee_email} if row.assignee_email else set()
         if milestone.escalate or not row.assignee_email:
             recipients.update(admins.get(row.tenant_id, ()))
         for recipient in recipients:
-            per_recipient[(row.tenant_id, recipient)].append(item)
+            listed = per_recipient[(row.tenant_id, recipient)]
+            if row.pk in listed:
+                milestone = milestones.most_urgent([listed[row.pk][1], milestone])
+            listed[row.pk] = (row, milestone)
     digests = []
-    for (tenant_id, recipient), items in per_recipient.items():
+    for (tenant_id, recipient), listed in per_recipient.items():
         tenant = tenants[tenant_id]
+        items = [
+            {
+                "reference": row.reference,
+                "type_label": type_labels.get(row.request_type, row.request_type),
+                "what": milestone.what,
+                "url": f"{queue_url}{row.pk}/change/",  # the request's page in the admin
+            }
+            for row, milestone in listed.values()
+        ]
         body = render_to_string(
             "requests_app/emails/staff_digest.txt",
-            {"tenant": tenant, "items": items, "queue_url": QUEUE_PATH},
+            {"tenant": tenant, "items": items, "queue_url": queue_url},
         )
         digests.append(
             Email(

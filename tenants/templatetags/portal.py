@@ -1,4 +1,5 @@
-"""Template helpers for the consumer portal: tenant-aware URLs, accessible fields, language links."""
+"""Template helpers for the consumer portal: tenant-aware URLs, accessible fields, language links,
+and dates written in full (pages and emails)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from django.forms import BoundField
 from django.http import HttpRequest
 from django.utils import translation
 
+from core.dates import long_date as _long_date
+
+from ..models import Tenant
+from ..portal import portal_absolute_url as _portal_absolute_url
 from ..portal import portal_reverse
 
 register = template.Library()
@@ -19,6 +24,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def portal_url(context: template.Context, name: str) -> str:
     return portal_reverse(context["request"], name)
+
+
+@register.simple_tag
+def portal_absolute_url(tenant: Tenant, name: str) -> str:
+    """A portal page's full address, for emails: ``{% portal_absolute_url tenant "status" %}``."""
+    return _portal_absolute_url(tenant, name)
 
 
 @register.simple_tag
@@ -34,6 +45,17 @@ def portal_widget(field: BoundField, **attrs: Any) -> str:
     if describedby:
         attrs["aria-describedby"] = " ".join(describedby)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter(expects_localtime=True)
+def long_date(value: Any, arg: str = "") -> str:
+    """A date (or datetime, in the current time zone) written in full: ``{{ day|long_date }}``
+    gives "December 18, 2025", ``{{ day|long_date:"weekday" }}`` "Thursday, December 18, 2025";
+    in Spanish "18 de diciembre de 2025" (``core.dates``). Never Django's abbreviated
+    ``DATE_FORMAT`` ("Dec. 18, 2025") for a consumer."""
+    if arg not in {"", "weekday"}:
+        raise template.TemplateSyntaxError(f'long_date takes no argument or "weekday", not {arg!r}')
+    return _long_date(value or None, weekday=arg == "weekday")
 
 
 @register.filter

@@ -385,3 +385,68 @@ def test_requests_to_know_and_to_correct_end_to_end_in_spanish(page, acme, live_
     assert correct.reference in text
     assert "factura.png" in text
     assert ack.subject in text
+
+
+def _accessible_names(page) -> list[str]:
+    """The names in Chromium's accessibility tree, as screen readers get it (ignored nodes out)."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    session.detach()
+    return [
+        str(node.get("name", {}).get("value", ""))
+        for node in nodes
+        if not node.get("ignored") and node.get("name", {}).get("value")
+    ]
+
+
+def _tab_stops(page, limit: int = 60) -> list[str]:
+    """The id (or tag) of every element the Tab key reaches, from the top of the page."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
+        )
+    return stops
+
+
+def test_the_honeypot_is_not_read_out_or_reached_by_keyboard_yet_still_catches_bots(
+    page, acme, live_server
+):
+    """Screen readers must not say "Leave this field empty" (it is for bots, WCAG 1.3.1/4.1.2):
+    aria-hidden wrapper, tabindex=-1 and autocomplete off; bots that fill it are still refused."""
+    for path, language in (
+        ("/acme/know/", "en"),
+        ("/acme/delete/?lang=es", "es"),
+        ("/acme/correct/?lang=en", "en"),
+        ("/acme/status/", "en"),
+    ):
+        page.goto(path)
+        assert page.locator("#id_leave_empty").count() == 1
+        names = _accessible_names(page)
+        # The tree does hold the visible fields (the check below would pass on an empty one).
+        email_label = page.inner_text("label[for=id_email]").strip()
+        assert any(name.startswith(email_label) for name in names), (email_label, names)
+        label = "Leave this field empty" if language == "en" else "Deje este campo vacío"
+        assert not [name for name in names if "leave this field" in name.lower()], path
+        assert not [name for name in names if label.lower() in name.lower()], path
+        assert "id_leave_empty" not in _tab_stops(page), path
+        assert page.get_attribute("#id_leave_empty", "autocomplete") == "off"
+    # A bot that fills every field, the hidden one included, is refused and nothing is created.
+    page.goto("/acme/know/?lang=en")
+    page.check("#id_know_scope_0")
+    _fill_person(page)
+    page.evaluate(
+        "() => { document.getElementById('id_leave_empty').value = 'http://spam.example'; }"
+    )
+    page.click("button[type=submit]")
+    assert "We could not accept this form." in page.content()
+    assert _latest(acme) is None
+
+
+def test_the_favicon_is_served(page, acme):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = page.request.get(path)
+        assert response.status == 200, path
+        assert response.headers["content-type"].startswith("image/"), path

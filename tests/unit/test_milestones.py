@@ -65,3 +65,23 @@ def test_the_first_milestone_counts_those_already_past():
     row = Row(respond_by=date(2026, 1, 5), confirmed_at=datetime(2025, 11, 21, tzinfo=UTC))
     assert milestones.first_milestone_at(row, LA) == datetime(2026, 1, 2, 8, 0, tzinfo=UTC)
     assert milestones.first_milestone_at(Row(), LA) is None
+
+
+def test_opt_out_and_limit_requests_are_due_to_comply_not_to_respond_7026f_7027g():
+    comply = [m.what for m in milestones.milestones(Row(comply_by=date(2027, 1, 7)), LA)]
+    assert comply[0] == "due soon: comply by 2027-01-07"
+    respond = [m.what for m in milestones.milestones(Row(respond_by=date(2027, 1, 7)), LA)]
+    assert respond[0] == "due soon: respond by 2027-01-07"
+
+
+def test_the_most_urgent_milestone_is_a_missed_deadline_then_the_nearest_one():
+    row = Row(confirm_by=date(2026, 12, 9), respond_by=date(2027, 1, 7))
+    found = {m.key.partition(":")[0]: m for m in milestones.milestones(row, LA)}
+    assert set(found) == {"confirm_due", "confirm_overdue", "due_soon", "overdue"}
+    assert milestones.most_urgent(found.values()) is found["overdue"]
+    assert (
+        milestones.most_urgent([found["due_soon"], found["confirm_overdue"]])
+        is found["confirm_overdue"]
+    )
+    assert milestones.most_urgent([found["due_soon"], found["confirm_due"]]) is found["confirm_due"]
+    assert milestones.most_urgent([found["due_soon"]]) is found["due_soon"]

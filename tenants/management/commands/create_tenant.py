@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--toll-free", default="", help="Toll-free number, e.g. +1 888 555 0100 (§7020(b))"
         )
+        parser.add_argument(
+            "--postal-address",
+            default="",
+            help="Where consumers can mail requests; needed when mail is a method (§7020)",
+        )
         parser.add_argument("--time-zone", default="America/Los_Angeles")
         parser.add_argument("--languages", default="en,es", help="Comma-separated: en,es")
         parser.add_argument(
@@ -77,6 +82,7 @@ class Command(BaseCommand):
                 legal_name=options["name"],
                 contact_email=options["contact_email"] or f"privacy@{options['slug']}.example",
                 toll_free_number=options["toll_free"],
+                postal_address=options["postal_address"],
                 time_zone=options["time_zone"],
                 languages=_csv(options["languages"]),
                 request_methods=methods,

@@ -57,3 +57,17 @@ def test_seed_demo_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="public demo passwords"):
         call_command("seed_demo")
+
+
+def test_each_demo_business_lists_the_ways_it_designated_on_its_home_page(
+    settings, tmp_path, client
+):
+    settings.VAR_DIR = tmp_path
+    demo.seed()
+    bravo = client.get("/bravo/").content.decode()
+    assert "By mail, to:" in bravo
+    assert "100 Example Way<br>Fresno, CA 93721" in bravo
+    assert "By email:" not in bravo
+    leads = client.get("/leads-library/").content.decode()
+    assert "By email:" in leads
+    assert "By mail, to:" not in leads

@@ -35,7 +35,7 @@ def test_a_web_request_with_email_is_acknowledged_at_once_through_the_outbox_702
     assert privacy_request.reference in message.subject
     # §7021(a): describes verification in general and says when to expect a response (D+45).
     assert tenant_a.verification_description[:40] in message.body
-    assert "Dec. 18, 2025" in message.body
+    assert "December 18, 2025" in message.body
     communication = Communication.objects.for_tenant(tenant_a).get()
     assert communication.template == "acknowledgement"
     assert message.dedupe_key == communication_dedupe_key(communication)

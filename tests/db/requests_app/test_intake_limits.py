@@ -55,6 +55,7 @@ def _third_is_denied_with_the_date(third: PrivacyRequest) -> None:
     assert third.know_limit_next_date == date(2026, 1, 10)
     assert (third.status, third.outcome, third.denial_reason) == ("closed", "denied", "other")
     assert "1798.130(b)" in third.denial_explanation
+    assert "January 10, 2026" in third.denial_explanation
 
 
 def test_a_third_request_to_know_on_the_portal_is_denied_with_the_date_to_ask_again(
@@ -64,6 +65,7 @@ def test_a_third_request_to_know_on_the_portal_is_denied_with_the_date_to_ask_ag
     assert response["Location"] == "/acme/know/limit/"
     page = client.get(response["Location"]).content.decode()
     assert "You have already made two requests to know in the last 12 months" in page
+    assert ASK_AGAIN in page
     assert "1798.130(b)" in page
     _third_is_denied_with_the_date(_latest(tenant_a))
 
@@ -131,7 +133,7 @@ def test_the_answer_to_a_third_request_is_also_its_receipt_confirmation_7021a(
     assert kinds == [EventKind.CREATED, EventKind.FLAGGED, EventKind.CLOSED, EventKind.ACKNOWLEDGED]
     message = outbox(tenant_a)[-1]
     assert message.recipient == "casey@example.com"
-    assert "10, 2026" in message.body
+    assert "January 10, 2026" in message.body
 
 
 def test_a_business_that_flags_leaves_the_third_request_to_staff(

@@ -50,7 +50,7 @@ def test_extension_defaults_to_ninety_days_and_notifies_the_consumer_with_the_re
         .get()
     )
     assert "collecting your records" in notice.body
-    assert "Feb. 1, 2026" in notice.body
+    assert "February 1, 2026" in notice.body
     assert extended.events.filter(kind="extended", actor=staff_a).exists()
 
 

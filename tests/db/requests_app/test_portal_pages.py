@@ -71,6 +71,60 @@ def test_the_home_page_explains_each_right_with_one_entry_each(client, tenant_a)
     assert {"/acme/know/", "/acme/delete/", "/acme/correct/", "/acme/status/"} <= set(links)
 
 
+def _ways(html: str) -> str:
+    """The home page's list of the other designated ways to make a request, tags stripped."""
+    found = re.search(r'<ul class="ways">(.*?)</ul>', html, re.S)
+    assert found, html
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+
+def test_the_home_page_lists_the_ways_the_business_designated_with_their_details_7020(client):
+    tenant_create(
+        slug="bravo",
+        legal_name="Bravo Outdoor Supply",
+        contact_email="privacy@bravo.example",
+        postal_address="Bravo Outdoor Supply, Privacy Office\n100 Example Way\nFresno, CA 93721",
+        toll_free_number="+18775550142",
+        request_methods=["webform", "toll_free_phone", "mail"],
+    )
+    html = client.get("/bravo/").content.decode()
+    ways = _ways(html)
+    assert ways == (
+        "By phone, free of charge: (877) 555-0142 By mail, to: Bravo Outdoor Supply, Privacy "
+        "Office 100 Example Way Fresno, CA 93721"
+    )
+    assert 'href="tel:+18775550142"' in html
+    assert "100 Example Way<br>Fresno, CA 93721</address>" in html
+    # Email is not one of Bravo's methods: it is only the contact for questions (footer).
+    assert "By email" not in html
+    spanish = _ways(client.get("/bravo/?lang=es").content.decode())
+    assert spanish.startswith("Por teléfono, sin costo: (877) 555-0142 Por correo postal, a:")
+
+
+def test_the_home_page_lists_email_and_in_person_when_designated_7020(client, tenant_a):
+    assert _ways(client.get("/acme/").content.decode()) == (
+        "By phone, free of charge: (800) 555-0100 By email: privacy@acme.example"
+    )
+    tenant_a.request_methods = ["webform", "in_person", "toll_free_phone"]
+    tenant_a.save()
+    assert _ways(client.get("/acme/").content.decode()) == (
+        "In person, at one of our locations: ask a member of our staff. "
+        "By phone, free of charge: (800) 555-0100"
+    )
+
+
+def test_mail_cannot_be_a_method_without_a_postal_address_7020():
+    with pytest.raises(ValidationError) as refused:
+        tenant_create(
+            slug="mailer",
+            legal_name="Mailer Co",
+            contact_email="privacy@mailer.example",
+            toll_free_number="+18775550142",
+            request_methods=["webform", "toll_free_phone", "mail"],
+        )
+    assert "postal_address" in refused.value.message_dict
+
+
 def test_a_business_that_does_not_sell_has_no_opt_out_entry(client):
     tenant_create(
         slug="quiet",
@@ -360,12 +414,14 @@ def test_every_string_has_a_spanish_translation_and_the_compiled_catalog_is_curr
 
 def test_consumer_pages_and_emails_use_no_legal_jargon_7003a():
     jargon = re.compile(r"pursuant to|hereinafter|notwithstanding|heretofore|whereas", re.I)
-    templates = Path(django_settings.BASE_DIR / "templates")
+    base = Path(django_settings.BASE_DIR)
     files = [
-        *templates.glob("portal/*"),
-        templates / "404.html",
-        *templates.glob("requests_app/emails/*"),
+        *(base / "tenants/templates/portal").glob("*.html"),
+        *(base / "requests_app/templates/portal").glob("*.html"),
+        *(base / "requests_app/templates/requests_app/emails").glob("*.txt"),
+        base / "templates/404.html",
     ]
+    assert len(files) > 30  # the folders moved once; a wrong path must not make this pass
     offending = [str(path) for path in files if jargon.search(path.read_text())]
     assert offending == []
 
@@ -390,3 +446,31 @@ def test_a_submission_stays_within_a_fixed_number_of_queries(
     # The timeline's two events go in one INSERT (core.fast_insert).
     with django_assert_max_num_queries(14):
         assert client.post("/acme/know/", KNOW).status_code == 302
+
+
+def test_the_acknowledgement_links_to_the_check_a_request_page_with_a_full_address(
+    client, tenant_a, settings
+):
+    settings.PORTAL_BASE_URL = "https://privacy.example.com"
+    client.post("/acme/know/", KNOW)
+    body = outbox(tenant_a)[-1].body
+    assert (
+        "on our “Check a request” page, with your reference number and this email address:\n"
+        in body
+    )
+    assert "\nhttps://privacy.example.com/acme/status/\n" in body
+    # In Spanish too.
+    client.post("/acme/delete/?lang=es", {**DELETE, "email": "casey.es@example.com"})
+    body = outbox(tenant_a)[-1].body
+    assert "página “Consultar una solicitud”" in body
+    assert "\nhttps://privacy.example.com/acme/status/\n" in body
+
+
+def test_a_business_with_its_own_domain_is_linked_there_from_its_emails(client, tenant_a, settings):
+    settings.PORTAL_BASE_URL = "https://privacy.example.com"
+    tenant_a.domain = "privacy.acme.example"
+    tenant_a.save()
+    client.post("/acme/know/", KNOW)
+    body = outbox(tenant_a)[-1].body
+    assert "\nhttps://privacy.acme.example/status/\n" in body
+    assert "privacy.example.com" not in body

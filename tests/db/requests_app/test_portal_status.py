@@ -171,7 +171,7 @@ def test_the_link_opens_the_status_page_once(client, tenant_a, submitted):
     assert submitted.reference in page
     assert "We are checking that the request comes from you" in page  # status
     assert "We will answer by" in page
-    assert "Thursday, Dec. 18, 2025" in page
+    assert "Thursday, December 18, 2025" in page
     assert "America/Los_Angeles" in page
     assert "We received your request" in page
     assert "We confirmed that we received it" in page

@@ -229,3 +229,57 @@ def test_a_batch_hands_all_its_digests_to_the_relay_at_once_after_commit(
         .values_list("recipient", flat=True)
     )
     assert recipients == {admin_a.email, staff_a.email}
+
+
+def _digest(tenant, recipient: str) -> str:
+    return (
+        OutboxMessage.objects.for_tenant(tenant)
+        .filter(recipient=recipient, subject__contains="need attention")
+        .get()
+        .body
+    )
+
+
+def test_a_digest_lists_a_request_once_with_its_most_urgent_milestone_and_absolute_links(
+    assigned_request, staff_a, admin_a, freeze, settings
+):
+    """First swept after its deadline, the request reaches "due soon" and "overdue" at once:
+    both are on its timeline, but each digest lists it once, as overdue."""
+    settings.PORTAL_BASE_URL = "https://privacy.example.com"
+    freeze(datetime(2025, 12, 20, 9, 0, tzinfo=UTC))
+    sweep_deadlines()
+    kinds = set(assigned_request.events.values_list("kind", flat=True))
+    assert {"reminder", "escalated"} <= kinds
+    queue = "https://privacy.example.com/admin/requests_app/privacyrequest/"
+    for recipient in (staff_a.email, admin_a.email):
+        body = _digest(assigned_request.tenant, recipient)
+        assert body.count(assigned_request.reference) == 1, body
+        assert "overdue: the deadline was 2025-12-18" in body
+        assert "due soon" not in body
+        assert f"{queue}{assigned_request.pk}/change/" in body
+        assert f"Open the review queue: {queue}\n" in body
+    subject = (
+        OutboxMessage.objects.for_tenant(assigned_request.tenant)
+        .filter(recipient=staff_a.email)
+        .get()
+        .subject
+    )
+    assert subject.startswith("1 privacy request deadline(s)")
+
+
+def test_opt_out_and_limit_requests_are_due_to_comply_by_7026f_7027g(tenant_a, admin_a, freeze):
+    freeze(RECEIVED)
+    opt_out = make_request(tenant_a, request_type="opt_out")
+    limit = make_request(tenant_a, request_type="limit")
+    delete = make_request(tenant_a, request_type="delete")
+    assert opt_out.comply_by == limit.comply_by  # 15 business days
+    freeze(datetime.combine(opt_out.comply_by, datetime.min.time(), tzinfo=UTC))
+    sweep_deadlines()
+    body = _digest(tenant_a, admin_a.email)
+    for privacy_request in (opt_out, limit):
+        line = next(line for line in body.splitlines() if privacy_request.reference in line)
+        assert f"due soon: comply by {privacy_request.comply_by.isoformat()}" in line
+        assert "respond by" not in line
+    assert delete.reference not in body  # not due yet
+    reminder = opt_out.events.get(kind="reminder")
+    assert reminder.message == f"Due soon: comply by {opt_out.comply_by.isoformat()}."

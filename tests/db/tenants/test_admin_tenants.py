@@ -481,3 +481,11 @@ def test_an_admin_can_view_their_own_membership_but_not_change_it(tenant_a, admi
     assert page.status_code == 200  # was a 500: the view-only form had fields=None
     client.post(reverse("admin:tenants_membership_change", args=[own.pk]), {"role": "staff"})
     assert Membership.objects.get(pk=own.pk).role == "admin"
+
+
+def test_the_postal_address_is_edited_with_the_contact_details_and_request_methods(
+    tenant_a, admin_a
+):
+    html = login(admin_a).get(tenant_url(tenant_a)).content.decode()
+    contact = html[html.index("Contact and requests") : html.index("Practices")]
+    assert 'name="postal_address"' in contact

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from requests_app.models import PrivacyRequest, RequestEvent
-from tenants.models import ApiKey, TenantScopeError, hash_api_key
+from tenants.models import ApiKey, Tenant, TenantScopeError, hash_api_key
 from tenants.selectors import api_key_lookup
 from tenants.services import api_key_create, api_key_revoke, tenant_create
 from tests.factories import make_request
@@ -73,6 +75,18 @@ def test_an_unknown_time_zone_is_refused():
 def test_create_tenant_command_explains_a_refusal():
     with pytest.raises(CommandError, match="toll-free"):
         call_command("create_tenant", "shop", "--name", "Shop Co", "--toll-free", "+1 415 555 0100")
+
+
+def test_create_tenant_command_takes_the_postal_address_mail_needs_7020():
+    methods = ["--methods", "webform,toll_free_phone,mail", "--toll-free", "+1 888 555 0100"]
+    with pytest.raises(CommandError, match="postal_address"):
+        call_command("create_tenant", "shop", "--name", "Shop Co", *methods)
+    address = "Shop Co, 1 Main Street, Fresno, CA 93721"
+    call_command(
+        "create_tenant", "shop", "--name", "Shop Co", *methods, "--postal-address", address,
+        stdout=StringIO(),
+    )  # fmt: skip
+    assert Tenant.objects.get(slug="shop").postal_address == address
 
 
 def test_unscoped_queries_of_tenant_data_raise():
