@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import Api
+
 
 @pytest.fixture
 def portal(settings, tmp_path: Path) -> Path:
@@ -17,3 +19,15 @@ def portal(settings, tmp_path: Path) -> Path:
     settings.PORTAL_RATE_LIMITS = {"ip": (1000, 600), "email": (1000, 3600)}
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def api_a(api_key_a) -> Api:
+    """Business A's API client (its API key)."""
+    return Api(api_key_a)
+
+
+@pytest.fixture
+def api_b(api_key_b) -> Api:
+    """Business B's API client (its API key)."""
+    return Api(api_key_b)

@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 REQUESTS = "/api/v1/requests/"
 
 
-@pytest.fixture
-def api_a(api_key_a) -> Api:
-    return Api(api_key_a)
-
-
 def _act(api: Api, reference: str, action: str, body: dict | None = None):
     return api.post(f"{REQUESTS}{reference}/{action}", body or {})
 

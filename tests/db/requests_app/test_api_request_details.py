@@ -40,11 +40,6 @@ class Api:
         )
 
 
-@pytest.fixture
-def api_a(api_key_a) -> Api:
-    return Api(api_key_a)
-
-
 def with_flags(tenant, flags: list[str]) -> PrivacyRequest:
     return privacy_request_create(
         tenant=tenant,
