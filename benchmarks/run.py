@@ -665,6 +665,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ratios.add_argument(
         "--peer-timeout", type=float, default=1800, help="seconds the peer script may take"
     )
+    parser.add_argument(
+        "--compare-with",
+        metavar="REF",
+        help="measure sweep, queue and api of this git ref and of the working tree in one run, "
+        "and print both with the change in %% (benchmarks/compare.py; its own options: "
+        "--compare-rounds, --compare-stages, --compare-threshold, --keep-worktree)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -693,6 +700,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a == "--compare-with" or a.startswith("--compare-with=") for a in argv):
+        import compare  # an older commit's figures and this tree's, side by side
+
+        return compare.main(argv)
     args = parse_args(argv)
     # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so gunicorn is stopped in `finally`.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
