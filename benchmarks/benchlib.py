@@ -245,12 +245,14 @@ def gunicorn(
     name: str = "",
     cwd: Path = ROOT,
     env: dict[str, str] | None = None,
+    worker_connections: int | None = None,
 ) -> Iterator[Server]:
     """Run gunicorn with ``config`` ("sync:5" or "gthread:2x4") on a free port; always stop it.
 
     Every server of the benchmarks starts with these options (only ``app`` differs), so figures
     of different apps measured with the same ``config`` compare like for like. ``name`` keeps the
-    access logs of servers running at the same time apart.
+    access logs of servers running at the same time apart. ``worker_connections`` caps the
+    connections a gthread worker holds (``balanced_worker_connections``).
     """
     kind, _, size = config.partition(":")
     workers, _, threads = size.partition("x")
@@ -282,6 +284,8 @@ def gunicorn(
         "--access-logfile",
         str(access_log),
     ]
+    if worker_connections:
+        cmd += ["--worker-connections", str(worker_connections)]
     access_log.unlink(missing_ok=True)  # one run's lines at a time
     log_file = (VAR_DIR / "gunicorn.log").open("ab")
     # Django logs errors (500s) to stderr: keep them in the log, not on the benchmark's screen.
@@ -321,6 +325,24 @@ def gunicorn(
                 os.killpg(proc.pid, signal.SIGKILL)  # our own process group, started above
                 proc.wait()
         log_file.close()
+
+
+def balanced_worker_connections(config: str, clients: int) -> int | None:
+    """The ``--worker-connections`` that spreads ``clients`` kept-alive connections evenly.
+
+    A gthread worker accepts connections while it holds fewer than ``--worker-connections``
+    (1,000 by default), and which worker wins the accept is the kernel's choice: 12 connections
+    opened at once landed 12/0/0, 9/2/1 and 6/5/1 on three workers in three tries, and a
+    kept-alive connection stays where it landed, so one worker (one GIL) served most of the
+    load. Capped at ``ceil(clients / workers)``, every worker holds its share; the cap stays
+    above the thread count, or gunicorn would close every connection after one response (it
+    keeps at most ``worker_connections - threads`` idle ones). None for sync workers.
+    """
+    kind, _, size = config.partition(":")
+    if kind != "gthread":
+        return None
+    workers, _, threads = size.partition("x")
+    return max(int(threads or 1) + 1, -(-clients // int(workers)))
 
 
 def clear_bench_redis() -> None:
@@ -484,6 +506,16 @@ class LoadMeter:
         self._sample(first=True)
         self._thread.start()
         return self
+
+    def shares(self, role: str) -> list[float]:
+        """Each process's share of ``role``'s CPU, largest first (how evenly workers worked)."""
+        ticks = [
+            latest - start
+            for pid, (start, latest) in self._seen.items()
+            if self._roles.get(pid) == role
+        ]
+        total = sum(ticks) or 1
+        return sorted((t / total for t in ticks if t / total >= 0.01), reverse=True)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()

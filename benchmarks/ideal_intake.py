@@ -180,8 +180,10 @@ def capture(key: str, email: str) -> dict[str, Any]:
 def _short(sql: str) -> str:
     insert = INSERT_RE.match(sql)
     if insert:
-        return f"INSERT INTO {insert['table']}"
-    return " ".join(sql.split())[:60] + "…"
+        return f"INSERT {insert['table']}"
+    words = sql.split()
+    source = re.search(r'\bFROM "([^"]+)"', sql)
+    return f"{words[0]} {source[1]}" if source else " ".join(words)[:40]
 
 
 def _recipe(

@@ -4,11 +4,13 @@
     .venv/bin/python benchmarks/run.py --quick         # small-scale smoke run (about 2 minutes)
     .venv/bin/python benchmarks/run.py --only sweep,queue
     .venv/bin/python benchmarks/run.py --requests 1000000 --tenants 1000 --queue-requests 100000
+    .venv/bin/python benchmarks/run.py --only ratios [--peer]    # intake vs the ideal, vs Fides
+    .venv/bin/python benchmarks/run.py --compare-with 66fc318     # an older commit vs this tree
 
 Stages (see benchmarks/README.md):
 
-seed   dedicated database (pp_bench; --quick: pp_bench_quick), migrate, seed with COPY unless it
-       already holds data at this scale (--reseed forces it). Rows/s.
+seed   dedicated database (pp_bench, or BENCH_DB_PREFIX; --quick: pp_bench_quick), migrate, seed
+       with COPY unless it already holds data at this scale (--reseed forces it). Rows/s.
 sweep  the deadline sweep at t0+1 day (steady state) and t0+7 days (heavy day) on the seeded
        database, and on all-open databases of growing size (pp_bench_open_<n>) to show that
        memory stays flat while the table grows. Time and peak RSS, each in a fresh process.
@@ -17,6 +19,9 @@ queue  the admin review queue of the 100,000-request tenant through gunicorn, si
 api    POST /api/v1/requests/ with tenant API keys through gunicorn: closed-loop throughput and
        CPU per request for each worker configuration, then open-loop runs at --api-rate; the
        verdict is the best configuration's, then it steps up to find its headroom.
+ratios (only with --only ratios; ratios.py) intake against the ideal endpoint (ideal_intake.py:
+       the same SQL from a bare Django view) with the Python client and wrk, the list of
+       requests, and with --peer the peer (Fides) in its own client shape: the issue's ratios.
 
 Everything runs against 127.0.0.1 only, in production mode (DJANGO_DEBUG=false). gunicorn is
 always stopped, also on errors and Ctrl-C. Rows the API benchmark creates are deleted again.
