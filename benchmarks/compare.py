@@ -52,7 +52,7 @@ def git(*args: str, cwd: Path = ROOT) -> str:
 def prepare_worktree(ref: str, *, keep: bool) -> tuple[Path, str]:
     """A worktree of ``ref`` in the temporary folder, with its own venv; reused when kept."""
     sha = git("rev-parse", "--verify", f"{ref}^{{commit}}")
-    path = Path(tempfile.gettempdir()) / f"pp-{benchlib.DB_PREFIX}-compare-{sha[:10]}"
+    path = Path(tempfile.gettempdir()) / f"{benchlib.DB_PREFIX}-compare-{sha[:10]}"
     if path.exists():
         try:
             reusable = git("rev-parse", "HEAD", cwd=path) == sha

@@ -54,8 +54,10 @@ PHASES: list[tuple[str, str]] = [
     ("initial (tenants/api.py", "API key authentication (DRF + lookup)"),
     ("is_valid (rest_framework/serializers.py", "input validation (serializer)"),
     ("parse (core/api.py", "input JSON parsing"),
-    ("rest_framework/response.py", "201 body: JSON rendering"),
-    ("output (requests_app/api/views.py", "201 body: output serializer"),
+    ("rest_framework/response.py", "response body: JSON rendering"),
+    ("output (requests_app/api/views.py", "response body: output serializer"),
+    ("to_representation (rest_framework/serializers.py", "response body: output serializer"),
+    ("paginate_queryset", "list: query, pagination, model instances (ORM)"),
     ("privacy_request_create (requests_app/services/intake.py", "intake: other work"),
     ("deadlines_for", "intake: deadlines and milestones"),
     ("first_milestone_at", "intake: deadlines and milestones"),
@@ -94,7 +96,9 @@ def package_of(frame: str) -> str:
 def profile_app(
     name: str, server: benchlib.Server, keys: list[str], args: argparse.Namespace
 ) -> dict[str, Any]:
-    script = ratios.wrk_script(keys, post=True, tag=f"prof{name}")
+    post = args.what == "create"
+    script = ratios.wrk_script(keys, post=post, tag=f"prof{name}")
+    path = ratios.API_PATH if post else ratios.LIST_PATH
     asyncio.run(
         http_load.closed_loop(
             server.port,
@@ -128,7 +132,7 @@ def profile_app(
             f"-d{load_seconds:.0f}s",
             "-s",
             str(script),
-            f"http://127.0.0.1:{server.port}{ratios.API_PATH}",
+            f"http://127.0.0.1:{server.port}{path}",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -204,6 +208,12 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--connections", type=int, default=12)
     parser.add_argument("--apps", default="intake,ideal")
+    parser.add_argument(
+        "--what",
+        choices=["create", "list"],
+        default="create",
+        help="create: POST /api/v1/requests/; list: GET ?page_size=50 (intake only)",
+    )
     parser.add_argument("--py-spy", default=os.environ.get("PY_SPY") or shutil.which("py-spy"))
     args = parser.parse_args()
     if not args.py_spy:
@@ -230,7 +240,8 @@ def main() -> None:
             ],
             env=child_env(url),
         )
-        for name in args.apps.split(","):
+        apps = args.apps.split(",") if args.what == "create" else ["intake"]
+        for name in apps:
             extra: dict[str, Any] = {}
             if name == "ideal":
                 extra = {
@@ -256,8 +267,8 @@ def main() -> None:
         log(f"[profile] deleted the {created:,} requests it created")
     for name, out in results.items():
         print(
-            f"\n{name}: {out['rps']:.0f} creates/s under wrk; GIL-holding time "
-            f"{out['ms_per_create']:.2f} ms per create ({out['samples']:,} samples)"
+            f"\n{name} ({args.what}): {out['rps']:.0f} requests/s under wrk; GIL-holding time "
+            f"{out['ms_per_create']:.2f} ms per request ({out['samples']:,} samples)"
         )
         print("  by phase (deepest on the stack):")
         for phase, ms in out["phases"].items():

@@ -518,6 +518,26 @@ def run_ours_peer_shape(
     out: dict[str, Any] = {"intake": {}, "list": {}}
     roots = {"server": intake.pid}
     client_python = PEER_VENV / "bin" / "python"
+    # Every worker warm first (imports, the first Celery publish: ~0.5 s of CPU each): with 4
+    # clients one worker may get no connection in the warm-up and a reconnection later.
+    asyncio.run(
+        http_load.closed_loop(
+            intake.port,
+            lambda i: http_load.build_request(
+                "POST",
+                API_PATH,
+                intake.port,
+                {
+                    "Authorization": f"Bearer {keys[i % len(keys)]}",
+                    "Content-Type": "application/json",
+                },
+                create_body(i, "peerwarm"),
+            ),
+            concurrency=12,
+            seconds=2,
+            max_requests=2000,
+        )
+    )
     for what, (n, warmup) in shape.items():
         post = what == "intake"
         # Our Python client.
