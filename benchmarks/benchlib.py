@@ -11,9 +11,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +39,10 @@ PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 # Celery messages (acknowledgement emails, sweep digests) go to a Redis database of their own;
 # nobody consumes them, and run.py deletes what it left there at the end.
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+
+# Every database the benchmarks create, seed or drop starts with this (so another checkout's
+# benchmarks on the same PostgreSQL can use another prefix); it must contain "bench".
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "pp_bench")
 
 # Bumped whenever the seeder's data changes, so databases seeded by an older one are redone.
 SEED_LAYOUT = 2
@@ -95,9 +106,10 @@ def database_exists(url: str) -> bool:
 
 def _guard(name: str) -> None:
     # Only ever create or drop databases that are obviously ours.
-    if not name.startswith("pp_bench"):
+    if "bench" not in DB_PREFIX or not name.startswith(DB_PREFIX):
         raise SystemExit(
-            f"Refusing to touch database {name!r}: benchmark databases start with pp_bench"
+            f"Refusing to touch database {name!r}: benchmark databases start with {DB_PREFIX}"
+            " (BENCH_DB_PREFIX, which must contain 'bench')"
         )
 
 
@@ -217,6 +229,136 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int  # the gunicorn master's; its workers are its children
+
+
+@contextmanager
+def gunicorn(
+    url: str,
+    config: str,
+    *,
+    app: str = "privacyportal.wsgi:application",
+    ready_path: str = "/admin/login/",
+    name: str = "",
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    worker_connections: int | None = None,
+) -> Iterator[Server]:
+    """Run gunicorn with ``config`` ("sync:5" or "gthread:2x4") on a free port; always stop it.
+
+    Every server of the benchmarks starts with these options (only ``app`` differs), so figures
+    of different apps measured with the same ``config`` compare like for like. ``name`` keeps the
+    access logs of servers running at the same time apart. ``worker_connections`` caps the
+    connections a gthread worker holds (``balanced_worker_connections``).
+    """
+    kind, _, size = config.partition(":")
+    workers, _, threads = size.partition("x")
+    port = free_port()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    access_log = VAR_DIR / f"gunicorn-access{'-' + name if name else ''}.log"
+    cmd = [
+        str(cwd / ".venv" / "bin" / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        workers,
+        "--worker-class",
+        kind,
+        "--threads",
+        threads or "1",
+        "--timeout",
+        "120",
+        "--backlog",
+        "2048",
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(VAR_DIR / "gunicorn.log"),
+        # Like production (docker-compose.yml logs every request): the log costs a write each.
+        "--access-logfile",
+        str(access_log),
+    ]
+    if worker_connections:
+        cmd += ["--worker-connections", str(worker_connections)]
+    access_log.unlink(missing_ok=True)  # one run's lines at a time
+    log_file = (VAR_DIR / "gunicorn.log").open("ab")
+    # Django logs errors (500s) to stderr: keep them in the log, not on the benchmark's screen.
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env or child_env(url),
+        start_new_session=True,
+        stdout=log_file,
+        stderr=log_file,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"gunicorn exited with {proc.returncode}; see {VAR_DIR / 'gunicorn.log'}"
+                )
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}{ready_path}", timeout=5
+                ) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer within 60 s")
+            time.sleep(0.3)
+        yield Server(port, proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # our own process group, started above
+                proc.wait()
+        log_file.close()
+
+
+def balanced_worker_connections(config: str, clients: int) -> int | None:
+    """The ``--worker-connections`` that spreads ``clients`` kept-alive connections evenly.
+
+    A gthread worker accepts connections while it holds fewer than ``--worker-connections``
+    (1,000 by default), and which worker wins the accept is the kernel's choice: 12 connections
+    opened at once landed 12/0/0, 9/2/1 and 6/5/1 on three workers in three tries, and a
+    kept-alive connection stays where it landed, so one worker (one GIL) served most of the
+    load. Capped at ``ceil(clients / workers)``, every worker holds its share; the cap stays
+    above the thread count, or gunicorn would close every connection after one response (it
+    keeps at most ``worker_connections - threads`` idle ones). None for sync workers.
+    """
+    kind, _, size = config.partition(":")
+    if kind != "gthread":
+        return None
+    workers, _, threads = size.partition("x")
+    return max(int(threads or 1) + 1, -(-clients // int(workers)))
+
+
+def clear_bench_redis() -> None:
+    """Delete the Celery messages and cache entries the benchmarks left in their Redis database."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(BENCH_REDIS_URL)
+        for pattern in ("celery", "_kombu.binding*", "unacked*", ":1:*"):
+            keys = list(client.scan_iter(match=pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+    except Exception as error:  # Redis down: nothing was queued there either
+        log(f"(could not clean Redis: {error})")
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile (pct in 0..100) of ``values``; NaN when empty."""
     if not values:
@@ -252,8 +394,6 @@ def cpu_busy(sample_seconds: float = 2.0) -> float:
         idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
         return idle, sum(fields)
 
-    import time
-
     idle0, total0 = read()
     time.sleep(sample_seconds)
     idle1, total1 = read()
@@ -263,7 +403,6 @@ def cpu_busy(sample_seconds: float = 2.0) -> float:
 def wait_for_quiet(max_wait: float, threshold: float = 0.25) -> float:
     """Wait (up to ``max_wait`` s) until other work on this shared machine leaves the CPUs
     mostly idle, so it does not end up in the figures; returns the last busy fraction seen."""
-    import time
 
     deadline = time.monotonic() + max_wait
     busy = cpu_busy()
@@ -274,18 +413,34 @@ def wait_for_quiet(max_wait: float, threshold: float = 0.25) -> float:
     return busy
 
 
+def quiet(args: Any, report: Any, what: str) -> None:
+    """Let other work on this shared 2-core machine settle, and record how busy it was.
+
+    Waits at most ``--wait-idle`` seconds per measurement and ``--wait-budget`` in all."""
+    started = time.monotonic()
+    limit = min(args.wait_idle, args.wait_budget)
+    busy = wait_for_quiet(limit) if limit > 0 else cpu_busy(1.0)
+    args.wait_budget -= time.monotonic() - started
+    report.data.setdefault("background_busy", {})[what] = round(busy, 2)
+
+
 class LoadMeter:
     """How much CPU *other* work on this shared machine used while we measured.
 
     Machine-wide busy time (/proc/stat) minus the CPU time of our own processes: everything
     started by this benchmark (the process tree under ``run.py``: gunicorn and its workers,
-    the sweep child) and the PostgreSQL backends connected to the ``pp_bench*`` databases,
+    the sweep child) and the PostgreSQL backends connected to the benchmark databases (``DB_PREFIX``),
     sampled twice a second (a process that lives less than that is missed: counted as other).
     ``other`` is a share of the whole machine (1.0 = every CPU busy with someone else's work).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, roots: dict[str, int] | None = None) -> None:
+        """``roots``: role -> a process whose tree has that role (e.g. {"server": the gunicorn
+        master}); then other processes this one started (wrk) count as "client". Without it,
+        every process started by this one is "server", as when the only child is gunicorn."""
         import threading
+
+        self._roots = roots or {}
 
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -320,19 +475,13 @@ class LoadMeter:
 
     def _sample(self, first: bool = False) -> None:
         table = self._table()
-        ours = {os.getpid()}
-        changed = True
-        while changed:  # every descendant of this process
-            changed = False
-            for pid, (ppid, _, _) in table.items():
-                if ppid in ours and pid not in ours:
-                    ours.add(pid)
-                    changed = True
+        ours = _tree(table, os.getpid())
+        trees = {role: _tree(table, root) for role, root in self._roots.items()}
         # PostgreSQL backends name their database in the process title.
         ours.update(
             pid
             for pid, (_, _, cmd) in table.items()
-            if cmd.startswith("postgres: ") and " pp_bench" in cmd
+            if cmd.startswith("postgres: ") and f" {DB_PREFIX}" in cmd
         )
         for pid in ours:
             ticks = table[pid][1]
@@ -342,8 +491,11 @@ class LoadMeter:
                 self._roles[pid] = "client"  # the load generator runs in this process
             elif table[pid][2].startswith("postgres: "):
                 self._roles[pid] = "postgres"
-            else:
-                self._roles[pid] = "server"  # gunicorn and its workers, the sweep child
+            else:  # gunicorn and its workers, the sweep child; wrk when roots are given
+                self._roles[pid] = next(
+                    (role for role, tree in trees.items() if pid in tree),
+                    "client" if self._roots else "server",
+                )
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -354,6 +506,16 @@ class LoadMeter:
         self._sample(first=True)
         self._thread.start()
         return self
+
+    def shares(self, role: str) -> list[float]:
+        """Each process's share of ``role``'s CPU, largest first (how evenly workers worked)."""
+        ticks = [
+            latest - start
+            for pid, (start, latest) in self._seen.items()
+            if self._roles.get(pid) == role
+        ]
+        total = sum(ticks) or 1
+        return sorted((t / total for t in ticks if t / total >= 0.01), reverse=True)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -366,3 +528,16 @@ class LoadMeter:
         for pid, (start, latest) in self._seen.items():
             role = self._roles[pid]
             self.cpu_s[role] = self.cpu_s.get(role, 0.0) + (latest - start) / tick
+
+
+def _tree(table: dict[int, tuple[int, int, str]], root: int) -> set[int]:
+    """``root`` and every descendant of it in a ``LoadMeter._table()``."""
+    found = {root} if root in table else set()
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, _, _) in table.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                changed = True
+    return found

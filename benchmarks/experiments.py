@@ -165,7 +165,7 @@ def queue_index(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("experiment", choices=["queue-index"])
-    parser.add_argument("--db", default="pp_bench")
+    parser.add_argument("--db", default=benchlib.DB_PREFIX)
     parser.add_argument("-n", type=int, default=15)
     args = parser.parse_args()
     print(json.dumps(queue_index(args)))

@@ -28,7 +28,7 @@ import benchlib
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=500)
-    parser.add_argument("--db", default="pp_bench")
+    parser.add_argument("--db", default=benchlib.DB_PREFIX)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45)
     args = parser.parse_args()

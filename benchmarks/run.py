@@ -4,11 +4,13 @@
     .venv/bin/python benchmarks/run.py --quick         # small-scale smoke run (about 2 minutes)
     .venv/bin/python benchmarks/run.py --only sweep,queue
     .venv/bin/python benchmarks/run.py --requests 1000000 --tenants 1000 --queue-requests 100000
+    .venv/bin/python benchmarks/run.py --only ratios [--peer]    # intake vs the ideal, vs Fides
+    .venv/bin/python benchmarks/run.py --compare-with 66fc318     # an older commit vs this tree
 
 Stages (see benchmarks/README.md):
 
-seed   dedicated database (pp_bench; --quick: pp_bench_quick), migrate, seed with COPY unless it
-       already holds data at this scale (--reseed forces it). Rows/s.
+seed   dedicated database (pp_bench, or BENCH_DB_PREFIX; --quick: pp_bench_quick), migrate, seed
+       with COPY unless it already holds data at this scale (--reseed forces it). Rows/s.
 sweep  the deadline sweep at t0+1 day (steady state) and t0+7 days (heavy day) on the seeded
        database, and on all-open databases of growing size (pp_bench_open_<n>) to show that
        memory stays flat while the table grows. Time and peak RSS, each in a fresh process.
@@ -17,6 +19,9 @@ queue  the admin review queue of the 100,000-request tenant through gunicorn, si
 api    POST /api/v1/requests/ with tenant API keys through gunicorn: closed-loop throughput and
        CPU per request for each worker configuration, then open-loop runs at --api-rate; the
        verdict is the best configuration's, then it steps up to find its headroom.
+ratios (only with --only ratios; ratios.py) intake against the ideal endpoint (ideal_intake.py:
+       the same SQL from a bare Django view) with the Python client and wrk, the list of
+       requests, and with --peer the peer (Fides) in its own client shape: the issue's ratios.
 
 Everything runs against 127.0.0.1 only, in production mode (DJANGO_DEBUG=false). gunicorn is
 always stopped, also on errors and Ctrl-C. Rows the API benchmark creates are deleted again.
@@ -32,8 +37,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,11 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 import http_load
-from benchlib import GUNICORN, PYTHON, ROOT, VAR_DIR, child_env, log
+from benchlib import PYTHON, ROOT, VAR_DIR, child_env, log
+from ratios import run_ratios
 
 QUEUE_PATH = "/admin/requests_app/privacyrequest/"
 API_PATH = "/api/v1/requests/"
-STAGES = ("seed", "sweep", "queue", "api")
+STAGES = ("seed", "sweep", "queue", "api", "ratios")
+DEFAULT_STAGES = ("seed", "sweep", "queue", "api")  # ratios on request: --only ratios
 
 # Targets from the issue.
 SEED_TARGET_S = 600  # "minutes, not hours": the whole 1.1M-request seed within 10 minutes
@@ -178,102 +183,22 @@ def collectstatic() -> None:
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT,
-        env=child_env(benchlib.db_url("pp_bench")),
+        env=child_env(benchlib.db_url(benchlib.DB_PREFIX)),
         check=True,
     )
 
 
 @contextmanager
 def gunicorn(url: str, config: str):
-    """Run gunicorn with ``config`` ("sync:5" or "gthread:2x4") on a free port; always stop it."""
-    kind, _, size = config.partition(":")
-    workers, _, threads = size.partition("x")
-    port = benchlib.free_port()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        GUNICORN,
-        "privacyportal.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        workers,
-        "--worker-class",
-        kind,
-        "--threads",
-        threads or "1",
-        "--timeout",
-        "120",
-        "--backlog",
-        "2048",
-        "--keep-alive",
-        "5",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(VAR_DIR / "gunicorn.log"),
-        # Like production (docker-compose.yml logs every request): the log costs a write each.
-        "--access-logfile",
-        str(VAR_DIR / "gunicorn-access.log"),
-    ]
-    (VAR_DIR / "gunicorn-access.log").unlink(missing_ok=True)  # one run's lines at a time
-    log_file = (VAR_DIR / "gunicorn.log").open("ab")
-    # Django logs errors (500s) to stderr: keep them in the log, not on the benchmark's screen.
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=child_env(url), start_new_session=True, stdout=log_file, stderr=log_file
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"gunicorn exited with {proc.returncode}; see {VAR_DIR / 'gunicorn.log'}"
-                )
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/admin/login/", timeout=5
-                ) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not answer within 60 s")
-            time.sleep(0.3)
-        yield port
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # our own process group, started above
-                proc.wait()
-        log_file.close()
+    """Run the portal under gunicorn with ``config`` ("sync:5" or "gthread:2x4"); yields its port."""
+    with benchlib.gunicorn(url, config) as server:
+        yield server.port
 
 
-def clear_bench_redis() -> None:
-    """Delete the Celery messages and cache entries the benchmarks left in their Redis database."""
-    try:
-        import redis
-
-        client = redis.Redis.from_url(benchlib.BENCH_REDIS_URL)
-        for pattern in ("celery", "_kombu.binding*", "unacked*", ":1:*"):
-            keys = list(client.scan_iter(match=pattern, count=1000))
-            if keys:
-                client.delete(*keys)
-    except Exception as error:  # Redis down: nothing was queued there either
-        log(f"(could not clean Redis: {error})")
+clear_bench_redis = benchlib.clear_bench_redis
 
 
-def quiet(args: argparse.Namespace, report: Report, what: str) -> None:
-    """Let other work on this shared 2-core machine settle, and record how busy it was.
-
-    Waits at most ``--wait-idle`` seconds per measurement and ``--wait-budget`` in all."""
-    started = time.monotonic()
-    limit = min(args.wait_idle, args.wait_budget)
-    busy = benchlib.wait_for_quiet(limit) if limit > 0 else benchlib.cpu_busy(1.0)
-    args.wait_budget -= time.monotonic() - started
-    report.data.setdefault("background_busy", {})[what] = round(busy, 2)
+quiet = benchlib.quiet
 
 
 # --- stages -----------------------------------------------------------------------------------
@@ -653,7 +578,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="small-scale smoke run")
     parser.add_argument(
-        "--only", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}"
+        "--only",
+        default=",".join(DEFAULT_STAGES),
+        help=f"comma-separated subset of {','.join(STAGES)} (default: all but ratios)",
     )
     parser.add_argument(
         "--requests", type=int, help="requests over --tenants (default 1,000,000; quick 20,000)"
@@ -715,6 +642,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also run the what-if variants (sweep_bench.py --variant, experiments.py): "
         "changes proposed to the product code, measured without editing it",
     )
+    ratios = parser.add_argument_group("ratios (intake vs the ideal endpoint, and vs the peer)")
+    ratios.add_argument(
+        "--ratios-config",
+        default="gthread:3x2",
+        help="gunicorn config of both intake and the ideal endpoint (keep-alive: gthread)",
+    )
+    ratios.add_argument(
+        "--ratios-clients", type=int, default=12, help="closed-loop clients / wrk connections"
+    )
+    ratios.add_argument(
+        "--ratios-seconds", type=float, help="duration of each measurement (default 10; quick 4)"
+    )
+    ratios.add_argument(
+        "--ratios-rounds",
+        type=int,
+        help="rounds of intake+ideal back to back, order swapped each round (default 2; quick 1)",
+    )
+    ratios.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run the peer (Fides) via /work/shared/bench/fides-bench.sh: installs it "
+        "into a venv in /tmp the first time (minutes)",
+    )
+    ratios.add_argument("--peer-n", type=int, help="creates per side (default 2000; quick 500)")
+    ratios.add_argument("--peer-list-n", type=int, default=300, help="list requests per side")
+    ratios.add_argument(
+        "--peer-timeout", type=float, default=1800, help="seconds the peer script may take"
+    )
+    parser.add_argument(
+        "--compare-with",
+        metavar="REF",
+        help="measure sweep, queue and api of this git ref and of the working tree in one run, "
+        "and print both with the change in %% (benchmarks/compare.py; its own options: "
+        "--compare-rounds, --compare-stages, --compare-threshold, --keep-worktree)",
+    )
     parser.add_argument("--json", help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -723,12 +685,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.queue_requests = (
         args.queue_requests if args.queue_requests is not None else (5_000 if quick else 100_000)
     )
-    args.db = args.db or ("pp_bench_quick" if quick else "pp_bench")
+    args.db = args.db or (f"{benchlib.DB_PREFIX}_quick" if quick else benchlib.DB_PREFIX)
     if args.sweep_growth is None:
         args.sweep_growth = "5000,10000,20000" if quick else "250000,500000,1000000"
     args.sweep_growth = [int(n) for n in args.sweep_growth.split(",") if n.strip()]
     args.api_seconds = args.api_seconds or (4.0 if quick else 15.0)
     args.api_configs = [c.strip() for c in args.api_configs.split(",") if c.strip()]
+    args.ratios_seconds = args.ratios_seconds or (4.0 if quick else 10.0)
+    args.ratios_rounds = args.ratios_rounds or (1 if quick else 2)
+    args.peer_n = args.peer_n or (500 if quick else 2000)
     if quick:
         args.queue_gets = min(args.queue_gets, 10)
         args.api_configs = args.api_configs[:1]
@@ -740,6 +705,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a == "--compare-with" or a.startswith("--compare-with=") for a in argv):
+        import compare  # an older commit's figures and this tree's, side by side
+
+        return compare.main(argv)
     args = parse_args(argv)
     # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so gunicorn is stopped in `finally`.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -779,12 +749,13 @@ def main(argv: list[str] | None = None) -> int:
                 if (admin / "api" / "views.py").exists()
                 else report.add("api", "skipped", "requests_app/api/views.py does not exist yet")
             ),
+            "ratios": lambda: run_ratios(url, meta, args, report),
         }
         for stage, run_stage in stages.items():
             if stage not in args.stages:
                 continue
             try:
-                if stage in ("queue", "api") and not collected:
+                if stage in ("queue", "api", "ratios") and not collected:
                     collectstatic()
                     collected = True
                 run_stage()
