@@ -11,7 +11,7 @@ How it stays fast: tenants, users, memberships and API keys go through the ORM (
 about a thousand rows); privacy requests and the sweep's past timeline events are streamed with
 PostgreSQL ``COPY`` from a generator thread into a writer thread (Python on one core, Postgres on
 the other). Deadlines come from the pure ``requests_app.deadlines.deadlines_for`` and the sweep
-bookkeeping (``next_due_at``, ``due_state``, past milestone events) from ``requests_app.milestones``
+bookkeeping (``next_due_at``, past milestone events) from ``requests_app.milestones``
 as if the sweep had been running until the seed's "now" (``t0``). Both are memoised: they only
 depend on (type class, local receipt date, calendar, time zone, confirmed or not).
 
@@ -334,7 +334,7 @@ class RowMaker:
         self.ch_other = _picker(CHANNELS_OTHER)
         self.denials = _picker(DENIALS)
         self._deadlines: dict[tuple[Any, ...], tuple[deadlines.Deadlines, dict[str, str]]] = {}
-        self._sweep: dict[tuple[Any, ...], tuple[str, str, list[tuple[str, str, str, str]]]] = {}
+        self._sweep: dict[tuple[Any, ...], tuple[str, list[tuple[str, str, str, str]]]] = {}
         self.requests = Table.of(PrivacyRequest)
         self.events = Table.of(RequestEvent)
         self.open_rows = 0
@@ -373,8 +373,8 @@ class RowMaker:
         confirmed: bool,
         respond_by: date | None,
         comply_by: date | None,
-    ) -> tuple[str, str, list[tuple[str, str, str, str]]]:
-        """(next_due_at, due_state, milestones already past) at t0, as the sweep leaves a row."""
+    ) -> tuple[str, list[tuple[str, str, str, str]]]:
+        """(next_due_at, milestones already past) at t0, as the sweep leaves a row."""
         key = (tz.key, confirm_by, confirmed, respond_by, comply_by)
         found = self._sweep.get(key)
         if found is None:
@@ -391,7 +391,6 @@ class RowMaker:
             ]
             found = self._sweep[key] = (
                 _fmt(milestones.next_due_at(row, tz, self.t0)),
-                milestones.due_state(row, tz, self.t0),
                 past,
             )
         return found
@@ -533,11 +532,10 @@ class RowMaker:
                         values["status"] = "awaiting_verification"
                 else:
                     values["status"] = "in_progress"
-                next_due, state, past = self.sweep_state(
+                next_due, past = self.sweep_state(
                     tz, due.confirm_by, confirmed_at is not None, respond_by, due.comply_by
                 )
                 values["next_due_at"] = next_due
-                values["due_state"] = state
             if tenant.assignees and rand() < 0.5:
                 values["assignee_id"] = str(choice(tenant.assignees))
             values["updated_at"] = _iso(min(updated, t0))

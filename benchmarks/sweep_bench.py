@@ -78,7 +78,7 @@ def _explain_first_batch(now: datetime, batch_size: int) -> list[str]:
 def _grouped_update(objs: list, fields: list[str], batch_size: int | None = None) -> int:
     """What-if for ``bulk_update``: one plain UPDATE per distinct set of new values.
 
-    Rows swept together share few distinct (due_state, next_due_at) pairs (the same deadline
+    Rows swept together share few distinct next_due_at values (the same deadline
     day in the same time zone), so this is a handful of ``UPDATE … WHERE id IN (…)`` instead of
     one CASE WHEN per row and field. Portable ORM, no raw SQL.
     """
@@ -162,7 +162,7 @@ def _restore() -> None:
         cur.execute(f"DELETE FROM {EVENTS} WHERE id > %s", [max_event])
         cur.execute(f"DELETE FROM {OUTBOX} WHERE id > %s", [max_outbox])
         cur.execute(
-            f"UPDATE {REQUESTS} p SET next_due_at = s.next_due_at, due_state = s.due_state "
+            f"UPDATE {REQUESTS} p SET next_due_at = s.next_due_at "
             f"FROM {SNAPSHOT} s WHERE p.id = s.id"
         )
         cur.execute(f"DROP TABLE {SNAPSHOT}")
@@ -230,7 +230,7 @@ def main() -> None:
             [json.dumps({"event": max_event, "outbox": max_outbox})],
         )
         cur.execute(
-            f"CREATE TABLE {SNAPSHOT} AS SELECT id, next_due_at, due_state FROM {REQUESTS} "
+            f"CREATE TABLE {SNAPSHOT} AS SELECT id, next_due_at FROM {REQUESTS} "
             "WHERE next_due_at <= %s AND status <> 'closed'",
             [now],
         )

@@ -75,8 +75,8 @@ class ApiCursorPagination(CursorPagination):
 # Base of every serializer here: the same fields, without DRF's deep copy per instance.
 #
 # DRF gives each serializer instance its own fields by deep-copying the declared ones, which runs
-# every field's __init__ again (choices, validators, lazy labels): about 0.65 ms for the 40
-# fields of PrivacyRequestOutputSerializer, more than half the cost of a 201 body. Here each
+# every field's __init__ again (choices, validators, lazy labels): more than half the cost of a
+# 201 body (figures in benchmarks/README.md). Here each
 # class deep-copies its declared fields once, into prototypes that are never bound, and each
 # instance binds shallow copies of those. Output and schema are unchanged (same field classes,
 # same options); the copies share the prototypes' options (choices, validators, error messages),
@@ -95,7 +95,7 @@ class ApiSerializer(serializers.Serializer):
 
 
 def _fresh_copy(field: Any) -> Any:
-    # copy.copy() without the generic __reduce_ex__ round trip: 4x cheaper for a field.
+    # copy.copy() without the generic __reduce_ex__ round trip, which costs far more.
     clone = object.__new__(type(field))
     clone.__dict__.update(field.__dict__)
     child = clone.__dict__.get("child")  # ListField, DictField, a nested many=True serializer

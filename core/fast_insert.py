@@ -1,9 +1,9 @@
 """``insert_new``: INSERT new model instances with SQL compiled once per model, for hot write paths.
 
 ``Model.save()`` compiles its INSERT afresh on every call (a query object, the compiler, a
-placeholder and a prepared value per field) and sends the pre/post-save signals. For intake,
-which saves five rows per API request, that machinery was about a third of a web worker's CPU.
-Here the statement is compiled by Django's own compiler once per model and database, and each
+placeholder and a prepared value per field) and sends the pre/post-save signals; on intake,
+which saves five rows per API request, that is a large share of a web worker's CPU (figures in
+benchmarks/README.md). Here the statement is compiled by Django's own compiler once per model and database, and each
 call only prepares the values (``get_db_prep_save``, as ``save()`` does) and runs it.
 
 It sends no model signals (the project registers none for the models that use it) and handles

@@ -1,7 +1,7 @@
 """``CompiledQuery``: a read the ORM builds once, compiled once per database connection, then run
 with new parameter values, for the hottest reads (the API key lookup on every API call).
 
-Building and compiling a small SELECT takes several times longer than running it. Here the
+Building and compiling a small SELECT costs more than running it (benchmarks/README.md). Here the
 queryset is built with placeholder values, compiled by Django's own compiler once per connection
 (a compiler belongs to the connection it compiled for; a connection to one thread), and each call
 runs the SQL with the real values and converts the rows with that same compiler, exactly as

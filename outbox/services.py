@@ -5,8 +5,8 @@ writes many in one INSERT (the deadline sweep's digests). Each pokes the relay a
 
 The pokes are coalesced per thread: one relay run, started ``RELAY_POKE_DELAY`` later, sends
 everything committed before it, so a busy web process publishes a few Celery messages a second
-rather than one per email (a publish was about 1 ms of every API request that queues an
-acknowledgement). If the broker or a worker is down, nothing is lost: the periodic relay picks up
+rather than one per email (a publish is a noticeable share of an API request that queues an
+acknowledgement; figures in benchmarks/README.md). If the broker or a worker is down, nothing is lost: the periodic relay picks up
 whatever is still due.
 
 Sending: ``outbox_message_send`` claims one message, exclusively, then sends it. The claim is an

@@ -2,8 +2,8 @@
 
 ``celery.py`` points Celery here rather than at ``django.conf:settings``. Celery looks each
 setting up under several names in each of its sources, and every miss on Django's settings
-object costs an exception: with the task options read on every publish, that was ~80 µs of each
-``delay()``, i.e. of every API request that queues an email. A plain dict answers the same.
+object costs an exception, and the task options are read on every publish (of every API request
+that queues an email; figures in benchmarks/README.md). A plain dict answers the same.
 Settings are fixed once the process has started, so reading them once changes nothing.
 
 The dict holds Celery's own lowercase names (``CELERY_TASK_SERIALIZER`` → ``task_serializer``),

@@ -185,7 +185,13 @@ def _queue_staff_emails(
         return 0
     tenant_ids = {row.tenant_id for row, _ in announced}
     admins = _admin_emails(tenant_ids)
-    tenants = {t.pk: t for t in Tenant.objects.filter(pk__in=tenant_ids).only("legal_name")}
+    # What a digest reads of its business: its name, and its sender and reply-to (outbox).
+    tenants = {
+        t.pk: t
+        for t in Tenant.objects.filter(pk__in=tenant_ids).only(
+            "legal_name", "sender_name", "sender_email", "contact_email"
+        )
+    }
     type_labels = {value: str(label).lower() for value, label in RequestType.choices}
     queue_url = settings.PORTAL_BASE_URL + QUEUE_PATH
     # recipient -> request id -> (the request, the milestone its line tells)
@@ -226,8 +232,8 @@ def _queue_staff_emails(
                 dedupe_key=f"digest:{tenant_id}:{batch_key}:{now.isoformat()}:{recipient}",
             )
         )
-    # One INSERT and one hand-off to the relay for the whole batch (one publish per digest was
-    # ~40 % of a heavy sweep).
+    # One INSERT and one hand-off to the relay for the whole batch: a publish per digest was a
+    # large share of a heavy sweep (benchmarks/README.md).
     return outbox_emails_add(emails=digests, now=now)
 
 

@@ -283,3 +283,28 @@ def test_opt_out_and_limit_requests_are_due_to_comply_by_7026f_7027g(tenant_a, a
     assert delete.reference not in body  # not due yet
     reminder = opt_out.events.get(kind="reminder")
     assert reminder.message == f"Due soon: comply by {opt_out.comply_by.isoformat()}."
+
+
+def test_the_digests_cost_the_same_queries_however_many_businesses_they_go_to(freeze):
+    """The sweep reads each business's name, sender and reply-to with its first query: a digest
+    to one more business costs no query of its own (three per digest, before)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.services import staff_create
+    from tests.factories import TenantFactory
+
+    def sweep_queries(count: int) -> int:
+        freeze(RECEIVED)
+        for n in range(count):
+            tenant = TenantFactory(slug=f"digest-{count}-{n}")
+            staff_create(
+                tenant=tenant, username=f"admin-{count}-{n}", role="admin", email="a@x.example"
+            )
+            make_request(tenant)
+        freeze(datetime(2025, 12, 16, 9, 0, tzinfo=UTC))  # due soon for all of them
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep_deadlines().emails_queued == count
+        return len(queries)
+
+    assert sweep_queries(1) == sweep_queries(4)
