@@ -25,7 +25,7 @@ from core.refusals import Refused
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
-from ..models import Channel, KnowScope, PrivacyRequest, RequestType, Status
+from ..models import Channel, CorrectionField, KnowScope, PrivacyRequest, RequestType, Status
 from ..services import Agent, Requester, privacy_request_create
 
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.MAIL, Channel.IN_PERSON)
@@ -59,6 +59,18 @@ class LogRequestForm(forms.Form):
         required=False,
         help_text="Two-letter US state code, e.g. CA.",
     )
+    correction_field = forms.ChoiceField(
+        label="Information to correct",
+        choices=[("", "—"), *CorrectionField.choices],
+        required=False,
+        help_text="Requests to correct only.",
+    )
+    correction_information = forms.CharField(
+        label="What is wrong", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    correction_requested = forms.CharField(
+        label="What it should say", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     agent_name = forms.CharField(label="Agent's name", max_length=200, required=False)
     agent_organization = forms.CharField(
         label="Agent's organization", max_length=200, required=False
@@ -69,6 +81,10 @@ class LogRequestForm(forms.Form):
     fieldsets = (
         ("Request", ("request_type", "know_scope", "channel", "received_at", "language")),
         ("Requester", ("requester_name", "requester_email", "requester_phone", "requester_state")),
+        (
+            "Request to correct",
+            ("correction_field", "correction_information", "correction_requested"),
+        ),
         (
             "Authorized agent (if an agent made the request)",
             ("agent_name", "agent_organization", "agent_email", "agent_phone"),
@@ -96,8 +112,13 @@ class LogRequestForm(forms.Form):
         return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
 
 
+CORRECTION_FIELDS = ("correction_field", "correction_information", "correction_requested")
 # Service refusal fields → form fields (the rest are shown above the form).
-_REFUSAL_FIELDS = {"received_at": "received_at", "know_scope": "know_scope"}
+_REFUSAL_FIELDS = {
+    "received_at": "received_at",
+    "know_scope": "know_scope",
+    **{name: name for name in CORRECTION_FIELDS},
+}
 
 
 class LogRequestMixin:
@@ -163,6 +184,11 @@ class LogRequestMixin:
                 agent=agent if any(vars(agent).values()) else None,
                 actor=request.user,
                 language=data["language"],
+                details={
+                    name: data[name]
+                    for name in CORRECTION_FIELDS
+                    if data["request_type"] == RequestType.CORRECT
+                },
             )
         except Refused as refusal:
             self.message_user(request, refusal.message, messages.ERROR)

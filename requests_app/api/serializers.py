@@ -165,6 +165,49 @@ class PrivacyRequestCreateInputSerializer(ApiSerializer):
         allow_null=True,
         help_text="Default: true when requester.state is CA, unknown when no state is given.",
     )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The language the consumer used; every message to them is in it "
+        "(§7003(b)(2)). Default: en.",
+    )
+    delete_scope = EnumField(
+        DeleteScope.choices,
+        noun="a scope for a request to delete",
+        required=False,
+        help_text="Requests to delete: all personal information (the default) or selected "
+        "categories only (§7022(h)).",
+    )
+    delete_categories = serializers.ListField(
+        child=EnumField(DeleteCategory.choices, noun="a category"),
+        required=False,
+        max_length=len(DeleteCategory.choices),
+        help_text="With delete_scope selected: the categories to delete.",
+    )
+    correction_field = EnumField(
+        CorrectionField.choices,
+        noun="the information to correct",
+        required=False,
+        help_text="Requests to correct: which piece of information is wrong. With the "
+        "consumer's email address, a correction denied in the past 6 months is flagged "
+        "(§7023(g)).",
+    )
+    correction_information = optional_text(
+        MAX_TEXT, help_text="Requests to correct: what the consumer says is inaccurate."
+    )
+    correction_requested = optional_text(
+        MAX_TEXT, help_text="Requests to correct: what the consumer says it should be."
+    )
+
+
+# The create input's fields that are type-specific details of intake (DETAIL_FIELDS).
+CREATE_DETAIL_FIELDS = (
+    "delete_scope",
+    "delete_categories",
+    "correction_field",
+    "correction_information",
+    "correction_requested",
+)
 
 
 @extend_schema_serializer(component_name="PrivacyRequestExtend")

@@ -48,6 +48,7 @@ from ..services import (
     privacy_request_start,
 )
 from .serializers import (
+    CREATE_DETAIL_FIELDS,
     PrivacyRequestAssignInputSerializer,
     PrivacyRequestCloseInputSerializer,
     PrivacyRequestCreateInputSerializer,
@@ -211,6 +212,10 @@ class PrivacyRequestCreateApi(PrivacyRequestApi):
             is_california_consumer=data.get("is_california_consumer"),
             actor=actor,
             actor_label=actor_label,
+            language=data.get("language") or "en",
+            details={
+                name: data[name] for name in CREATE_DETAIL_FIELDS if data.get(name) is not None
+            },
         )
         # The detail route's trailing slash is optional, so reverse() leaves it off.
         location = reverse("api-v1-request-detail", args=[privacy_request.reference]) + "/"

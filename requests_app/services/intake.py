@@ -52,7 +52,7 @@ from tenants.models import KnowLimitPolicy, Tenant
 from .. import deadlines, lifecycle, limits
 from .. import vocabulary as words
 from ..milestones import first_milestone_at
-from ..models import ConfirmationMethod, EventKind, PrivacyRequest, RequestDocument
+from ..models import ConfirmationMethod, DeleteScope, EventKind, PrivacyRequest, RequestDocument
 from ..selectors import corrections_denied_since, know_requests_answered_on
 from .consumer_messages import ACKNOWLEDGEMENT_SUBJECT, consumer_email_address, consumer_email_send
 from .documents import request_document_attach
@@ -210,6 +210,12 @@ def _check(
                 f"{name.replace('_', ' ').capitalize()} does not apply to this type of request.",
                 name,
             )
+    if details.get("delete_scope") == DeleteScope.SELECTED and not details.get("delete_categories"):
+        raise Refused(
+            "categories_required",
+            gettext("Choose at least one kind of information to delete."),
+            "delete_categories",
+        )
     if documents and request_type != words.CORRECT:
         raise Refused(
             "documents_not_allowed", "Only requests to correct take documents.", "document"
@@ -248,6 +254,11 @@ def _create(
         details=details,
         documents=documents,
     )
+    details = dict(details)
+    if "delete_categories" in details:
+        # Only with "selected categories" (§7022(h)); one of each, in a stable order.
+        selected = details.get("delete_scope") == DeleteScope.SELECTED
+        details["delete_categories"] = sorted(set(details["delete_categories"])) if selected else []
     due = deadlines.deadlines_for(request_type, received_at, tenant.zone, tenant.calendar)
     state = requester.state.strip().upper()
     privacy_request = PrivacyRequest(

@@ -60,17 +60,8 @@ class Submitted:
 def _details(tenant: Tenant, submission: PortalSubmission) -> dict[str, object]:
     details: dict[str, object] = {}
     if submission.request_type == words.DELETE:
-        scope = submission.delete_scope or DeleteScope.ALL
-        details["delete_scope"] = scope
-        details["delete_categories"] = (
-            sorted(set(submission.delete_categories)) if scope == DeleteScope.SELECTED else []
-        )
-        if scope == DeleteScope.SELECTED and not details["delete_categories"]:
-            raise Refused(
-                "categories_required",
-                gettext("Choose at least one kind of information to delete."),
-                "delete_categories",
-            )
+        details["delete_scope"] = submission.delete_scope or DeleteScope.ALL
+        details["delete_categories"] = list(submission.delete_categories)
         # §7020(d): an optional second step; the 45 days run from this first submission.
         details["awaiting_consumer_confirmation"] = tenant.delete_two_step
     if submission.request_type == words.CORRECT:

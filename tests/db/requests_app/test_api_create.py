@@ -298,3 +298,30 @@ def test_create_takes_at_most_eight_queries(api_a, django_assert_max_num_queries
     with django_assert_max_num_queries(8):
         response = api_a.post(REQUESTS, body)
     assert response.status_code == 201
+
+
+def test_create_takes_the_details_of_a_delete_or_a_correction_and_the_language(api_a):
+    response = api_a.post(
+        REQUESTS,
+        _body(
+            type="delete",
+            delete_scope="selected",
+            delete_categories=["geolocation", "biometric"],
+            language="es",
+        ),
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["delete_scope"], data["delete_categories"], data["language"]) == (
+        "selected",
+        ["biometric", "geolocation"],
+        "es",
+    )
+
+
+def test_create_refuses_correction_details_on_another_type_naming_the_field(api_a):
+    response = api_a.post(REQUESTS, _body(type="delete", correction_field="name"))
+    assert response.status_code == 400
+    assert _error(response)["fields"] == {
+        "correction_field": ["Correction field does not apply to this type of request."]
+    }

@@ -312,13 +312,19 @@ def test_a_repeat_correction_through_the_api_is_flagged_too_7023g(
     freeze(datetime(2025, 4, 1, 17, 0, tzinfo=UTC))
     response = Client().post(
         "/api/v1/requests/",
-        {"type": "correct", "requester": {"name": "Casey", "email": "casey@example.com"}},
+        {
+            "type": "correct",
+            "requester": {"name": "Casey", "email": "casey@example.com"},
+            "correction_field": "postal_address",
+            "correction_information": "12 Old Street, Fresno",
+            "correction_requested": "34 New Avenue, Fresno",
+        },
         content_type="application/json",
         headers={"Authorization": f"Bearer {api_key_a}"},
     )
-    assert response.status_code == 201
-    # The API takes no correction details yet, so the field differs: not the same inaccuracy.
-    assert response.json()["flags"] == []
+    assert response.status_code == 201, response.content
+    assert response.json()["flags"] == ["repeat_correction_within_6_months"]
+    assert response.json()["status"] == "awaiting_verification"  # staff decide
 
 
 def test_a_repeat_correction_logged_by_intake_on_any_channel_is_flagged_7023g(
@@ -338,3 +344,27 @@ def test_a_repeat_correction_logged_by_intake_on_any_channel_is_flagged_7023g(
     )
     assert phoned.flags == ["repeat_correction_within_6_months"]
     assert phoned.status == "awaiting_verification"
+
+
+def test_a_repeat_correction_logged_by_staff_is_flagged_too_7023g(
+    tenant_a, staff_a, freeze, denied_on_jan_15
+):
+    freeze(datetime(2025, 4, 1, 17, 0, tzinfo=UTC))
+    response = login(staff_a).post(
+        "/admin/requests_app/privacyrequest/add/",
+        {
+            "request_type": "correct",
+            "channel": "phone",
+            "received_at_0": "2025-04-01",
+            "received_at_1": "09:00:00",
+            "language": "en",
+            "requester_name": "Casey Consumer",
+            "requester_email": "casey@example.com",
+            "correction_field": "postal_address",
+            "correction_information": "12 Old Street, Fresno",
+            "correction_requested": "34 New Avenue, Fresno",
+        },
+    )
+    assert response.status_code == 302
+    logged = _latest(tenant_a)
+    assert (logged.channel, logged.flags) == ("phone", ["repeat_correction_within_6_months"])
