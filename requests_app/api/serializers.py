@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from core.api import (
     ApiSerializer,
@@ -46,12 +47,13 @@ from ..models import (
     RequestType,
     Status,
 )
-from ..selectors import privacy_request_available_actions
+from ..selectors import ASSIGNEE_USERNAME, privacy_request_available_actions
 
 # The CCPA became operative on 2020-01-01; nothing earlier can be a CCPA request (and absurd
 # years would overflow the date arithmetic).
 EARLIEST_RECEIVED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_TEXT = 10_000
+CALENDAR_LABELS = dict(CALENDAR_CHOICES)
 MAX_REASON = 2_000
 
 
@@ -423,8 +425,7 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
 
     @extend_schema_field(CalendarOutputSerializer)
     def get_calendar(self, obj: PrivacyRequest) -> dict[str, str]:
-        labels = dict(CALENDAR_CHOICES)
-        return {"name": obj.calendar, "label": labels.get(obj.calendar, obj.calendar)}
+        return {"name": obj.calendar, "label": CALENDAR_LABELS.get(obj.calendar, obj.calendar)}
 
     def get_extended(self, obj: PrivacyRequest) -> bool:
         return obj.extended_at is not None
@@ -469,13 +470,21 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     def get_agent(self, obj: PrivacyRequest) -> dict[str, str] | None:
         if not (obj.submitted_by_agent or obj.agent_name or obj.agent_organization):
             return None
-        return AgentOutputSerializer(obj).data
+        # One agent serializer per output serializer (a page shares it), not one per row.
+        agent = self.__dict__.get("_agent_output")
+        if agent is None:
+            agent = self._agent_output = AgentOutputSerializer()
+        return ReturnDict(agent.to_representation(obj), serializer=agent)
 
     @extend_schema_field(
         serializers.CharField(allow_null=True, help_text="Username of the assigned staff member.")
     )
     def get_assignee(self, obj: PrivacyRequest) -> str | None:
-        return obj.assignee.get_username() if obj.assignee_id else None
+        if not obj.assignee_id:
+            return None
+        # The list's selector annotates the username instead of loading each assignee.
+        username = getattr(obj, ASSIGNEE_USERNAME, None)
+        return obj.assignee.get_username() if username is None else username
 
     @extend_schema_field(
         serializers.ChoiceField(
