@@ -48,6 +48,9 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="DRF's own serialization")
     parser.add_argument("--profile", choices=PARTS, help="cProfile this part")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() after setup (as a server could)"
+    )
     parser.add_argument("--dump", help="with --profile: also write the pstats to this file")
     args = parser.parse_args()
 
@@ -144,6 +147,11 @@ def main() -> None:
         "outbox": run_outbox,
     }
     what = [w for w in args.what.split(",") if w]
+    if args.gc_freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     print(
         f"{args.db}, queue tenant ({tenant.slug}), {'plain DRF' if args.plain else 'output plan'}"
         f"; n={args.n}, best of {args.rounds} rounds, CPU of this process per run:"

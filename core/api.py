@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import keyword
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -100,32 +101,12 @@ class ApiSerializer(serializers.Serializer):
         return {name: _fresh_copy(field) for name, field in _prototypes(type(self)).items()}
 
     def to_representation(self, instance: Any) -> Any:
-        steps = self.__dict__.get("_output_steps")
-        if steps is None:
-            steps = self._output_steps = _bind_plan(self)
-        if steps is None or not _PLAN_ON[0] or isinstance(instance, Mapping):
+        bound = self.__dict__.get("_output_plan")
+        if bound is None:
+            bound = self._output_plan = _bind_plan(self)
+        if bound is False or not _PLAN_ON[0] or isinstance(instance, Mapping):
             return super().to_representation(instance)
-        ret: dict[str, Any] = {}
-        for key, kind, arg, convert in steps:
-            if kind is _ATTR:
-                try:
-                    value = getattr(instance, arg)
-                except (AttributeError, KeyError, ObjectDoesNotExist):
-                    _drf_field(self.fields[key], instance, ret)
-                    continue
-                if callable(value):  # DRF calls a method with no arguments, and says why not
-                    _drf_field(self.fields[key], instance, ret)
-                    continue
-            elif kind is _METHOD:
-                ret[key] = convert(instance)
-                continue
-            elif kind is _SELF:
-                value = instance
-            else:  # _FIELD: DRF's own steps for this field
-                _drf_field(convert, instance, ret)
-                continue
-            ret[key] = None if value is None else convert(value)
-        return ret
+        return bound[0](self, instance, bound[1])
 
 
 def _prototypes(cls: type) -> dict[str, Any]:
@@ -174,8 +155,8 @@ def _fresh_copy(field: Any) -> Any:
 
 _ATTR, _SELF, _METHOD, _FIELD = "attr", "self", "method", "field"
 _PLAN_ON = [True]
-# Per class: the compiled steps, or None where the plan does not apply (DRF's path).
-_PLANS: dict[type, list[tuple[str, str, Any, Any]] | None] = {}
+# Per class: the compiled plan, or None where it does not apply (DRF's path).
+_PLANS: dict[type, _Plan | None] = {}
 
 
 @contextmanager
@@ -207,34 +188,131 @@ def _drf_field(field: Any, instance: Any, ret: dict[str, Any]) -> None:
     ret[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
 
 
-def _bind_plan(serializer: ApiSerializer) -> list[tuple[str, str, Any, Any]] | None:
-    """This instance's steps: the class's plan with its methods and fields bound."""
+class _Plan:
+    """A serializer class's compiled output: its steps and the function generated from them."""
+
+    def __init__(self, steps: list[tuple[str, str, Any, Any, str | None]]) -> None:
+        # (key, kind, argument, class-level converter or None, inline template or None)
+        self.steps = steps
+        self.represent = _generate(steps)
+
+
+def _bind_plan(serializer: ApiSerializer) -> tuple[Callable[..., Any], list[Any]] | bool:
+    """This instance's plan: the generated function, and the converters bound to it (its get_
+    methods, its nested serializers, fields without a converter of their own)."""
     cls = type(serializer)
     if cls not in _PLANS:
         _PLANS[cls] = _compile(serializer)
     plan = _PLANS[cls]
     if plan is None:
-        return None
-    steps = []
-    for key, kind, arg, convert in plan:
+        return False
+    bound = []
+    for key, kind, arg, convert, _inline in plan.steps:
         if kind is _METHOD:
             convert = getattr(serializer, arg)
         elif kind is _FIELD:
             convert = serializer.fields[key]
         elif convert is None:
             convert = serializer.fields[key].to_representation
-        steps.append((key, kind, arg, convert))
-    return steps
+        bound.append(convert)
+    return plan.represent, bound
 
 
-def _compile(serializer: ApiSerializer) -> list[tuple[str, str, Any, Any]] | None:
+def _represent_slowly(serializer: Any, instance: Any, steps: list[Any], bound: list[Any]) -> Any:
+    """The plan one step at a time: where the generated function met something unusual (a
+    missing attribute, a callable), each field takes DRF's own path when it has to."""
+    ret: dict[str, Any] = {}
+    for (key, kind, arg, _convert, _inline), convert in zip(steps, bound, strict=True):
+        if kind is _ATTR:
+            try:
+                value = getattr(instance, arg)
+            except (AttributeError, KeyError, ObjectDoesNotExist):
+                _drf_field(serializer.fields[key], instance, ret)
+                continue
+            if callable(value):  # DRF calls a method with no arguments, and says why not
+                _drf_field(serializer.fields[key], instance, ret)
+                continue
+        elif kind is _METHOD:
+            ret[key] = convert(instance)
+            continue
+        elif kind is _SELF:
+            value = instance
+        else:  # _FIELD: DRF's own steps for this field
+            _drf_field(convert, instance, ret)
+            continue
+        ret[key] = None if value is None else convert(value)
+    return ret
+
+
+def _generate(steps: list[tuple[str, str, Any, Any, str | None]]) -> Callable[..., Any]:
+    """One function per serializer class, straight-line: read every attribute, then build the
+    dict in field order. What it cannot do exactly as DRF would goes to _represent_slowly."""
+    namespace: dict[str, Any] = {
+        "_type": type,
+        "_str": str,
+        "_int": int,
+        "_date": date,
+        "_datetime": datetime,
+        "_UTC": UTC,
+        "_callable": callable,
+        "_getattr": getattr,
+        "_ERRORS": (AttributeError, KeyError, ObjectDoesNotExist),
+        "_drf_field": _drf_field,
+        "_slowly": _represent_slowly,
+        "_steps": steps,
+    }
+    reads: list[str] = []
+    values: list[str] = []  # None for a _FIELD step (DRF's path, which may skip the key)
+    for i, (_key, kind, arg, convert, inline) in enumerate(steps):
+        if kind is _ATTR:
+            attr = f"instance.{arg}" if _is_name(arg) else f"_getattr(instance, {arg!r})"
+            reads.append(f"v{i} = {attr}")
+            if convert is None or inline is None:
+                expression = f"b[{i}](v{i})"
+            else:
+                namespace[f"c{i}"] = convert
+                namespace[f"m{i}"] = getattr(convert, "mapping", None)
+                expression = inline.format(v=f"v{i}", c=f"c{i}", m=f"m{i}")
+            values.append(f"None if v{i} is None else {expression}")
+        elif kind is _FIELD:
+            values.append("")
+        else:  # _SELF, _METHOD: the instance itself, never None
+            values.append(f"b[{i}](instance)")
+    lines = ["def represent(self, instance, b):"]
+    if reads:
+        lines += ["    try:", *(f"        {read}" for read in reads)]
+        lines += ["    except _ERRORS:", "        return _slowly(self, instance, _steps, b)"]
+        checks = " or ".join(read.split(" = ")[0].join(("_callable(", ")")) for read in reads)
+        lines += [f"    if {checks}:", "        return _slowly(self, instance, _steps, b)"]
+    if all(values):
+        items = ", ".join(
+            f"{key!r}: {value}" for (key, *_), value in zip(steps, values, strict=True)
+        )
+        lines.append(f"    return {{{items}}}")
+    else:
+        lines.append("    ret = {}")
+        for i, ((key, *_), value) in enumerate(zip(steps, values, strict=True)):
+            if value:
+                lines.append(f"    ret[{key!r}] = {value}")
+            else:
+                lines.append(f"    _drf_field(b[{i}], instance, ret)")
+        lines.append("    return ret")
+    exec(compile("\n".join(lines), "<ApiSerializer output plan>", "exec"), namespace)  # noqa: S102
+    return namespace["represent"]  # type: ignore[no-any-return]
+
+
+def _is_name(attr: str) -> bool:
+    return attr.isidentifier() and not keyword.iskeyword(attr) and not attr.startswith("__")
+
+
+def _compile(serializer: ApiSerializer) -> _Plan | None:
     cls = type(serializer)
     if cls.get_fields is not ApiSerializer.get_fields or (
         cls._readable_fields is not serializers.Serializer._readable_fields  # type: ignore[attr-defined]
     ):
         return None  # fields that may differ per instance: DRF's path
     prototypes = _prototypes(cls)
-    plan: list[tuple[str, str, Any, Any]] = []
+    steps: list[tuple[str, str, Any, Any, str | None]] = []
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
@@ -245,52 +323,79 @@ def _compile(serializer: ApiSerializer) -> list[tuple[str, str, Any, Any]] | Non
             and type(field).to_representation is serializers.SerializerMethodField.to_representation
             and stock_get
         ):
-            plan.append((key, _METHOD, field.method_name, None))
+            steps.append((key, _METHOD, field.method_name, None, None))
             continue
         if not stock_get:
-            plan.append((key, _FIELD, None, None))
+            steps.append((key, _FIELD, None, None, None))
             continue
-        convert = _converter(prototypes.get(name), field)
+        convert, inline = _converter(prototypes.get(name), field)
         if field.source == "*":
-            plan.append((key, _SELF, None, convert))
+            steps.append((key, _SELF, None, convert, None))
         elif len(field.source_attrs) == 1:
-            plan.append((key, _ATTR, field.source_attrs[0], convert))
+            steps.append((key, _ATTR, field.source_attrs[0], convert, inline))
         else:
-            plan.append((key, _FIELD, None, None))
-    return plan
+            steps.append((key, _FIELD, None, None, None))
+    return _Plan(steps)
 
 
-def _converter(prototype: Any, field: Any) -> Callable[[Any], Any] | None:
-    """A context-free converter with the field's exact output, or None (the bound field's own).
+# Inline forms of the converters in the generated code: {v} the value, {c} the converter (the
+# field's general path for any other type), {m} the converter's mapping.
+_INLINE_STR = "({v} if _type({v}) is _str else _str({v}))"
+
+
+def _converter(prototype: Any, field: Any) -> tuple[Callable[[Any], Any] | None, str | None]:
+    """A context-free converter with the field's exact output, and its inline form; or
+    (None, None): the bound field's own to_representation.
 
     Built from the class's unbound prototype (same class and options as the bound field), so
     the plan keeps no serializer instance, context or request alive.
     """
     if prototype is None or type(prototype) is not type(field):
-        return None
+        return None, None
     method = type(prototype).to_representation
     if method is serializers.CharField.to_representation:  # also EmailField, URLField, RegexField
-        return str
+        return str, _INLINE_STR
     if method is serializers.IntegerField.to_representation:
-        return int
+        return int, "({v} if _type({v}) is _int else _int({v}))"
     if method is BlankAsNullChoiceField.to_representation:
-        return _or_none
+        return _or_none, "({v} or None)"
     if method is BlankAsNullCharField.to_representation:
-        return _str_or_none
+        return _str_or_none, f"({_INLINE_STR} if {{v}} else None)"
     if method is serializers.ChoiceField.to_representation:
-        return _choice_converter(prototype)
+        # DRF: '' stays ''; otherwise the choice's own value for str(value), else the value.
+        return _choice_converter(
+            prototype
+        ), "({m}.get({v}, {v}) if _type({v}) is _str and {v} else {c}({v}))"
     if method is serializers.BooleanField.to_representation:
-        return _boolean_converter(prototype)
+        return prototype.to_representation, "({v} if {v} is True or {v} is False else {c}({v}))"
     if method is serializers.DateField.to_representation:
-        return _date_converter(prototype)
+        output_format = getattr(prototype, "format", api_settings.DATE_FORMAT)
+        if isinstance(output_format, str) and output_format.lower() == ISO_8601:
+            return (
+                prototype.to_representation,
+                "({v}.isoformat() if _type({v}) is _date else {c}({v}))",
+            )
+        return prototype.to_representation, None
     if method is serializers.DateTimeField.to_representation:
-        return _datetime_converter(prototype)
+        output_format = getattr(prototype, "format", api_settings.DATETIME_FORMAT)
+        if (
+            isinstance(output_format, str)
+            and output_format.lower() == ISO_8601
+            and prototype.__dict__.get("timezone") is UTC
+        ):
+            # DRF: astimezone(UTC), a no-op for a value already in UTC (as the database gives
+            # them); isoformat() then ends with "+00:00", which DRF writes as "Z".
+            return prototype.to_representation, (
+                "({v}.isoformat()[:-6] + 'Z' if _type({v}) is _datetime and {v}.tzinfo is _UTC "
+                "else {c}({v}))"
+            )
+        return prototype.to_representation, None  # the current time zone, read per value
     if method is serializers.ListField.to_representation:
-        child = _converter(prototype.child, field.child)
+        child, _inline = _converter(prototype.child, field.child)
         if child is None:
-            return None
-        return lambda data: [child(item) if item is not None else None for item in data]
-    return None
+            return None, None
+        return (lambda data: [child(item) if item is not None else None for item in data]), None
+    return None, None
 
 
 def _or_none(value: Any) -> Any:
@@ -302,7 +407,6 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _choice_converter(field: Any) -> Callable[[Any], Any]:
-    # DRF: '' stays ''; otherwise the choice's own value for str(value), else the value.
     mapping = field.choice_strings_to_values
     general = field.to_representation
 
@@ -311,51 +415,7 @@ def _choice_converter(field: Any) -> Callable[[Any], Any]:
             return mapping.get(value, value) if value else value
         return general(value)
 
-    return convert
-
-
-def _boolean_converter(field: Any) -> Callable[[Any], Any]:
-    general = field.to_representation
-
-    def convert(value: Any) -> Any:
-        if value is True or value is False:
-            return value
-        return general(value)
-
-    return convert
-
-
-def _date_converter(field: Any) -> Callable[[Any], Any]:
-    general = field.to_representation
-    output_format = getattr(field, "format", api_settings.DATE_FORMAT)
-    if not isinstance(output_format, str) or output_format.lower() != ISO_8601:
-        return general
-
-    def convert(value: Any) -> Any:
-        if type(value) is date:
-            return value.isoformat()
-        return general(value)
-
-    return convert
-
-
-def _datetime_converter(field: Any) -> Callable[[Any], Any]:
-    general = field.to_representation
-    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    if (
-        not isinstance(output_format, str)
-        or output_format.lower() != ISO_8601
-        or field.__dict__.get("timezone") is not UTC
-    ):
-        return general  # the current time zone is read per value: DRF's own path
-
-    def convert(value: Any) -> Any:
-        # DRF: astimezone(UTC), a no-op for a value already in UTC (as the database gives
-        # them); isoformat() then ends with "+00:00", which DRF writes as "Z".
-        if type(value) is datetime and value.tzinfo is UTC:
-            return value.isoformat()[:-6] + "Z"
-        return general(value)
-
+    convert.mapping = mapping  # type: ignore[attr-defined]
     return convert
 
 
