@@ -162,11 +162,12 @@ _PLANS: dict[type, _Plan | None] = {}
 @contextmanager
 def plain_drf_output() -> Iterator[None]:
     """DRF's own to_representation for every ApiSerializer (tests and benchmarks compare)."""
+    before = _PLAN_ON[0]
     _PLAN_ON[0] = False
     try:
         yield
     finally:
-        _PLAN_ON[0] = True
+        _PLAN_ON[0] = before
 
 
 def _forget_plans(*, setting: str, **kwargs: Any) -> None:
