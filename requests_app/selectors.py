@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
+from core.model_rows import queryset_with_fast_rows
 from outbox.models import OutboxMessage
 from tenants.models import Role, Tenant
 from tenants.selectors import tenant_today
@@ -78,7 +79,8 @@ def privacy_requests_for_queue(
         queryset = queryset.filter(is_overdue) if overdue else queryset.exclude(is_overdue)
     if due_before is not None:
         queryset = queryset.filter(_due_before(due_before))
-    return queryset.order_by("-received_at", "-pk")
+    # A page is only read: its instances are built without Model.__init__'s per-field work.
+    return queryset_with_fast_rows(queryset.order_by("-received_at", "-pk"))
 
 
 def privacy_request_for_update(privacy_request: PrivacyRequest) -> PrivacyRequest:

@@ -1,0 +1,113 @@
+"""Model instances for a read-only page, built without ``Model.__init__``'s per-field work.
+
+Django builds each row's instance with ``Model.from_db`` -> ``Model.__init__``: a signal send,
+then one ``setattr`` per concrete field, each through the field's class descriptor (a foreign
+key's clears a cache, a phone number's parses the value again, reading a setting). For a page of
+50 requests of ~55 fields that is a third of the list's query time. ``FastModelIterable`` fills
+each instance's ``__dict__`` in one step instead, which is what those ``setattr`` calls come to for
+values fresh from the database (the same keys, in the same order, ``_state`` first).
+
+It does so only where that holds, and otherwise is Django's own ``ModelIterable``: no
+``select_related``, ``defer``/``only`` or known related objects; a model whose ``from_db`` and
+``__init__`` are Django's, without ``pre_init``/``post_init`` receivers; and no concrete field
+(or annotation) behind a descriptor with a ``__set__`` other than the vetted ones below.
+
+Use: ``queryset_with_fast_rows(queryset)``; filters, ordering and slicing keep it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import models
+from django.db.models import signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import ModelIterable
+
+# Descriptors whose __set__, given a value as the database converters return it, only stores it
+# in the instance's __dict__: a foreign key id (it also drops a cached related object, which a
+# new instance does not have); a phone number (to_python() returns a PhoneNumber, "" and None
+# as they are, and from_db_value already made a PhoneNumber of any text).
+_STORING_DESCRIPTORS: tuple[type, ...] = (ForeignKeyDeferredAttribute,)
+try:
+    from phonenumber_field.modelfields import PhoneNumberDescriptor
+except ImportError:  # pragma: no cover - a dependency of this project
+    pass
+else:
+    _STORING_DESCRIPTORS += (PhoneNumberDescriptor,)
+
+_FAST_MODELS: dict[type[models.Model], bool] = {}
+
+
+def queryset_with_fast_rows(queryset: models.QuerySet) -> models.QuerySet:
+    """The same queryset, its instances built by ``FastModelIterable``."""
+    queryset._iterable_class = FastModelIterable  # kept by filter(), order_by() and slicing
+    return queryset
+
+
+def _stores_plainly(model: type[models.Model], name: str) -> bool:
+    """Whether setattr(instance, name, value) only stores value in the instance's __dict__."""
+    for klass in model.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            return not hasattr(type(descriptor), "__set__") or isinstance(
+                descriptor, _STORING_DESCRIPTORS
+            )
+    return True
+
+
+def _fast_model(model: type[models.Model]) -> bool:
+    fast = _FAST_MODELS.get(model)
+    if fast is None:
+        fast = _FAST_MODELS[model] = (
+            getattr(model.from_db, "__func__", None) is models.Model.from_db.__func__  # type: ignore[attr-defined]
+            and model.__init__ is models.Model.__init__
+            and all(_stores_plainly(model, f.attname) for f in model._meta.concrete_fields)
+        )
+    return fast and not (
+        signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+    )
+
+
+class FastModelIterable(ModelIterable):
+    def __iter__(self) -> Iterator[Any]:
+        queryset = self.queryset
+        query = queryset.query
+        if (
+            queryset._known_related_objects
+            or query.select_related
+            or query.deferred_loading != (frozenset(), True)
+            or not _fast_model(queryset.model)
+            or not all(_stores_plainly(queryset.model, name) for name in query.annotation_select)
+        ):
+            yield from super().__iter__()
+            return
+        db = queryset.db
+        compiler = query.get_compiler(using=db)
+        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        select, klass_info = compiler.select, compiler.klass_info
+        model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        annotations = compiler.annotation_col_map or {}
+        if model is not queryset.model or len(names) != len(model._meta.concrete_fields):
+            # Not the shape checked above: Django's own way, row by row.
+            for row in compiler.results_iter(results):
+                obj = model.from_db(db, names, row[start:end])
+                for name, position in annotations.items():
+                    setattr(obj, name, row[position])
+                yield obj
+            return
+        names += annotations
+        positions = [*range(start, end), *annotations.values()]
+        new = model.__new__
+        for row in compiler.results_iter(results):
+            obj = new(model)
+            state = obj._state = ModelState()
+            state.adding = False
+            state.db = db
+            obj.__dict__.update(zip(names, [row[i] for i in positions], strict=True))
+            yield obj
