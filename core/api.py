@@ -212,11 +212,22 @@ def _bind_plan(serializer: ApiSerializer) -> tuple[Callable[..., Any], list[Any]
         if kind is _METHOD:
             convert = getattr(serializer, arg)
         elif kind is _FIELD:
-            convert = serializer.fields[key]
+            convert = _bound_field(serializer, key)
         elif convert is None:
-            convert = serializer.fields[key].to_representation
+            convert = _bound_field(serializer, key).to_representation
         bound.append(convert)
     return plan.represent, bound
+
+
+def _bound_field(serializer: ApiSerializer, name: str) -> Any:
+    """The serializer's field, bound; without binding all the others when they are not yet
+    (most fields need no bound copy: their converters are the plan's own)."""
+    fields = serializer.__dict__.get("fields")  # DRF's cached_property
+    if fields is not None:
+        return fields[name]
+    field = _fresh_copy(_prototypes(type(serializer))[name])
+    field.bind(field_name=name, parent=serializer)  # what DRF's BindingDict does
+    return field
 
 
 def _represent_slowly(serializer: Any, instance: Any, steps: list[Any], bound: list[Any]) -> Any:
@@ -298,6 +309,7 @@ def _generate(steps: list[tuple[str, str, Any, Any, str | None]]) -> Callable[..
             else:
                 lines.append(f"    _drf_field(b[{i}], instance, ret)")
         lines.append("    return ret")
+    namespace["__source__"] = "\n".join(lines)
     exec(compile("\n".join(lines), "<ApiSerializer output plan>", "exec"), namespace)  # noqa: S102
     return namespace["represent"]  # type: ignore[no-any-return]
 

@@ -433,6 +433,13 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     def _open_due_date(self, obj: PrivacyRequest) -> Any:
         return None if obj.status == Status.CLOSED else obj.active_due_date
 
+    def _today(self) -> Any:
+        # Read from the context once per serializer (a page's rows share it), not once per row.
+        today = self.__dict__.get("_context_today")
+        if today is None:
+            today = self._context_today = self.context["today"]
+        return today
+
     @extend_schema_field(
         serializers.ChoiceField(
             choices=words.DEADLINE_STATES,
@@ -442,7 +449,7 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     )
     def get_due_state(self, obj: PrivacyRequest) -> str | None:
         due = self._open_due_date(obj)
-        return None if due is None else deadlines.deadline_state(due, self.context["today"])
+        return None if due is None else deadlines.deadline_state(due, self._today())
 
     @extend_schema_field(
         serializers.IntegerField(
@@ -453,7 +460,7 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     )
     def get_days_left(self, obj: PrivacyRequest) -> int | None:
         due = self._open_due_date(obj)
-        return None if due is None else deadlines.days_left(due, self.context["today"])
+        return None if due is None else deadlines.days_left(due, self._today())
 
     @extend_schema_field(
         serializers.ListField(
