@@ -413,3 +413,10 @@ def test_the_plan_is_compiled_once_per_class_and_keeps_no_instance():
     for _key, _kind, _arg, convert, _inline in plan.steps:
         assert getattr(convert, "__self__", None) is not first
         assert getattr(getattr(convert, "__self__", None), "parent", None) is None
+
+
+def test_an_instance_whose_fields_were_changed_takes_drfs_path():
+    serializer = OddOutputSerializer(_odd())
+    serializer.fields.pop("text")
+    assert "text" not in serializer.data
+    assert "text" in OddOutputSerializer(_odd()).data
