@@ -2,8 +2,9 @@
 
 Django builds each row's instance with ``Model.from_db`` -> ``Model.__init__``: a signal send,
 then one ``setattr`` per concrete field, each through the field's class descriptor (a foreign
-key's clears a cache, a phone number's parses the value again, reading a setting). For a page of
-50 requests of ~55 fields that is a third of the list's query time. ``FastModelIterable`` fills
+key's clears a cache, a phone number's parses the value again, reading a setting): for a page
+of 50 requests of ~55 fields, a large share of the list's query time (figures in
+benchmarks/README.md). ``FastModelIterable`` fills
 each instance's ``__dict__`` in one step instead, which is what those ``setattr`` calls come to for
 values fresh from the database (the same keys, in the same order, ``_state`` first).
 
