@@ -2,11 +2,11 @@
 
 Django builds each row's instance with ``Model.from_db`` -> ``Model.__init__``: a signal send,
 then one ``setattr`` per concrete field, each through the field's class descriptor (a foreign
-key's clears a cache, a phone number's parses the value again, reading a setting): for a page
-of 50 requests of ~55 fields, a large share of the list's query time (figures in
-benchmarks/README.md). ``FastModelIterable`` fills
-each instance's ``__dict__`` in one step instead, which is what those ``setattr`` calls come to for
-values fresh from the database (the same keys, in the same order, ``_state`` first).
+key's checks a cache, a phone number's reads a setting to convert a value already converted):
+for a page of 50 requests of ~55 fields, a large share of the list's query time (figures in
+benchmarks/README.md). ``FastModelIterable`` fills each instance's ``__dict__`` in one step
+instead, which is what those ``setattr`` calls come to for values fresh from the database (the
+same keys, in the same order, ``_state`` first).
 
 It does so only where that holds, and otherwise is Django's own ``ModelIterable``: no
 ``select_related``, ``defer``/``only`` or known related objects; a model whose ``from_db`` and
