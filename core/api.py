@@ -289,12 +289,11 @@ def _generate(steps: list[tuple[str, str, Any, Any, str | None]]) -> Callable[..
         "_slowly": _represent_slowly,
         "_steps": steps,
     }
-    reads: list[str] = []
-    values: list[str] = []  # None for a _FIELD step (DRF's path, which may skip the key)
+    reads: list[tuple[str, str]] = []  # (variable, attribute): v<i> for step i
+    values: list[str] = []  # the expressions; "" for a _FIELD step (DRF's path may skip it)
     for i, (_key, kind, arg, convert, inline) in enumerate(steps):
         if kind is _ATTR:
-            attr = f"instance.{arg}" if _is_name(arg) else f"_getattr(instance, {arg!r})"
-            reads.append(f"v{i} = {attr}")
+            reads.append((f"v{i}", arg))
             if convert is None or inline is None:
                 expression = f"b[{i}](v{i})"
             else:
@@ -308,9 +307,12 @@ def _generate(steps: list[tuple[str, str, Any, Any, str | None]]) -> Callable[..
             values.append(f"b[{i}](instance)")
     lines = ["def represent(self, instance, b):"]
     if reads:
-        lines += ["    try:", *(f"        {read}" for read in reads)]
+        lines.append("    try:")
+        for variable, attr in reads:
+            read = f"instance.{attr}" if _is_name(attr) else f"_getattr(instance, {attr!r})"
+            lines.append(f"        {variable} = {read}")
         lines += ["    except _ERRORS:", "        return _slowly(self, instance, _steps, b)"]
-        checks = " or ".join(read.split(" = ")[0].join(("_callable(", ")")) for read in reads)
+        checks = " or ".join(f"_callable({variable})" for variable, _attr in reads)
         lines += [f"    if {checks}:", "        return _slowly(self, instance, _steps, b)"]
     if all(values):
         items = ", ".join(
@@ -331,7 +333,7 @@ def _generate(steps: list[tuple[str, str, Any, Any, str | None]]) -> Callable[..
 
 
 def _is_name(attr: str) -> bool:
-    return attr.isidentifier() and not keyword.iskeyword(attr) and not attr.startswith("__")
+    return attr.isidentifier() and not keyword.iskeyword(attr)
 
 
 def _compile(serializer: ApiSerializer) -> _Plan | None:
@@ -370,6 +372,18 @@ def _compile(serializer: ApiSerializer) -> _Plan | None:
 # Inline forms of the converters in the generated code: {v} the value, {c} the converter (the
 # field's general path for any other type), {m} the converter's mapping.
 _INLINE_STR = "({v} if _type({v}) is _str else _str({v}))"
+_INLINE_INT = "({v} if _type({v}) is _int else _int({v}))"
+_INLINE_OR_NONE = "({v} or None)"
+_INLINE_STR_OR_NONE = f"({_INLINE_STR} if {{v}} else None)"
+# DRF: '' stays ''; otherwise the choice's own value for str(value), else the value.
+_INLINE_CHOICE = "({m}.get({v}, {v}) if _type({v}) is _str and {v} else {c}({v}))"
+_INLINE_BOOL = "({v} if {v} is True or {v} is False else {c}({v}))"
+_INLINE_DATE = "({v}.isoformat() if _type({v}) is _date else {c}({v}))"
+# DRF: astimezone(UTC), a no-op for a value already in UTC (as the database gives them);
+# isoformat() then ends with "+00:00", which DRF writes as "Z".
+_INLINE_UTC = (
+    "({v}.isoformat()[:-6] + 'Z' if _type({v}) is _datetime and {v}.tzinfo is _UTC else {c}({v}))"
+)
 
 
 def _converter(prototype: Any, field: Any) -> tuple[Callable[[Any], Any] | None, str | None]:
@@ -385,40 +399,25 @@ def _converter(prototype: Any, field: Any) -> tuple[Callable[[Any], Any] | None,
     if method is serializers.CharField.to_representation:  # also EmailField, URLField, RegexField
         return str, _INLINE_STR
     if method is serializers.IntegerField.to_representation:
-        return int, "({v} if _type({v}) is _int else _int({v}))"
+        return int, _INLINE_INT
     if method is BlankAsNullChoiceField.to_representation:
-        return _or_none, "({v} or None)"
+        return _or_none, _INLINE_OR_NONE
     if method is BlankAsNullCharField.to_representation:
-        return _str_or_none, f"({_INLINE_STR} if {{v}} else None)"
+        return _str_or_none, _INLINE_STR_OR_NONE
     if method is serializers.ChoiceField.to_representation:
-        # DRF: '' stays ''; otherwise the choice's own value for str(value), else the value.
-        return _choice_converter(
-            prototype
-        ), "({m}.get({v}, {v}) if _type({v}) is _str and {v} else {c}({v}))"
+        return _choice_converter(prototype), _INLINE_CHOICE
     if method is serializers.BooleanField.to_representation:
-        return prototype.to_representation, "({v} if {v} is True or {v} is False else {c}({v}))"
+        return prototype.to_representation, _INLINE_BOOL
     if method is serializers.DateField.to_representation:
         output_format = getattr(prototype, "format", api_settings.DATE_FORMAT)
-        if isinstance(output_format, str) and output_format.lower() == ISO_8601:
-            return (
-                prototype.to_representation,
-                "({v}.isoformat() if _type({v}) is _date else {c}({v}))",
-            )
-        return prototype.to_representation, None
+        iso = isinstance(output_format, str) and output_format.lower() == ISO_8601
+        return prototype.to_representation, _INLINE_DATE if iso else None
     if method is serializers.DateTimeField.to_representation:
         output_format = getattr(prototype, "format", api_settings.DATETIME_FORMAT)
-        if (
-            isinstance(output_format, str)
-            and output_format.lower() == ISO_8601
-            and prototype.__dict__.get("timezone") is UTC
-        ):
-            # DRF: astimezone(UTC), a no-op for a value already in UTC (as the database gives
-            # them); isoformat() then ends with "+00:00", which DRF writes as "Z".
-            return prototype.to_representation, (
-                "({v}.isoformat()[:-6] + 'Z' if _type({v}) is _datetime and {v}.tzinfo is _UTC "
-                "else {c}({v}))"
-            )
-        return prototype.to_representation, None  # the current time zone, read per value
+        iso = isinstance(output_format, str) and output_format.lower() == ISO_8601
+        # Without a time zone of its own, the field reads the current one per value.
+        utc = prototype.__dict__.get("timezone") is UTC
+        return prototype.to_representation, _INLINE_UTC if iso and utc else None
     if method is serializers.ListField.to_representation:
         child, _inline = _converter(prototype.child, field.child)
         if child is None:
