@@ -262,21 +262,11 @@ class PrivacyRequestExtendApi(PrivacyRequestApi):
         "days, to at most 90 days after receipt, and tells the consumer why (§7021(b)).",
         parameters=[REFERENCE_PARAMETER],
         request=PrivacyRequestExtendInputSerializer,
-        responses={
-            200: PrivacyRequestOutputSerializer,
-            400: ERROR_400,
-            401: ERROR_401,
-            403: ERROR_403,
-            404: ERROR_404,
-            409: ERROR_409,
-            413: ERROR_413,
-        },
+        responses=ACTION_RESPONSES,
     )
     def post(self, request: Request, reference: str) -> Response:
         privacy_request = self.get_privacy_request(reference)
-        serializer = PrivacyRequestExtendInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.input(PrivacyRequestExtendInputSerializer)
         actor, actor_label = self.actor()
         privacy_request = privacy_request_extend(
             privacy_request=privacy_request,
@@ -318,9 +308,7 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
     )
     def post(self, request: Request, reference: str) -> Response:
         privacy_request = self.get_privacy_request(reference)
-        serializer = PrivacyRequestCloseInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.input(PrivacyRequestCloseInputSerializer)
         actor, actor_label = self.actor()
         privacy_request = privacy_request_close(
             privacy_request=privacy_request,
