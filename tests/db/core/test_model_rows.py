@@ -74,3 +74,14 @@ def test_a_model_with_an_init_receiver_is_built_by_django(requests):
         signals.post_init.disconnect(receiver, sender=PrivacyRequest)
     assert seen == fast
     assert len(fast) == 3
+
+
+def test_the_outbox_list_instances_are_djangos_own(requests, tenant_a):
+    from outbox.models import OutboxMessage
+    from outbox.selectors import outbox_messages_for_tenant
+
+    fast = outbox_messages_for_tenant(tenant_a)
+    plain = OutboxMessage.objects.for_tenant(tenant_a).order_by("-created_at", "-pk")
+    assert fast._iterable_class is FastModelIterable
+    assert len(plain) >= 1
+    assert [_state(obj) for obj in fast] == [_state(obj) for obj in plain]
