@@ -85,6 +85,7 @@ def main() -> None:
     today = tenant_today(tenant)
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {key}")
     factory = APIRequestFactory(HTTP_HOST="127.0.0.1")
+    # getattr: the script also runs against commits from before the output plan (A/B).
     plain = getattr(core.api, "plain_drf_output", nullcontext) if args.plain else nullcontext
 
     page = list(privacy_requests_for_queue(tenant, today=today)[:50])
