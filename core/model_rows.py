@@ -81,7 +81,10 @@ class FastModelIterable(ModelIterable):
             or query.select_related
             or query.deferred_loading != (frozenset(), True)
             or not _fast_model(queryset.model)
-            or not all(_stores_plainly(queryset.model, name) for name in query.annotation_select)
+            or not all(
+                _stores_plainly(queryset.model, name)
+                for name in (*query.annotation_select, *query.extra_select)
+            )
         ):
             yield from super().__iter__()
             return

@@ -85,3 +85,9 @@ def test_the_outbox_list_instances_are_djangos_own(requests, tenant_a):
     assert fast._iterable_class is FastModelIterable
     assert len(plain) >= 1
     assert [_state(obj) for obj in fast] == [_state(obj) for obj in plain]
+
+
+def test_an_empty_page_is_empty(requests):
+    assert list(queryset_with_fast_rows(requests.filter(pk__in=[]))) == []
+    assert list(queryset_with_fast_rows(requests.none())) == []
+    assert list(queryset_with_fast_rows(requests.filter(pk=-1))) == []
