@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import itertools
 import json
 import os
 import pstats
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -46,6 +49,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--what", default="service,api")
     parser.add_argument("--profile", default="")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="creates from N threads at once (gthread workers)"
+    )
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
 
@@ -71,11 +77,10 @@ def main() -> None:
         )
     _, key = api_key_create(tenant=tenant)
     client = Client(HTTP_HOST="127.0.0.1")
-    counter = [0]
+    counter = itertools.count(1)
 
     def service() -> None:
-        counter[0] += 1
-        i = counter[0]
+        i = next(counter)
         privacy_request_create(
             tenant=tenant,
             request_type="delete",
@@ -84,8 +89,7 @@ def main() -> None:
         )
 
     def api() -> None:
-        counter[0] += 1
-        i = counter[0]
+        i = next(counter)
         body = {
             "type": "delete",
             "channel": "api",
@@ -107,11 +111,25 @@ def main() -> None:
             patches[f"{name}-{variant}"] = patch
     chosen = [name for name in args.what.split(",") if name]
     marks = _marks(connection)
+    pool = ThreadPoolExecutor(args.threads) if args.threads > 1 else None
+
+    def run(name: str, count: int) -> None:
+        if pool is None:
+            for _ in range(count):
+                runs[name]()
+            return
+
+        def share() -> None:
+            for _ in range(count // args.threads):
+                runs[name]()
+
+        for future in [pool.submit(share) for _ in range(args.threads)]:
+            future.result()
+
     try:
         for name in chosen:
             with patches.get(name, contextlib.nullcontext)():
-                for _ in range(30):
-                    runs[name]()
+                run(name, 30)
         # Variants take turns in short blocks, so that a change in the machine's speed (it is
         # shared) falls on all of them alike; each figure is the median block.
         blocks: dict[str, list[float]] = {name: [] for name in chosen}
@@ -120,8 +138,7 @@ def main() -> None:
             for name in chosen:
                 with patches.get(name, contextlib.nullcontext)():
                     started = time.process_time()
-                    for _ in range(block):
-                        runs[name]()
+                    run(name, block)
                     blocks[name].append((time.process_time() - started) / block * 1000)
         for name in chosen:
             times = sorted(blocks[name])
@@ -141,6 +158,8 @@ def main() -> None:
             stats.sort_stats("cumulative").print_stats(args.top)
             stats.sort_stats("tottime").print_stats(args.top)
     finally:
+        if pool is not None:
+            pool.shutdown()  # its threads' connections close with the process
         _clean(connection, marks)
         connection.close()
         try:
@@ -181,11 +200,34 @@ def _fresh_cursors() -> contextlib.AbstractContextManager[object]:
     return mock.patch.object(fast_insert, "_cursor", lambda connection: connection.cursor())
 
 
+_per_thread = threading.local()
+
+
+def _per_thread_poke() -> None:
+    # The relay poke as it was before the per-process poker: coalesced per thread, published by
+    # the committing thread.
+    from outbox.services import RELAY_POKE_DELAY
+    from outbox.tasks import relay_outbox
+
+    now = time.time()
+    if now < getattr(_per_thread, "runs_at", 0.0) - 0.1:
+        return
+    relay_outbox.apply_async(countdown=RELAY_POKE_DELAY)
+    _per_thread.runs_at = now + RELAY_POKE_DELAY
+
+
+def _thread_pokes() -> contextlib.AbstractContextManager[object]:
+    from outbox import services
+
+    return mock.patch.object(services, "outbox_relay_soon", _per_thread_poke)
+
+
 # Variants measured as "<what>-<variant>" (e.g. service-plain): the fast paths turned off.
 _VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[object]]] = {
     "plain": _plain_messages,  # the acknowledgement rendered by the template engine
     "fullprep": _full_preparation,  # every value through get_db_prep_save(pre_save())
     "freshcursors": _fresh_cursors,  # a cursor per INSERT
+    "threadpoke": _thread_pokes,  # relay pokes published by each committing thread
 }
 
 
