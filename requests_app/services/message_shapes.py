@@ -9,20 +9,25 @@ the reference, the name in the greeting, the dates). So:
 * **compiling** renders the template once per shape with a unique marker in each slot and cuts
   the text at the markers. A marker carries ``<&'">``: where the engine escaped it (autoescape
   on), the slot is escaped on filling with ``conditional_escape``, as the engine does; where it
-  came through as is (``{% autoescape off %}``, the plain-text emails), the value goes in as is.
-  It also carries letters of both cases, so a filter that changes the text (``upper``,
-  ``truncatechars`` …) breaks the marker, and the template is refused;
+  came through as is (``{% autoescape off %}``, the plain-text emails), the value goes in as is;
 * **filling** joins the fixed pieces with the request's values: no template engine, no
   ``translation.override`` (dates written out are kept per language and day).
 
-What the template may read is fenced: it gets stand-ins for the business and the request that
-answer only the attributes the shape is keyed on (``TENANT_ATTRIBUTES``; the request's
-``SHAPE_ATTRIBUTES`` and the reference slot). A template reading anything else could not be
-compiled faithfully, so it is refused and rendered the plain way from then on, and so is one
-whose first filled message differs from the plain render of the same request (each new shape
-is checked once that way). A business's edit (its name, address, description …) changes the
-key, so a cached shape is never stale; settings changes and template edits (runserver's
-reloader) empty the cache.
+This is faithful only for a template that outputs each slot as it is and reads nothing else
+that varies, so before compiling, the template is checked, and refused (rendered the plain way
+from then on) unless:
+
+* every use of a slot is a plain output, ``{{ slot }}`` or inside ``{% blocktranslate %}``:
+  no condition, filter, tag argument or ``{% include %}`` touches one (``slot_uses_check``).
+  The markers back this up: they carry letters of both cases, so a tag of a library's own that
+  changed a slot's text would leave a broken marker behind, which refuses the template too;
+* it reads nothing of the business and the request but what the shape is keyed on: it gets
+  stand-ins that answer only those attributes (``TENANT_ATTRIBUTES``, ``SHAPE_ATTRIBUTES``);
+* the first message of each new shape is the plain render's, byte for byte (the plain render
+  is made once per shape to check it).
+
+A business's edit (its name, address, description …) changes the key, so a cached shape is never
+stale; settings changes and template edits (runserver's reloader) empty the cache.
 """
 
 from __future__ import annotations
@@ -35,7 +40,11 @@ from datetime import date
 from typing import Any
 
 from django.dispatch import receiver
-from django.template.loader import render_to_string
+from django.template.base import FilterExpression, Node, Variable, VariableNode
+from django.template.loader import get_template, render_to_string
+from django.template.loader_tags import ExtendsNode, IncludeNode
+from django.template.smartif import TokenBase
+from django.templatetags.i18n import BlockTranslateNode
 from django.test.signals import setting_changed
 from django.utils import translation
 from django.utils.autoreload import file_changed
@@ -164,6 +173,64 @@ def template_path(template: str) -> str:
     return f"requests_app/emails/{template}.txt"
 
 
+# Where a slot may be used: output as it is, by ``{{ slot }}`` or inside ``{% blocktranslate %}``
+# (a plain ``with`` binding, or the variable itself). A condition, a tag's argument, a filter or
+# an ``{% include %}`` could make the text depend on the value in ways the markers cannot show.
+_SLOT_PATHS = frozenset({*SLOTS[:_REFERENCE_SLOT], "privacy_request.reference"})
+
+
+def _slot_path(variable: Any) -> str | None:
+    """The slot a template variable reads (its whole path), or None."""
+    if not isinstance(variable, Variable) or variable.lookups is None:
+        return None  # a literal
+    path = ".".join(variable.lookups)
+    return path if any(path == s or path.startswith(f"{s}.") for s in _SLOT_PATHS) else None
+
+
+def slot_uses_check(template_name: str) -> None:
+    """Raise ``NotCompilable`` unless every use of a slot in the template is a plain output."""
+    problems: list[str] = []
+    seen: set[int] = set()
+
+    def crawl(value: Any, plain: bool = False) -> None:
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, IncludeNode | ExtendsNode):
+            problems.append(type(value).__name__)
+        elif isinstance(value, FilterExpression):
+            path = _slot_path(value.var)
+            if path is not None and not (plain and not value.filters and path in _SLOT_PATHS):
+                problems.append(value.token)
+            for _, arguments in value.filters:
+                for _, argument in arguments:
+                    if _slot_path(argument) is not None:
+                        problems.append(value.token)
+        elif isinstance(value, VariableNode):
+            crawl(value.filter_expression, plain=True)
+        elif isinstance(value, BlockTranslateNode):
+            for expression in value.extra_context.values():
+                crawl(expression, plain=True)
+            for name in ("counter", "message_context"):
+                crawl(getattr(value, name, None))
+        elif isinstance(value, Node | TokenBase):
+            for attribute in vars(value).values():
+                crawl(attribute)
+        elif isinstance(value, list | tuple):  # NodeList too
+            for item in value:
+                crawl(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                crawl(item)
+
+    crawl(get_template(template_name).template.nodelist)
+    if problems:
+        raise NotCompilable(
+            f"{template_name} uses a per-request value beyond plain output: "
+            + ", ".join(sorted(set(problems)))
+        )
+
+
 def shape_compile(
     template_name: str,
     *,
@@ -177,6 +244,7 @@ def shape_compile(
 
     Raises ``NotCompilable`` when the template reads more than the shape is keyed on or
     transforms a slot's value."""
+    slot_uses_check(template_name)
     fenced_tenant = _Fence("tenant", tenant, TENANT_ATTRIBUTES)
     fenced_request = _Fence(
         "privacy_request", privacy_request, SHAPE_ATTRIBUTES, reference=_marker(_REFERENCE_SLOT)
@@ -247,6 +315,10 @@ def shape_render(
     if shape is not None:
         values = slot_values(privacy_request, language, shape.there)
         return shape.subject % {"reference": values[_REFERENCE_SLOT]}, shape.fill(values)
+    if any(
+        isinstance(value, str) and (_MARK_OPEN in value or _MARK_CLOSE in value) for value in key
+    ):
+        return None  # a business's text with the markers' own characters: the plain way
     try:
         shape = shape_compile(
             template_path(template),
@@ -270,6 +342,6 @@ def shape_render(
         _refused_templates.add(template)
         return expected
     if len(_shapes) >= _MAX_SHAPES:
-        _shapes.pop(next(iter(_shapes)))  # the oldest: a FIFO bound is enough here
+        _shapes.pop(next(iter(_shapes), None), None)  # the oldest: a FIFO bound is enough
     _shapes[key] = shape
     return filled
