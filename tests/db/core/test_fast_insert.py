@@ -224,8 +224,8 @@ def test_values_the_fast_test_does_not_let_through_are_prepared_the_full_way(ten
 
 def test_a_naive_datetime_is_made_aware_with_djangos_warning(tenant_a):
     privacy_request = _intake_rows(tenant_a)[0]
-    privacy_request.received_at = datetime(2026, 1, 5, 10, 0)
     statement = _statement(privacy_request)
+    privacy_request.received_at = datetime(2026, 1, 5, 10, 0)
     with pytest.warns(RuntimeWarning, match="naive datetime"):
         values = statement.row(privacy_request, connection)
     with pytest.warns(RuntimeWarning, match="naive datetime"):
