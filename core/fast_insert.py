@@ -57,7 +57,7 @@ class _Statement:
     sql: str
     returns_pk: bool
     row: Callable[[Model, Any], list[Any]]  # (instance, connection) -> its values, in order
-    related: tuple[Any, ...]  # the relation fields _related_ready checks
+    related: tuple[Any, ...] | None  # what _related_ready checks; None: always Django's check
 
 
 # (model, database alias, RETURNING available, rows) -> the compiled statement
