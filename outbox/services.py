@@ -3,11 +3,12 @@
 Adding: ``outbox_email_add`` and ``outbox_webhook_add`` write one message; ``outbox_emails_add``
 writes many in one INSERT (the deadline sweep's digests). Each pokes the relay after commit.
 
-The pokes are coalesced per thread: one relay run, started ``RELAY_POKE_DELAY`` later, sends
+The pokes are coalesced per process: one relay run, started ``RELAY_POKE_DELAY`` later, sends
 everything committed before it, so a busy web process publishes a few Celery messages a second
 rather than one per email (a publish is a noticeable share of an API request that queues an
-acknowledgement; figures in benchmarks/README.md). If the broker or a worker is down, nothing is lost: the periodic relay picks up
-whatever is still due.
+acknowledgement; figures in benchmarks/README.md), and publishes them from a thread of its own,
+so a committing request only sets a flag (``_RelayPoker``). If the broker or a worker is down,
+nothing is lost: the periodic relay picks up whatever is still due.
 
 Sending: ``outbox_message_send`` claims one message, exclusively, then sends it. The claim is an
 UPDATE whose WHERE tests ``next_attempt_at <= now`` and which moves ``next_attempt_at`` a lease
@@ -20,8 +21,10 @@ id as its idempotency key. A failed send is retried with backoff, then marked fa
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import threading
 import time
 import urllib.error
@@ -182,27 +185,112 @@ def outbox_webhook_add(
 # covers clock differences between web and worker hosts.
 RELAY_POKE_DELAY = 0.25
 _RELAY_POKE_MARGIN = 0.1
-_relay_poke = threading.local()  # gthread workers: each thread coalesces its own pokes
+
+
+class _RelayPoker:
+    """The process's one publisher of relay runs: a daemon thread, woken when a commit needs a
+    run that is not already asked for.
+
+    The committing thread only reads ``runs_at`` and, at most a few times a second, sets a flag
+    under a lock the poker never holds while publishing; the Celery publish (a millisecond or
+    two) happens on the poker's thread. Every poke is answered by a run that starts after it: the
+    poker takes the time *after* taking the flag, and publishes a run ``RELAY_POKE_DELAY`` after
+    that time, so a commit that set the flag before is covered, and one that sets it again while
+    the poker publishes makes it go round once more (then skipped if the new run covers it).
+
+    The thread is started by the first poke of each process: one made before a fork does not
+    exist in the child (gunicorn's workers, Celery's prefork pool), so the child's state is reset
+    at the fork (``os.register_at_fork``) and its own first poke starts its own thread. At exit, a
+    poke still waiting is published by the exiting thread. Whatever is lost anyway (a broker
+    outage, a process killed between commit and publish) the periodic relay sends.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh state; in a forked child, the parent's thread is not there and its lock may
+        have been held at the fork."""
+        self.runs_at = 0.0  # when the last run asked for starts (time.time())
+        self._condition = threading.Condition()
+        self._wanted = False  # a poke waits for the poker
+        self._busy = False  # the poker is publishing
+        self._thread: threading.Thread | None = None
+
+    def poke(self) -> None:
+        if time.time() < self.runs_at - _RELAY_POKE_MARGIN:
+            return  # the run already asked for starts after this commit
+        with self._condition:
+            thread = self._thread
+            if thread is None or not thread.is_alive():
+                thread = self._thread = threading.Thread(
+                    target=self._serve, name="outbox-relay-poker", daemon=True
+                )
+                thread.start()
+            self._wanted = True
+            self._condition.notify()
+
+    def _serve(self) -> None:
+        condition = self._condition
+        while True:
+            with condition:
+                while not self._wanted:
+                    condition.wait()
+                self._wanted = False
+                self._busy = True
+            try:
+                self.publish()
+            finally:
+                with condition:
+                    self._busy = False
+                    condition.notify_all()
+
+    def publish(self) -> None:
+        """Ask for a relay run RELAY_POKE_DELAY from now, unless one already covers now."""
+        from .tasks import relay_outbox  # the tasks module imports this one
+
+        now = time.time()
+        if now < self.runs_at - _RELAY_POKE_MARGIN:
+            return
+        try:
+            relay_outbox.apply_async(countdown=RELAY_POKE_DELAY)
+        except Exception:  # the broker is down: the periodic relay will send them later
+            logger.warning("Outbox relay left for the periodic run", exc_info=True)
+            return
+        self.runs_at = max(self.runs_at, now + RELAY_POKE_DELAY)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no poke is waiting or being published; False on timeout."""
+        with self._condition:
+            return self._condition.wait_for(lambda: not (self._wanted or self._busy), timeout)
+
+    def publish_waiting(self) -> None:
+        """At exit: publish a poke the poker has not taken yet, from this thread."""
+        with self._condition:
+            wanted, self._wanted = self._wanted, False
+        if wanted:
+            self.publish()
+
+
+_poker = _RelayPoker()
+os.register_at_fork(after_in_child=_poker.reset)
+atexit.register(_poker.publish_waiting)
 
 
 def outbox_relay_soon() -> None:
     """After commit: make sure a relay run starts soon, which sends everything pending now."""
-    from .tasks import relay_outbox  # the tasks module imports this one
+    _poker.poke()
 
-    now = time.time()
-    if now < getattr(_relay_poke, "runs_at", 0.0) - _RELAY_POKE_MARGIN:
-        return
-    try:
-        relay_outbox.apply_async(countdown=RELAY_POKE_DELAY)
-    except Exception:  # the broker is down: the periodic relay will send them later
-        logger.warning("Outbox relay left for the periodic run", exc_info=True)
-        return
-    _relay_poke.runs_at = now + RELAY_POKE_DELAY
+
+def outbox_relay_pokes_wait(timeout: float = 5.0) -> bool:
+    """Wait until this process's pokes are published (tests); False on timeout."""
+    return _poker.wait_idle(timeout)
 
 
 def outbox_relay_poke_forget() -> None:
-    """Forget this thread's pending poke (tests: a purged broker no longer holds it)."""
-    _relay_poke.runs_at = 0.0
+    """Forget the process's pending run (tests: a purged broker no longer holds it)."""
+    _poker.wait_idle(5.0)
+    _poker.runs_at = 0.0
 
 
 # --- Sending -----------------------------------------------------------------------------------

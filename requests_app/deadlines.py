@@ -18,6 +18,7 @@ Conventions (requirements.md A-2, A-4, A-5, A-6):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -74,7 +75,13 @@ class Deadlines:
 def deadlines_for(
     request_type: str, received_at: datetime, tz: ZoneInfo, calendar: BusinessCalendar
 ) -> Deadlines:
-    received = receipt_date(received_at, tz)
+    return _deadlines_on(request_type, receipt_date(received_at, tz), calendar)
+
+
+# Cached: the dates depend only on the type, the day of receipt and the calendar, and intake
+# asks for the same few all day (counting business days walks the calendar day by day).
+@functools.lru_cache(maxsize=1024)
+def _deadlines_on(request_type: str, received: date, calendar: BusinessCalendar) -> Deadlines:
     confirm = respond = comply = None
     if request_type in RESPONSE_TYPES:
         confirm = confirm_by(received, calendar)

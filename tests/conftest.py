@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from outbox.services import outbox_relay_poke_forget
+from requests_app.services.message_shapes import shapes_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
@@ -35,6 +36,14 @@ def _no_pending_relay_poke() -> None:
     # Outbox pokes are coalesced per thread; a poke an earlier test made (or a purged broker
     # lost) must not stand in for this test's.
     outbox_relay_poke_forget()
+
+
+@pytest.fixture(autouse=True)
+def _no_compiled_message_shapes() -> None:
+    # Message shapes are kept per process, keyed by the business's values; on SQLite a new
+    # test's business can reuse an id and every value: start empty, so each test renders its
+    # templates itself (the consumer-template walk counts what was rendered).
+    shapes_forget()
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ of the business's responses (§7101(b)):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -28,6 +30,7 @@ from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
 from ..models import Communication, ConfirmationMethod, PrivacyRequest
+from . import message_shapes
 
 # Subjects, untranslated (translated in the consumer's language when rendered).
 ACKNOWLEDGEMENT_SUBJECT = gettext_noop("We received your privacy request %(reference)s")
@@ -62,27 +65,55 @@ def consumer_message_render(
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
-    ``%(reference)s`` placeholder (``gettext_noop``), translated here."""
+    ``%(reference)s`` placeholder (``gettext_noop``), translated here.
+
+    The hot templates (the acknowledgement) are filled in from a shape compiled once per
+    business, type and language (``message_shapes``): the same text, without the engine."""
     tenant = privacy_request.tenant
     language = language or privacy_request.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        rendered_subject = gettext(subject) % {"reference": privacy_request.reference}
-        context = {
+
+    def context(slots: Mapping[str, str]) -> dict[str, Any]:
+        # In the active language: the caller's translation.override.
+        return {
             "tenant": tenant,
             "privacy_request": privacy_request,
-            "greeting_name": privacy_request.agent_name
-            or privacy_request.requester_name
-            or gettext("there"),
             "type_label": consumer_text.REQUEST_TYPE_PHRASES.get(
                 privacy_request.request_type, privacy_request.get_request_type_display().lower()
             ),
             "verification_description": consumer_text.verification_description(tenant),
-            "received_date": _human_date(privacy_request.received_date),
-            "respond_by": _human_date(privacy_request.active_due_date),
-            "max_respond_by": _human_date(deadlines.max_respond_by(privacy_request.received_date)),
+            **slots,
         }
-        body = render_to_string(f"requests_app/emails/{template}.txt", context).strip() + "\n"
-    return RenderedMessage(language, rendered_subject, body)
+
+    def plain() -> tuple[str, str]:
+        with translation.override(language):
+            slots = {
+                "greeting_name": privacy_request.agent_name
+                or privacy_request.requester_name
+                or gettext("there"),
+                "received_date": _human_date(privacy_request.received_date),
+                "respond_by": _human_date(privacy_request.active_due_date),
+                "max_respond_by": _human_date(
+                    deadlines.max_respond_by(privacy_request.received_date)
+                ),
+            }
+            return (
+                gettext(subject) % {"reference": privacy_request.reference},
+                render_to_string(message_shapes.template_path(template), context(slots)),
+            )
+
+    rendered = (
+        message_shapes.shape_render(
+            privacy_request,
+            template=template,
+            subject=subject,
+            language=language,
+            context=context,
+            plain=plain,
+        )
+        or plain()
+    )
+    rendered_subject, text = rendered
+    return RenderedMessage(language, rendered_subject, text.strip() + "\n")
 
 
 def consumer_email_send(

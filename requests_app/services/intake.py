@@ -62,9 +62,18 @@ from .timeline import SYSTEM_ACTOR, actor_label, timeline_add, timeline_add_all,
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+_REFERENCES = len(REFERENCE_ALPHABET) ** 8
+
+
 def new_reference(prefix: str) -> str:
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{prefix}-{chars[:4]}-{chars[4:]}"
+    # Eight characters drawn uniformly and independently: the digits, in REFERENCE_ALPHABET's
+    # base, of one number drawn uniformly below 30**8 (one call to the system's randomness).
+    number = secrets.randbelow(_REFERENCES)
+    chars = []
+    for _ in range(8):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        chars.append(REFERENCE_ALPHABET[digit])
+    return f"{prefix}-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, models
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
+from core import fast_insert
 from core.fast_insert import insert_new
 from outbox.models import OutboxMessage
-from requests_app.models import Communication, PrivacyRequest, RequestEvent
+from requests_app.models import Communication, PrivacyRequest, RequestEvent, Status
+from requests_app.services import Agent
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +148,210 @@ def test_defaults_are_written_as_save_writes_them(tenant_a, key_from):
     insert_new(message)
 
     assert OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk).status == "pending"
+
+
+# --- The generated row functions against Django's own preparation -----------------------------
+
+
+def _full(obj, fields) -> list:
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+
+
+def _comparable(values: list) -> list:
+    # psycopg2's JSON adapters compare by identity: compare what they wrap.
+    return [(type(v), getattr(v, "adapted", v)) for v in values]
+
+
+def _statement(obj):
+    fast_insert._statements.clear()
+    return fast_insert._compile(type(obj), obj, connection, 1)
+
+
+def _intake_rows(tenant) -> list:
+    privacy_request = make_request(tenant, agent=Agent(name="Agent Ann", email="ann@agent.example"))
+    return [
+        PrivacyRequest.objects.for_tenant(tenant).get(pk=privacy_request.pk),
+        Communication.objects.for_tenant(tenant).get(privacy_request=privacy_request),
+        OutboxMessage.objects.for_tenant(tenant).get(about_key=privacy_request.outbox_about_key),
+        RequestEvent.objects.for_tenant(tenant).filter(privacy_request=privacy_request).first(),
+    ]
+
+
+def test_every_intake_row_is_prepared_as_save_prepares_it(tenant_a):
+    for obj in _intake_rows(tenant_a):
+        statement = _statement(obj)
+        assert _comparable(statement.row(obj, connection)) == _comparable(
+            _full(obj, statement.fields)
+        ), type(obj).__name__
+
+
+# Values of other types than the fast test lets through, each prepared the full way: lazy
+# strings, str subclasses (choices, safe strings), bool for int and int for bool, naive datetimes
+# (made aware, with Django's warning), a datetime for a date, a date for a datetime, None.
+ODD_VALUES = {
+    "requester_name": [gettext_lazy("Hello"), mark_safe("<b>x</b>"), Status.RECEIVED, "", None],
+    "requester_state": [Status.RECEIVED, 12],
+    "status": [Status.CLOSED, "closed"],
+    "is_california_consumer": [1, 0, None, True],
+    "submitted_by_agent": [1, False],
+    "received_at": [
+        datetime(2026, 1, 5, 10, 0),
+        date(2026, 1, 5),
+        datetime(2026, 1, 5, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles")),
+    ],
+    "received_date": [datetime(2026, 1, 5, 23, 0, tzinfo=UTC), date(2026, 1, 5), None],
+    "confirmed_at": [None, AT],
+    "assignee_id": [None, True, 7],
+    "tenant_id": [True, "1"],
+    "flags": [None, [], ["know_limit"], {"a": 1}],
+    "delete_categories": [["contact"], []],
+}
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+def test_values_the_fast_test_does_not_let_through_are_prepared_the_full_way(tenant_a):
+    privacy_request = _intake_rows(tenant_a)[0]
+    statement = _statement(privacy_request)
+    for attname, values in ODD_VALUES.items():
+        for value in values:
+            setattr(privacy_request, attname, value)
+            fast = statement.row(privacy_request, connection)
+            assert _comparable(fast) == _comparable(_full(privacy_request, statement.fields)), (
+                attname,
+                value,
+            )
+
+
+def test_a_naive_datetime_is_made_aware_with_djangos_warning(tenant_a):
+    privacy_request = _intake_rows(tenant_a)[0]
+    statement = _statement(privacy_request)
+    privacy_request.received_at = datetime(2026, 1, 5, 10, 0)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        values = statement.row(privacy_request, connection)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        assert _comparable(values) == _comparable(_full(privacy_request, statement.fields))
+
+
+def test_a_deferred_field_is_read_the_full_way(tenant_a):
+    row = _intake_rows(tenant_a)[0]
+    deferred = PrivacyRequest.objects.for_tenant(tenant_a).defer("requester_name").get(pk=row.pk)
+    statement = _statement(row)
+    assert "requester_name" not in deferred.__dict__
+    assert _comparable(statement.row(deferred, connection)) == _comparable(
+        _full(row, statement.fields)
+    )
+
+
+class _Shouting(models.CharField):
+    def get_prep_value(self, value):
+        return super().get_prep_value(value).upper()
+
+
+def test_only_fields_whose_preparation_is_djangos_own_get_a_fast_rule():
+    rule = fast_insert.field_rule
+    assert rule(PrivacyRequest._meta.get_field("requester_name"), connection) == "str"
+    assert rule(PrivacyRequest._meta.get_field("requester_email"), connection) == "str"
+    assert rule(PrivacyRequest._meta.get_field("is_california_consumer"), connection) == "bool"
+    assert rule(PrivacyRequest._meta.get_field("tenant"), connection) == "int"
+    assert rule(OutboxMessage._meta.get_field("attempts"), connection) == "int"
+    # JSON and phone numbers are always prepared the full way; so is a subclass of a plain
+    # field that changes how its values are prepared, and a timestamp set on save.
+    assert rule(PrivacyRequest._meta.get_field("flags"), connection) is None
+    assert rule(PrivacyRequest._meta.get_field("requester_phone"), connection) is None
+    assert rule(_Shouting(max_length=5), connection) is None
+    assert rule(models.DateTimeField(auto_now=True), connection) is None
+    # Dates and datetimes pass unchanged only where the backend hands them to its driver as is.
+    expected = "datetime" if connection.vendor == "postgresql" else None
+    assert rule(PrivacyRequest._meta.get_field("received_at"), connection) == expected
+    expected = "date" if connection.vendor == "postgresql" else None
+    assert rule(PrivacyRequest._meta.get_field("received_date"), connection) == expected
+
+
+def test_a_related_row_saved_after_it_was_assigned_is_linked_as_save_links_it(tenant_a):
+    privacy_request = make_request(tenant_a)
+    event = _event(privacy_request, "Linked later.")
+    fresh = PrivacyRequest(
+        **{
+            f.attname: getattr(privacy_request, f.attname)
+            for f in PrivacyRequest._meta.concrete_fields
+            if f.attname != "id"
+        }
+    )
+    fresh.reference = "AC-LATE-0001"
+    event.privacy_request = fresh  # not saved yet: no key to copy
+    assert event.privacy_request_id is None
+    insert_new(fresh)
+
+    insert_new(event)
+
+    assert RequestEvent.objects.for_tenant(tenant_a).get(pk=event.pk).privacy_request_id == fresh.pk
+
+
+def test_an_unsaved_related_row_is_refused_as_save_refuses_it(tenant_a):
+    privacy_request = make_request(tenant_a)
+    event = _event(privacy_request, "Orphan.")
+    event.privacy_request = PrivacyRequest(tenant=tenant_a)
+
+    with pytest.raises(ValueError, match="unsaved related object 'privacy_request'"):
+        insert_new(event)
+
+
+# --- The reused cursor ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def psycopg():
+    if connection.vendor != "postgresql":
+        pytest.skip("only psycopg's cursors are kept (an sqlite3 cursor cannot say it is closed)")
+
+
+@pytest.mark.usefixtures("psycopg")
+def test_the_statements_reuse_one_cursor_and_go_through_execute_wrappers(tenant_a):
+    privacy_request = make_request(tenant_a)
+    database = connections["default"]
+    seen: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql.split()[2])
+        return execute(sql, params, many, context)
+
+    with database.execute_wrapper(wrapper):
+        insert_new(_event(privacy_request, "One."))
+        cursor = fast_insert._reusable(database)
+        insert_new(_outbox_message(privacy_request, "reuse-1"))
+        assert fast_insert._reusable(database) is cursor is not None
+
+    quote = database.ops.quote_name
+    assert seen == [quote(RequestEvent._meta.db_table), quote(OutboxMessage._meta.db_table)]
+
+
+@pytest.mark.usefixtures("psycopg")
+@pytest.mark.parametrize("kept", ["closed", "of another connection"])
+def test_a_cursor_that_no_longer_works_is_replaced(tenant_a, kept):
+    privacy_request = make_request(tenant_a)
+    database = connections["default"]
+    if kept == "closed":
+        stale = database.cursor()
+        stale.close()
+    else:  # as after a reconnect
+        stale = SimpleNamespace(cursor=SimpleNamespace(connection=object(), closed=False))
+    database.__dict__["_fast_insert_cursor"] = stale
+
+    insert_new(_event(privacy_request, "After."))
+
+    fresh = fast_insert._reusable(database)
+    assert fresh is not stale
+    assert fresh.cursor.connection is database.connection
+    assert RequestEvent.objects.for_tenant(tenant_a).filter(message="After.").exists()
+
+
+def test_no_cursor_is_kept_while_queries_are_recorded(tenant_a):
+    privacy_request = make_request(tenant_a)
+    database = connections["default"]
+    database.__dict__.pop("_fast_insert_cursor", None)
+
+    with CaptureQueriesContext(database) as queries:
+        insert_new(_event(privacy_request, "Logged."))
+
+    assert len(queries) == 1
+    assert fast_insert._reusable(database) is None

@@ -20,6 +20,7 @@ from outbox.services import (
     RELAY_POKE_DELAY,
     outbox_due_ids,
     outbox_message_send,
+    outbox_relay_pokes_wait,
 )
 from outbox.tasks import relay_outbox
 from tests.factories import make_request
@@ -41,6 +42,7 @@ def test_the_acknowledgement_is_handed_to_a_worker_only_after_commit(
         poke.assert_not_called()
         for callback in callbacks:
             callback()
+        assert outbox_relay_pokes_wait()  # published by the process's poker thread
     # A relay run a moment later sends everything committed before it, this message included.
     poke.assert_called_once_with(countdown=RELAY_POKE_DELAY)
     message = OutboxMessage.objects.for_tenant(tenant_a).get(
@@ -54,16 +56,14 @@ def test_the_acknowledgement_is_handed_to_a_worker_only_after_commit(
 
 
 def test_commits_close_together_share_one_relay_run(tenant_a, django_capture_on_commit_callbacks):
-    with (
-        mock.patch("outbox.tasks.relay_outbox.apply_async") as poke,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        first = make_request(tenant_a)
-    with (
-        mock.patch("outbox.tasks.relay_outbox.apply_async") as second_poke,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        second = make_request(tenant_a)
+    with mock.patch("outbox.tasks.relay_outbox.apply_async") as poke:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = make_request(tenant_a)
+        assert outbox_relay_pokes_wait()
+    with mock.patch("outbox.tasks.relay_outbox.apply_async") as second_poke:
+        with django_capture_on_commit_callbacks(execute=True):
+            second = make_request(tenant_a)
+        assert outbox_relay_pokes_wait()
     poke.assert_called_once()
     second_poke.assert_not_called()  # the first poke's run starts after this commit
     assert relay_outbox() == 2
@@ -79,16 +79,18 @@ def test_a_commit_after_the_poked_run_started_pokes_again(
     with (
         mock.patch("outbox.tasks.relay_outbox.apply_async") as poke,
         mock.patch("outbox.services.time.time", return_value=1000.0),
-        django_capture_on_commit_callbacks(execute=True),
     ):
-        make_request(tenant_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            make_request(tenant_a)
+        assert outbox_relay_pokes_wait()
     with (
         mock.patch("outbox.tasks.relay_outbox.apply_async") as later_poke,
         # the first run may already be reading the outbox (margin for clock differences)
         mock.patch("outbox.services.time.time", return_value=1000.0 + 0.2),
-        django_capture_on_commit_callbacks(execute=True),
     ):
-        make_request(tenant_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            make_request(tenant_a)
+        assert outbox_relay_pokes_wait()
     poke.assert_called_once()
     later_poke.assert_called_once_with(countdown=RELAY_POKE_DELAY)
 
@@ -96,14 +98,12 @@ def test_a_commit_after_the_poked_run_started_pokes_again(
 def test_a_broker_outage_loses_nothing_the_relay_sends_it_later(
     tenant_a, django_capture_on_commit_callbacks
 ):
-    with (
-        mock.patch(
-            "outbox.tasks.relay_outbox.apply_async",
-            side_effect=ConnectionError("broker down"),
-        ),
-        django_capture_on_commit_callbacks(execute=True),
+    with mock.patch(
+        "outbox.tasks.relay_outbox.apply_async", side_effect=ConnectionError("broker down")
     ):
-        privacy_request = make_request(tenant_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            privacy_request = make_request(tenant_a)
+        assert outbox_relay_pokes_wait()
     assert OutboxMessage.objects.for_tenant(tenant_a).get().status == "pending"
     assert relay_outbox() == 1
     assert len(mail.outbox) == 1

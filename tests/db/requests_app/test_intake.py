@@ -12,6 +12,7 @@ from outbox.models import OutboxMessage
 from requests_app.models import Communication, PrivacyRequest, RequestEvent
 from requests_app.services import Agent, Requester, privacy_request_create
 from requests_app.services.consumer_messages import communication_dedupe_key
+from requests_app.services.intake import REFERENCE_ALPHABET, new_reference
 from tests.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,17 @@ def test_the_reference_is_human_friendly_and_carries_the_business_prefix(tenant_
     _, first, second = reference.split("-")
     assert len(first) == len(second) == 4
     assert not set(first + second) & set("01OIL")
+
+
+def test_every_character_of_the_reference_alphabet_is_drawn_in_every_position():
+    # Eight independent uniform draws (the digits of one number below 30**8): with 3,000
+    # references, a character missing from a position by chance has odds of about 1e-44.
+    positions = [set() for _ in range(8)]
+    for _ in range(3000):
+        chars = new_reference("AC").removeprefix("AC-").replace("-", "")
+        for position, char in zip(positions, chars, strict=True):
+            position.add(char)
+    assert all(position == set(REFERENCE_ALPHABET) for position in positions)
 
 
 def test_the_timeline_records_receipt_and_acknowledgement(tenant_a):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from outbox.models import OutboxMessage
-from outbox.services import RELAY_POKE_DELAY
+from outbox.services import RELAY_POKE_DELAY, outbox_relay_pokes_wait
 from requests_app.deadlines import deadline_state
 from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import (
@@ -217,11 +217,10 @@ def test_a_batch_hands_all_its_digests_to_the_relay_at_once_after_commit(
     privacy_request_assign(privacy_request=first, actor=admin_a, assignee=staff_a)
     make_request(tenant_a)
     freeze(datetime(2025, 12, 20, tzinfo=UTC))
-    with (
-        mock.patch("outbox.tasks.relay_outbox.apply_async") as relay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        sweep_deadlines()
+    with mock.patch("outbox.tasks.relay_outbox.apply_async") as relay:
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep_deadlines()
+        assert outbox_relay_pokes_wait()
     relay.assert_called_once_with(countdown=RELAY_POKE_DELAY)
     recipients = set(
         OutboxMessage.objects.for_tenant(tenant_a)
