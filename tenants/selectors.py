@@ -124,7 +124,7 @@ def _api_tenant(tenant_id: int, updated_at: datetime) -> Tenant | None:
 
 def _model_copy(instance: Tenant) -> Tenant:
     """``copy.copy(instance)``: the same field values, with its own ModelState and field cache
-    (``Model.__getstate__``), without copy's generic reduce round trip (5x the time)."""
+    (``Model.__getstate__``), without copy's generic reduce round trip, which costs far more."""
     clone = Tenant.__new__(Tenant)
     values = instance.__dict__.copy()
     state = ModelState.__new__(ModelState)
