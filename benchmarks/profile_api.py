@@ -1,7 +1,8 @@
 """Where the time of ``POST /api/v1/requests/`` goes: cProfile over N requests in one process.
 
 Runs the whole Django stack (middleware, DRF, the intake service, Postgres, the Celery publish to
-Redis) in-process through Django's WSGI handler, without gunicorn, so the profile shows only the
+Redis) in-process through the WSGI entry gunicorn serves (``privacyportal.wsgi.application``: API
+key calls take the API's middleware chain), without gunicorn, so the profile shows only the
 application. Against the benchmark database; the requests it creates are deleted afterwards::
 
     .venv/bin/python benchmarks/profile_api.py [-n 500] [--db pp_bench] [--sort tottime]
@@ -40,14 +41,12 @@ def main() -> None:
     os.environ.update(benchlib.child_env(url))
     sys.path.insert(0, str(benchlib.ROOT))
 
-    import django
-
-    django.setup()
     from django.db import connection
-    from django.test import Client
+    from request_path import call, environ
+
+    from privacyportal.wsgi import application
 
     keys = [k["key"] for k in meta["api_keys"]]
-    client = Client(HTTP_HOST="127.0.0.1")
 
     def post(i: int) -> int:
         body = {
@@ -55,13 +54,10 @@ def main() -> None:
             "channel": "api",
             "requester": {"name": f"P {i}", "email": f"p{i}@example.com", "state": "CA"},
         }
-        response = client.post(
-            "/api/v1/requests/",
-            data=json.dumps(body),
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {keys[i % len(keys)]}",
-        )
-        return response.status_code
+        raw = json.dumps(body).encode()
+        env = environ("POST", "/api/v1/requests/", key=keys[i % len(keys)], body=raw)
+        status, _, _ = call(application, env)
+        return int(status.split(" ", 1)[0])
 
     marks = benchlib.cleanup_marks(url)
     try:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import django.test.client
 import pytest
 import time_machine
 from django.test import Client
@@ -15,13 +16,20 @@ from requests_app.services.message_shapes import shapes_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, RoutedClientHandler, login
 
 
 @pytest.fixture(autouse=True)
 def _isolated_clock_file(settings, tmp_path: Path) -> None:
     # Each test gets its own clock file, so a moved clock never leaks between tests.
     settings.CLOCK_FILE = tmp_path / "clock.json"
+
+
+@pytest.fixture(autouse=True)
+def _client_takes_production_chains(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every test Client picks the middleware chain per request as the WSGI entry does: API key
+    # calls without cookies through settings.API_MIDDLEWARE (privacyportal.handlers).
+    monkeypatch.setattr(django.test.client, "ClientHandler", RoutedClientHandler)
 
 
 @pytest.fixture(autouse=True)

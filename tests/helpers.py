@@ -1,5 +1,5 @@
 """Helpers shared by the tests: signing staff in, a JSON client for the REST API, the
-tenant-owned models, a business's snapshot.
+tenant-owned models, a business's snapshot, the test client's choice of middleware chain.
 
 Test modules import these from here, never from a conftest (pytest loads a conftest itself, under
 a module name of its own; importing it again makes a second copy).
@@ -14,10 +14,45 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.test import Client
+from django.test.client import ClientHandler
 
+from privacyportal.handlers import ApiChainMixin, takes_api_chain
 from tenants.models import ApiKey, Membership, Tenant, TenantOwnedModel
 
 PASSWORD = "correct horse battery"
+
+
+# Django's own, bound before tests/conftest.py puts RoutedClientHandler in its place.
+DjangoClientHandler = ClientHandler
+
+
+class ApiClientHandler(ApiChainMixin, ClientHandler):
+    """The test client's handler with the API's middleware chain (settings.API_MIDDLEWARE)."""
+
+
+class RoutedClientHandler(ClientHandler):
+    """The test client's handler, choosing the middleware chain for each request as
+    ``privacyportal.wsgi.application`` does (``takes_api_chain``): an API key request without
+    cookies takes the API's chain, everything else the full one. tests/conftest.py gives it to
+    every ``Client``, so the tests see what production serves."""
+
+    def __init__(self, enforce_csrf_checks: bool = True, *args: Any, **kwargs: Any) -> None:
+        super().__init__(enforce_csrf_checks, *args, **kwargs)
+        self.api = ApiClientHandler(enforce_csrf_checks, *args, **kwargs)
+
+    def __call__(self, environ: dict[str, Any]) -> Any:
+        if takes_api_chain(environ):
+            return self.api(environ)
+        return super().__call__(environ)
+
+
+def chain_client(chain: str, *, enforce_csrf_checks: bool = False) -> Client:
+    """A test client that sends every request through one chain: "full" (settings.MIDDLEWARE,
+    Django's own test handler) or "api" (settings.API_MIDDLEWARE), whatever the request."""
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
+    handler = {"full": DjangoClientHandler, "api": ApiClientHandler}[chain]
+    client.handler = handler(enforce_csrf_checks)
+    return client
 
 
 def login(user: Any) -> Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import pytest
@@ -128,6 +129,26 @@ def test_changing_one_calls_tenant_object_does_not_change_the_next_calls(tenant_
     again = api_key_lookup(raw).tenant
     assert again.legal_name == "ACME Corp."
     assert again is not first.tenant
+
+
+def test_each_calls_tenant_is_a_copy_like_copy_copy_gives(tenant_a):
+    _, raw = api_key_create(tenant=tenant_a)
+    first = api_key_lookup(raw).tenant
+    cached = selectors._api_tenants[tenant_a.pk][1]
+    reference = copy.copy(cached)
+
+    assert type(first) is Tenant
+    values = {k: v for k, v in first.__dict__.items() if k != "_state"}
+    expected = {
+        k: v for k, v in reference.__dict__.items() if k not in ("_state", "_django_version")
+    }
+    assert values == expected
+    assert (first._state.db, first._state.adding) == (cached._state.db, cached._state.adding)
+    # Its own state and field cache: caching a relation on one call's copy touches no other.
+    assert first._state is not cached._state
+    first._state.fields_cache["probe"] = object()
+    assert "probe" not in cached._state.fields_cache
+    assert "probe" not in api_key_lookup(raw).tenant._state.fields_cache
 
 
 def test_a_deleted_business_key_is_refused(tenant_a):
