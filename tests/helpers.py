@@ -8,6 +8,7 @@ a module name of its own; importing it again makes a second copy).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
@@ -79,8 +80,35 @@ class Api:
 
 
 def error_of(response) -> dict[str, Any]:
-    """The API's error body: {"code", "message", "fields"?}."""
+    """The API's error body: {"code", "message", "fields"?}; always JSON, never an HTML page."""
+    assert response["Content-Type"] == "application/json", response.content[:200]
     return response.json()["error"]
+
+
+# --- The requests API's tests: one request body and one receipt time -----------------------
+
+REQUESTS = "/api/v1/requests/"
+# D = 2025-11-21 in Los Angeles (23:30 local): respond by D + 45 = 2026-01-05.
+LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
+RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
+SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
+
+
+def create_body(**overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /api/v1/requests/`` body (a request to delete), with ``overrides``."""
+    body: dict[str, Any] = {
+        "type": "delete",
+        "channel": "webform",
+        "received_at": LATE_FRIDAY_NIGHT_PT,
+        "requester": {
+            "name": "Casey Consumer",
+            "email": "casey@example.com",
+            "phone": "(415) 555-0123",
+            "state": "CA",
+        },
+    }
+    body.update(overrides)
+    return body
 
 
 def tenant_owned_models() -> list[type[TenantOwnedModel]]:

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from requests_app.models import PrivacyRequest, RequestEvent
 from tests.factories import make_request
-from tests.helpers import Api
+from tests.helpers import RECEIVED, REQUESTS, Api, create_body, error_of
 
 pytestmark = pytest.mark.django_db
-
-REQUESTS = "/api/v1/requests/"
-# D = 2025-11-21 in Los Angeles (23:30 local): respond by D + 45 = 2026-01-05.
-LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
-RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
-SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
-
-
-def _body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "delete",
-        "channel": "webform",
-        "received_at": LATE_FRIDAY_NIGHT_PT,
-        "requester": {
-            "name": "Casey Consumer",
-            "email": "casey@example.com",
-            "phone": "(415) 555-0123",
-            "state": "CA",
-        },
-    }
-    body.update(overrides)
-    return body
-
-
-def _error(response) -> dict[str, Any]:
-    assert response["Content-Type"] == "application/json", response.content[:200]
-    return response.json()["error"]
 
 
 def _reload(privacy_request: PrivacyRequest) -> PrivacyRequest:
@@ -54,14 +24,14 @@ def test_no_credentials_is_a_401_json_with_a_bearer_challenge():
     response = Api().get(REQUESTS)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
-    assert _error(response)["code"] == "not_authenticated"
-    assert "Authorization: Bearer" in _error(response)["message"]
+    assert error_of(response)["code"] == "not_authenticated"
+    assert "Authorization: Bearer" in error_of(response)["message"]
 
 
 def test_unknown_key_is_a_401(tenant_a):
-    response = Api("pp_not-a-real-key").post(REQUESTS, _body())
+    response = Api("pp_not-a-real-key").post(REQUESTS, create_body())
     assert response.status_code == 401
-    assert _error(response)["code"] == "authentication_failed"
+    assert error_of(response)["code"] == "authentication_failed"
     assert PrivacyRequest.objects.for_tenant(tenant_a).count() == 0
 
 
@@ -73,7 +43,7 @@ def test_revoked_key_is_a_401(tenant_a):
     api_key_revoke(api_key=api_key)
     response = Api(raw).get(REQUESTS)
     assert response.status_code == 401
-    assert "revoked" in _error(response)["message"]
+    assert "revoked" in error_of(response)["message"]
 
 
 def test_list_never_shows_another_businesss_requests(api_a, api_b, tenant_a, tenant_b):
@@ -106,7 +76,7 @@ def test_another_businesss_reference_answers_404_like_a_missing_one(
         response, baseline = api_b.post(url, body), api_b.post(missing, body)
     assert response.status_code == baseline.status_code == 404
     assert response.json() == baseline.json()
-    assert _error(response)["code"] == "not_found"
+    assert error_of(response)["code"] == "not_found"
     assert _reload(theirs).extended_at is None
     assert _reload(theirs).status == "awaiting_verification"
 
@@ -115,7 +85,7 @@ def test_another_businesss_reference_answers_404_like_a_missing_one(
 def test_odd_references_answer_404_json(api_a, reference):
     response = api_a.get(f"{REQUESTS}{reference}/")
     assert response.status_code == 404
-    assert _error(response)["code"] == "not_found"
+    assert error_of(response)["code"] == "not_found"
 
 
 # --- Staff sessions ------------------------------------------------------------------------
@@ -125,7 +95,7 @@ def test_staff_session_can_list_create_and_close_and_is_recorded_as_actor(
     client_a, staff_a, tenant_a
 ):
     staff = Api(client=client_a)
-    created = staff.post(REQUESTS, _body(received_at=None))
+    created = staff.post(REQUESTS, create_body(received_at=None))
     assert created.status_code == 201, created.content
     reference = created.json()["reference"]
     assert [row["reference"] for row in staff.get(REQUESTS).json()["results"]] == [reference]
@@ -172,4 +142,4 @@ def test_signed_in_user_without_a_business_is_refused_with_403(db):
     client.force_login(get_user_model().objects.create_user("drifter", password="x" * 12))
     response = Api(client=client).get(REQUESTS)
     assert response.status_code == 403
-    assert _error(response)["code"] == "permission_denied"
+    assert error_of(response)["code"] == "permission_denied"

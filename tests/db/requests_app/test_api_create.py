@@ -4,40 +4,13 @@ clear 4xx (never a 500, never half a request)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from requests_app.models import RequestEvent
+from tests.helpers import REQUESTS, SOON_AFTER, create_body, error_of
 
 pytestmark = pytest.mark.django_db
-
-REQUESTS = "/api/v1/requests/"
-# D = 2025-11-21 in Los Angeles (23:30 local): respond by D + 45 = 2026-01-05.
-LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
-RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
-SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
-
-
-def _body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "delete",
-        "channel": "webform",
-        "received_at": LATE_FRIDAY_NIGHT_PT,
-        "requester": {
-            "name": "Casey Consumer",
-            "email": "casey@example.com",
-            "phone": "(415) 555-0123",
-            "state": "CA",
-        },
-    }
-    body.update(overrides)
-    return body
-
-
-def _error(response) -> dict[str, Any]:
-    assert response["Content-Type"] == "application/json", response.content[:200]
-    return response.json()["error"]
 
 
 # --- Create --------------------------------------------------------------------------------
@@ -45,7 +18,7 @@ def _error(response) -> dict[str, Any]:
 
 def test_create_know_answers_201_with_local_receipt_date_and_deadlines(api_a, freeze):
     freeze(SOON_AFTER)
-    response = api_a.post(REQUESTS, _body(type="know", know_scope="categories"))
+    response = api_a.post(REQUESTS, create_body(type="know", know_scope="categories"))
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["reference"].startswith("AC-")
@@ -83,7 +56,7 @@ def test_create_know_answers_201_with_local_receipt_date_and_deadlines(api_a, fr
 @pytest.mark.parametrize("request_type", ["delete", "correct"])
 def test_create_delete_and_correct_get_respond_by_and_no_comply_by(api_a, freeze, request_type):
     freeze(SOON_AFTER)
-    response = api_a.post(REQUESTS, _body(type=request_type))
+    response = api_a.post(REQUESTS, create_body(type=request_type))
     assert response.status_code == 201, response.content
     data = response.json()
     assert (data["respond_by"], data["comply_by"]) == ("2026-01-05", None)
@@ -92,7 +65,9 @@ def test_create_delete_and_correct_get_respond_by_and_no_comply_by(api_a, freeze
 
 def test_create_opt_out_received_friday_noon_pt_is_due_fifteen_business_days_later(api_a, freeze):
     freeze(datetime(2025, 12, 22, 17, 0, tzinfo=UTC))
-    response = api_a.post(REQUESTS, _body(type="opt_out", received_at="2025-12-19T12:00:00-08:00"))
+    response = api_a.post(
+        REQUESTS, create_body(type="opt_out", received_at="2025-12-19T12:00:00-08:00")
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["received_date"] == "2025-12-19"
@@ -105,8 +80,8 @@ def test_create_opt_out_received_friday_noon_pt_is_due_fifteen_business_days_lat
 
 def test_create_limit_gets_comply_by_and_opt_in_gets_no_deadline(api_a, freeze):
     freeze(SOON_AFTER)
-    limit = api_a.post(REQUESTS, _body(type="limit")).json()
-    opt_in = api_a.post(REQUESTS, _body(type="opt_in")).json()
+    limit = api_a.post(REQUESTS, create_body(type="limit")).json()
+    opt_in = api_a.post(REQUESTS, create_body(type="opt_in")).json()
     assert limit["comply_by"] == "2025-12-16"
     assert limit["respond_by"] is None
     assert (opt_in["confirm_by"], opt_in["respond_by"], opt_in["comply_by"]) == (None, None, None)
@@ -115,7 +90,7 @@ def test_create_limit_gets_comply_by_and_opt_in_gets_no_deadline(api_a, freeze):
 
 def test_create_defaults_to_channel_api_and_received_now(api_a, freeze):
     freeze(SOON_AFTER)
-    body = _body()
+    body = create_body()
     del body["channel"], body["received_at"]
     data = api_a.post(REQUESTS, body).json()
     assert data["channel"] == "api"
@@ -126,7 +101,7 @@ def test_create_defaults_to_channel_api_and_received_now(api_a, freeze):
 def test_create_with_agent_shows_the_agent(api_a):
     data = api_a.post(
         REQUESTS,
-        _body(
+        create_body(
             channel="agent",
             received_at=None,
             agent={
@@ -147,7 +122,7 @@ def test_create_with_agent_shows_the_agent(api_a):
 
 
 def test_create_with_api_key_records_the_key_on_the_timeline(api_a, tenant_a):
-    reference = api_a.post(REQUESTS, _body(received_at=None)).json()["reference"]
+    reference = api_a.post(REQUESTS, create_body(received_at=None)).json()["reference"]
     created = RequestEvent.objects.for_tenant(tenant_a).get(
         privacy_request__reference=reference, kind="created"
     )
@@ -156,9 +131,9 @@ def test_create_with_api_key_records_the_key_on_the_timeline(api_a, tenant_a):
 
 
 def test_create_with_naive_received_at_is_refused_with_a_clear_message(api_a):
-    response = api_a.post(REQUESTS, _body(received_at="2025-11-21T23:30:00"))
+    response = api_a.post(REQUESTS, create_body(received_at="2025-11-21T23:30:00"))
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "invalid"
     assert "UTC offset" in error["fields"]["received_at"][0]
     assert "received_at" in error["message"]
@@ -166,9 +141,9 @@ def test_create_with_naive_received_at_is_refused_with_a_clear_message(api_a):
 
 def test_create_with_future_received_at_is_refused(api_a, freeze):
     freeze(SOON_AFTER)
-    response = api_a.post(REQUESTS, _body(received_at="2025-11-26T00:00:00Z"))
+    response = api_a.post(REQUESTS, create_body(received_at="2025-11-26T00:00:00Z"))
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "received_in_future"
     assert error["fields"] == {"received_at": ["The received time cannot be in the future."]}
 
@@ -185,45 +160,45 @@ def test_create_with_future_received_at_is_refused(api_a, freeze):
     ],
 )
 def test_create_with_unusable_received_at_is_a_400_not_a_500(api_a, value):
-    response = api_a.post(REQUESTS, _body(received_at=value))
+    response = api_a.post(REQUESTS, create_body(received_at=value))
     assert response.status_code == 400
-    assert "received_at" in _error(response)["fields"]
+    assert "received_at" in error_of(response)["fields"]
 
 
 def test_create_know_without_scope_is_refused(api_a):
-    response = api_a.post(REQUESTS, _body(type="know", received_at=None))
+    response = api_a.post(REQUESTS, create_body(type="know", received_at=None))
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "know_scope_required"
     assert "know_scope" in error["fields"]
 
 
 def test_create_delete_with_a_scope_is_refused(api_a):
-    response = api_a.post(REQUESTS, _body(know_scope="both", received_at=None))
+    response = api_a.post(REQUESTS, create_body(know_scope="both", received_at=None))
     assert response.status_code == 400
-    assert _error(response)["code"] == "know_scope_not_allowed"
+    assert error_of(response)["code"] == "know_scope_not_allowed"
 
 
 def test_create_with_unknown_type_names_the_accepted_types(api_a):
-    response = api_a.post(REQUESTS, _body(type="erase", received_at=None))
+    response = api_a.post(REQUESTS, create_body(type="erase", received_at=None))
     assert response.status_code == 400
-    message = _error(response)["fields"]["type"][0]
+    message = error_of(response)["fields"]["type"][0]
     assert "“erase” is not a request type" in message
     assert "know, delete, correct, opt_out, limit, opt_in" in message
 
 
 def test_create_without_type_says_which_types_exist(api_a):
-    body = _body(received_at=None)
+    body = create_body(received_at=None)
     del body["type"]
     response = api_a.post(REQUESTS, body)
     assert response.status_code == 400
-    assert "opt_out" in _error(response)["fields"]["type"][0]
+    assert "opt_out" in error_of(response)["fields"]["type"][0]
 
 
 def test_create_with_malformed_json_is_a_400(api_a):
     response = api_a.post(REQUESTS, raw='{"type": "delete",')
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "parse_error"
     assert "not valid JSON" in error["message"]
 
@@ -242,19 +217,19 @@ def test_create_with_malformed_json_is_a_400(api_a):
 def test_create_with_a_body_that_is_not_an_object_is_a_400(api_a, raw):
     response = api_a.post(REQUESTS, raw=raw)
     assert response.status_code == 400
-    assert _error(response)["message"]
+    assert error_of(response)["message"]
 
 
 def test_create_with_a_form_body_is_a_415(api_a):
     response = api_a.client.post(REQUESTS, {"type": "delete"}, headers=api_a.headers)
     assert response.status_code == 415
-    assert _error(response)["code"] == "unsupported_media_type"
+    assert error_of(response)["code"] == "unsupported_media_type"
 
 
 def test_create_with_a_huge_body_is_refused_as_too_large(api_a):
-    response = api_a.post(REQUESTS, _body(requester={"name": "x" * 100_000}))
+    response = api_a.post(REQUESTS, create_body(requester={"name": "x" * 100_000}))
     assert response.status_code == 413
-    assert _error(response)["code"] == "too_large"
+    assert error_of(response)["code"] == "too_large"
 
 
 @pytest.mark.parametrize(
@@ -277,9 +252,9 @@ def test_create_with_a_huge_body_is_refused_as_too_large(api_a):
     ],
 )
 def test_create_with_bad_field_values_is_a_400_naming_the_field(api_a, overrides, field):
-    response = api_a.post(REQUESTS, _body(received_at=None, **overrides))
+    response = api_a.post(REQUESTS, create_body(received_at=None, **overrides))
     assert response.status_code == 400, response.content[:300]
-    error = _error(response)
+    error = error_of(response)
     assert field in error["fields"], error
     assert len(error["message"]) < 500
 
@@ -287,11 +262,11 @@ def test_create_with_bad_field_values_is_a_400_naming_the_field(api_a, overrides
 def test_create_without_any_requester_detail_is_refused(api_a):
     response = api_a.post(REQUESTS, {"type": "delete"})
     assert response.status_code == 400
-    assert _error(response)["code"] == "requester_required"
+    assert error_of(response)["code"] == "requester_required"
 
 
 def test_create_takes_at_most_eight_queries(api_a, django_assert_max_num_queries):
-    body = _body(received_at=None)
+    body = create_body(received_at=None)
     # Key lookup + the service's one transaction (its savepoint and release count in tests):
     # the request, the acknowledgement's Communication and OutboxMessage, and both timeline
     # events in one INSERT (core.fast_insert).
@@ -303,7 +278,7 @@ def test_create_takes_at_most_eight_queries(api_a, django_assert_max_num_queries
 def test_create_takes_the_details_of_a_delete_or_a_correction_and_the_language(api_a):
     response = api_a.post(
         REQUESTS,
-        _body(
+        create_body(
             type="delete",
             delete_scope="selected",
             delete_categories=["geolocation", "biometric"],
@@ -320,8 +295,8 @@ def test_create_takes_the_details_of_a_delete_or_a_correction_and_the_language(a
 
 
 def test_create_refuses_correction_details_on_another_type_naming_the_field(api_a):
-    response = api_a.post(REQUESTS, _body(type="delete", correction_field="name"))
+    response = api_a.post(REQUESTS, create_body(type="delete", correction_field="name"))
     assert response.status_code == 400
-    assert _error(response)["fields"] == {
+    assert error_of(response)["fields"] == {
         "correction_field": ["Correction field does not apply to this type of request."]
     }

@@ -4,7 +4,6 @@ with 409 when the request's state refuses and 400 when the input does."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -12,19 +11,9 @@ from outbox.models import OutboxMessage
 from requests_app.models import PrivacyRequest
 from requests_app.services import privacy_request_mark_verified
 from tests.factories import make_request
+from tests.helpers import RECEIVED, REQUESTS, error_of
 
 pytestmark = pytest.mark.django_db
-
-REQUESTS = "/api/v1/requests/"
-# D = 2025-11-21 in Los Angeles (23:30 local): respond by D + 45 = 2026-01-05.
-LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
-RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
-SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
-
-
-def _error(response) -> dict[str, Any]:
-    assert response["Content-Type"] == "application/json", response.content[:200]
-    return response.json()["error"]
 
 
 def _reload(privacy_request: PrivacyRequest) -> PrivacyRequest:
@@ -78,7 +67,7 @@ def test_extending_twice_is_a_409_and_keeps_the_due_date(api_a, delete_request):
     api_a.post(url, {"reason": "First.", "respond_by": "2026-01-30"})
     response = api_a.post(url, {"reason": "Second."})
     assert response.status_code == 409
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "already_extended"
     assert "one extension" in error["message"]
     assert _reload(delete_request).respond_by.isoformat() == "2026-01-30"
@@ -89,14 +78,14 @@ def test_extension_after_day_45_is_a_409(api_a, delete_request, freeze):
     freeze(datetime(2026, 1, 7, 18, 0, tzinfo=UTC))
     response = api_a.post(f"{REQUESTS}{delete_request.reference}/extend", {"reason": "Late."})
     assert response.status_code == 409
-    assert _error(response)["code"] == "too_late"
+    assert error_of(response)["code"] == "too_late"
     assert _reload(delete_request).respond_by.isoformat() == "2026-01-05"
 
 
 def test_extend_without_reason_is_a_400_naming_the_reason(api_a, delete_request):
     response = api_a.post(f"{REQUESTS}{delete_request.reference}/extend", {})
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "reason_required"
     assert "reason" in error["fields"]
 
@@ -113,20 +102,20 @@ def test_extend_without_reason_is_a_400_naming_the_reason(api_a, delete_request)
 def test_extend_with_an_unusable_date_or_reason_is_a_400(api_a, delete_request, body, code):
     response = api_a.post(f"{REQUESTS}{delete_request.reference}/extend", body)
     assert response.status_code == 400
-    assert _error(response)["code"] == code
+    assert error_of(response)["code"] == code
 
 
 def test_extending_an_opt_out_is_a_409(api_a, tenant_a):
     opt_out = make_request(tenant_a, request_type="opt_out")
     response = api_a.post(f"{REQUESTS}{opt_out.reference}/extend", {"reason": "x"})
     assert response.status_code == 409
-    assert _error(response)["code"] == "not_extendable"
+    assert error_of(response)["code"] == "not_extendable"
 
 
 def test_extend_with_get_is_a_405_json(api_a, delete_request):
     response = api_a.get(f"{REQUESTS}{delete_request.reference}/extend")
     assert response.status_code == 405
-    assert _error(response)["code"] == "method_not_allowed"
+    assert error_of(response)["code"] == "method_not_allowed"
 
 
 # --- Close ---------------------------------------------------------------------------------
@@ -173,7 +162,7 @@ def test_close_denied_without_explanation_is_a_400_with_a_readable_message(api_a
         {"outcome": "denied", "denial_reason": "other"},
     )
     assert response.status_code == 400
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "explanation_required"
     assert "Explain the denial" in error["message"]
     assert _reload(privacy_request).status == "awaiting_verification"
@@ -183,7 +172,7 @@ def test_close_as_complied_before_verification_is_a_409(api_a, tenant_a):
     privacy_request = make_request(tenant_a)
     response = api_a.post(f"{REQUESTS}{privacy_request.reference}/close", {"outcome": "complied"})
     assert response.status_code == 409
-    error = _error(response)
+    error = error_of(response)
     assert error["code"] == "not_verified"
     assert "verified" in error["message"]
 
@@ -202,7 +191,7 @@ def test_closing_twice_is_a_409(api_a, tenant_a):
     assert api_a.post(url, {"outcome": "complied"}).status_code == 200
     response = api_a.post(url, {"outcome": "complied"})
     assert response.status_code == 409
-    assert _error(response)["code"] == "closed"
+    assert error_of(response)["code"] == "closed"
 
 
 @pytest.mark.parametrize(
@@ -218,4 +207,4 @@ def test_close_with_bad_values_is_a_400_naming_the_field(api_a, tenant_a, body, 
     privacy_request = make_request(tenant_a)
     response = api_a.post(f"{REQUESTS}{privacy_request.reference}/close", body)
     assert response.status_code == 400
-    assert field in _error(response)["fields"]
+    assert field in error_of(response)["fields"]

@@ -10,20 +10,9 @@ import pytest
 
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
 from tests.factories import make_request
-from tests.helpers import Api
+from tests.helpers import REQUESTS, Api, error_of
 
 pytestmark = pytest.mark.django_db
-
-REQUESTS = "/api/v1/requests/"
-# D = 2025-11-21 in Los Angeles (23:30 local): respond by D + 45 = 2026-01-05.
-LATE_FRIDAY_NIGHT_PT = "2025-11-22T07:30:00Z"
-RECEIVED = datetime(2025, 11, 22, 7, 30, tzinfo=UTC)
-SOON_AFTER = datetime(2025, 11, 25, 18, 0, tzinfo=UTC)
-
-
-def _error(response) -> dict[str, Any]:
-    assert response["Content-Type"] == "application/json", response.content[:200]
-    return response.json()["error"]
 
 
 # --- List and filters ----------------------------------------------------------------------
@@ -114,7 +103,7 @@ def test_list_due_before_uses_respond_by_or_comply_by(api_a, queue):
 def test_list_with_an_invalid_filter_is_a_400_with_a_message(api_a, queue, params, field):
     response = api_a.get(REQUESTS, params)
     assert response.status_code == 400, response.content
-    error = _error(response)
+    error = error_of(response)
     assert field in error["fields"]
     assert error["message"].startswith(field)
 
