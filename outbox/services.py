@@ -185,6 +185,9 @@ def outbox_webhook_add(
 # covers clock differences between web and worker hosts.
 RELAY_POKE_DELAY = 0.25
 _RELAY_POKE_MARGIN = 0.1
+# After a failed publish (the broker is down), pokes are skipped this long: one warning and one
+# connection attempt per pause, not one per commit; beat's periodic relay sends what they left.
+RELAY_POKE_PAUSE_AFTER_FAILURE = 2.0
 
 
 class _RelayPoker:
@@ -254,8 +257,9 @@ class _RelayPoker:
             return
         try:
             relay_outbox.apply_async(countdown=RELAY_POKE_DELAY)
-        except Exception:  # the broker is down: the periodic relay will send them later
-            logger.warning("Outbox relay left for the periodic run", exc_info=True)
+        except Exception as error:  # the broker is down: the periodic relay sends them later
+            logger.warning("Outbox relay left for the periodic run: %s", error)
+            self.runs_at = max(self.runs_at, now + RELAY_POKE_PAUSE_AFTER_FAILURE)
             return
         self.runs_at = max(self.runs_at, now + RELAY_POKE_DELAY)
 

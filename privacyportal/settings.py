@@ -300,6 +300,25 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Redis outages -------------------------------------------------------------------------
+# Redis (broker and cache) may be down; requests are still taken (issue 11). The cache's
+# connections give up fast and do not retry (the rate limits then count in-process, see
+# tenants.ratelimit), and a relay poke's publish is bounded the same way: it runs on the
+# poker's thread, and Celery's defaults (three retries, a 4 s connect timeout) held it 0.6 s per
+# poke against a stopped Redis; beat's periodic relay sends whatever a failed poke left.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        "retry": None,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+# Calls per API key per window: "requests/seconds" (tenants.ratelimit.ApiKeyThrottle).
+PORTAL_API_RATE_LIMIT = tuple(
+    int(part) for part in env_str("PORTAL_API_RATE_LIMIT", "1200/60").split("/", 1)
+)
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -313,6 +332,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
+    # Per API key, 429 with Retry-After over PORTAL_API_RATE_LIMIT.
+    "DEFAULT_THROTTLE_CLASSES": ["tenants.ratelimit.ApiKeyThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,

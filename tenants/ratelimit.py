@@ -1,21 +1,45 @@
-"""Fixed-window rate limits for the consumer portal's forms, kept in the Django cache.
+"""Fixed-window rate limits, kept in the Django cache: the consumer portal's forms and API keys.
 
 The cache is Redis in production (shared by every web node) and local memory in the embedded
 demo. Every POST of a portal form counts once per client IP address and once per email address
-given; over the limit the portal answers with a friendly 429 page. Keys carry the tenant id and
-a hash (never the raw address).
+given; over the limit the portal answers with a friendly 429 page. Every call made with an API
+key counts once against the key's limit (``PORTAL_API_RATE_LIMIT``); over it the API answers 429
+in its error format with ``Retry-After`` (``ApiKeyThrottle``). Keys carry the tenant id and a
+hash (never the raw address).
+
+A count is one round trip to Redis (INCR and EXPIRE pipelined): the API's create path is
+benchmarked. When the cache cannot be reached, the limits degrade to counts kept in this process
+(the same numbers, so each web process allows that many) and say so in the log, rather than
+refusing or failing the request: a consumer's request must be taken while Redis is down (the
+outbox sends its acknowledgement later). After a failure the cache is left alone for
+``CACHE_RETRY_SECONDS``, so an outage costs no request a connection attempt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from rest_framework.throttling import BaseThrottle
 
 from core import clock
+
+from .models import ApiKey
+
+logger = logging.getLogger(__name__)
+
+# After the cache fails, count in-process this long before trying it again.
+CACHE_RETRY_SECONDS = 5.0
+# The in-process counts keep at most this many windows (older ones are dropped first).
+_LOCAL_MAX_KEYS = 50_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,117 @@ def limits() -> dict[str, Limit]:
         kind: Limit(*configured.get(kind, default))
         for kind, default in {"ip": (30, 600), "email": (10, 3600)}.items()
     }
+
+
+def api_key_limit() -> Limit:
+    return Limit(*getattr(settings, "PORTAL_API_RATE_LIMIT", (1200, 60)))
+
+
+class _LocalCounts:
+    """Fixed-window counters in this process: the limit that needs no Redis."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
+
+    def incr(self, key: str, seconds: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            count, expires = self._counts.get(key, (0, 0.0))
+            if expires <= now:
+                count, expires = 0, now + seconds
+            self._counts[key] = (count + 1, expires)
+            if len(self._counts) > _LOCAL_MAX_KEYS:
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+                while len(self._counts) > _LOCAL_MAX_KEYS:  # all live: drop the oldest
+                    self._counts.pop(next(iter(self._counts)))
+            return count + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class _CacheHealth:
+    """Whether to use the cache, and the log lines when it goes away and comes back."""
+
+    def __init__(self) -> None:
+        self.down_until = 0.0
+        self.degraded = False
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self.down_until
+
+    def failed(self, error: Exception) -> None:
+        self.down_until = time.monotonic() + CACHE_RETRY_SECONDS
+        if not self.degraded:
+            self.degraded = True
+            logger.warning(
+                "Rate limits degraded to this process's own counts: the cache is unreachable "
+                "(%s: %s)",
+                type(error).__name__,
+                error,
+            )
+
+    def worked(self) -> None:
+        if self.degraded:
+            self.degraded = False
+            logger.warning("Rate limits are counted in the cache again")
+
+
+_local = _LocalCounts()
+_health = _CacheHealth()
+
+
+def reset_local_state() -> None:
+    """Forget the in-process counts and the cache's health (tests)."""
+    _local.clear()
+    _health.down_until = 0.0
+    _health.degraded = False
+
+
+def _cache_incr(key: str, seconds: int) -> int:
+    cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
+    if isinstance(cache, RedisCache):
+        # One round trip: INCR and EXPIRE in a pipeline (no MULTI). Django's Redis cache stores
+        # integers as plain Redis integers, so this is the same value cache.incr() would see.
+        full_key = cache.make_and_validate_key(key)
+        client: Any = cache._cache.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, seconds)
+        count, _ = pipe.execute()
+        return int(count)
+    # Other backends (local memory in the embedded demo): add, then incr.
+    if cache.add(key, 1, timeout=seconds):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=seconds)
+        return 1
+
+
+def _count(key: str, seconds: int) -> int:
+    """Count one hit on ``key`` in its window: in the cache, or in this process when it is down."""
+    if _health.usable():
+        try:
+            count = _cache_incr(key, seconds)
+        except Exception as error:  # any cache failure (refused, timeout, DNS): degrade, not 500
+            _health.failed(error)
+        else:
+            _health.worked()
+            return count
+    return _local.incr(key, seconds)
+
+
+def _hit(key_base: str, limit: Limit) -> int | None:
+    now = clock.now().timestamp()
+    window = int(now // limit.seconds)
+    prefix = getattr(settings, "PORTAL_RATE_LIMIT_PREFIX", "portal-rate")
+    if _count(f"{prefix}:{key_base}:{window}", limit.seconds) > limit.requests:
+        return max(1, int((window + 1) * limit.seconds - now))
+    return None
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -53,23 +188,8 @@ def client_ip(request: HttpRequest) -> str:
 
 def hit(*, tenant_id: int, kind: str, value: str) -> int | None:
     """Count one attempt; return the seconds to wait if it is over the limit, else None."""
-    limit = limits()[kind]
-    now = clock.now().timestamp()
-    window = int(now // limit.seconds)
     digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
-    prefix = getattr(settings, "PORTAL_RATE_LIMIT_PREFIX", "portal-rate")
-    key = f"{prefix}:{tenant_id}:{kind}:{digest}:{window}"
-    if cache.add(key, 1, timeout=limit.seconds):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=limit.seconds)
-            count = 1
-    if count > limit.requests:
-        return max(1, int((window + 1) * limit.seconds - now))
-    return None
+    return _hit(f"{tenant_id}:{kind}:{digest}", limits()[kind])
 
 
 def check_post(request: HttpRequest, *, tenant_id: int) -> int | None:
@@ -83,3 +203,28 @@ def check_post(request: HttpRequest, *, tenant_id: int) -> int | None:
     waits += [hit(tenant_id=tenant_id, kind="email", value=email[:254]) for email in emails]
     blocked = [wait for wait in waits if wait is not None]
     return max(blocked) if blocked else None
+
+
+def api_key_hit(api_key: ApiKey) -> int | None:
+    """Count one API call made with ``api_key``; seconds to wait if it is over the key's limit."""
+    return _hit(f"{api_key.tenant_id}:key:{api_key.pk}", api_key_limit())
+
+
+class ApiKeyThrottle(BaseThrottle):
+    """DRF throttle: each API key's calls per window (staff sessions are not counted).
+
+    Over the limit DRF raises ``Throttled``; ``core.api_errors`` answers 429 in the API's error
+    format with ``Retry-After``.
+    """
+
+    def __init__(self) -> None:
+        self._wait: int | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if not isinstance(request.auth, ApiKey):
+            return True
+        self._wait = api_key_hit(request.auth)
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait

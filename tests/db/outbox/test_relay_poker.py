@@ -86,7 +86,10 @@ def test_a_poke_covered_by_the_run_already_asked_for_publishes_nothing(publish):
     assert publish.call_count == 1
 
 
-def test_a_broker_outage_leaves_the_next_commit_to_poke_again(publish, caplog):
+def test_a_broker_outage_leaves_the_next_commit_to_poke_again(publish, caplog, monkeypatch):
+    # The next commit after the pause that follows a failure (test_broker_outage.py): here none.
+    monkeypatch.setattr(services, "RELAY_POKE_PAUSE_AFTER_FAILURE", 0.0)
+    services.outbox_relay_poke_forget()
     publish.side_effect = ConnectionError("broker down")
     outbox_relay_soon()
     assert outbox_relay_pokes_wait()
