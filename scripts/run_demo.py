@@ -29,6 +29,7 @@ from typing import TextIO
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STOP_TIMEOUT = 15  # seconds each child gets to shut down before it is killed
+RESTART_LIMIT = 5  # restarts a minute of a child that is restarted when it exits
 
 # The demo is the embedded default whatever the shell says: SQLite, filesystem broker, DEBUG
 # (so runserver serves the admin's static files), emails to var/mail, a movable clock.
@@ -88,8 +89,20 @@ def port_is_free(port: int) -> bool:
 class Child:
     """One long-running process, in its own process group, its output prefixed with its name."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], *, restart: bool = False
+    ) -> None:
         self.name = name
+        self.args = args
+        self.env = env
+        # Restarted when it exits (the worker: Celery 5.7 exits for good when the broker goes
+        # away while it holds unacknowledged messages; see README "When Redis goes away").
+        self.restart_on_exit = restart
+        self.restarts: list[float] = []  # when it was restarted (time.monotonic())
+        self._start()
+
+    def _start(self) -> None:
+        args, env = self.args, self.env
         self.process = subprocess.Popen(  # noqa: S603
             args,
             cwd=ROOT,
@@ -115,6 +128,16 @@ class Child:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def restart(self) -> bool:
+        """Start it again; False if it already restarted RESTART_LIMIT times in the last minute."""
+        now = time.monotonic()
+        self.restarts = [at for at in self.restarts if now - at < 60] + [now]
+        if len(self.restarts) > RESTART_LIMIT:
+            return False
+        self.reader.join(timeout=2)
+        self._start()
+        return True
+
     def stop(self) -> None:
         if self.alive():
             with contextlib.suppress(ProcessLookupError):
@@ -130,6 +153,17 @@ class Child:
             code = self.process.wait()
         self.reader.join(timeout=2)
         return code
+
+
+def reap(children: list[Child]) -> list[Child]:
+    """Restart the children that exited and are restarted on exit; return the others that did."""
+    dead = [child for child in children if not child.alive()]
+    for child in [child for child in dead if child.restart_on_exit]:
+        code = child.process.returncode
+        if child.restart():
+            say(f"{child.name} exited (code {code}); restarted it.", sys.stderr)
+            dead.remove(child)
+    return dead
 
 
 class StopFlag:
@@ -253,7 +287,7 @@ def main() -> int:
             [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             env,
         ),
-        Child("worker", [*celery, "worker", "--pool", "solo", *loglevel], env),
+        Child("worker", [*celery, "worker", "--pool", "solo", *loglevel], env, restart=True),
         Child("beat", [*celery, "beat", *loglevel], env),
     ]
     exit_code = 0
@@ -268,7 +302,7 @@ def main() -> int:
         if not stopping.is_set():
             say("\n" + banner(base, seeded, var_dir) + "\n")
         while not stopping.is_set():
-            dead = [child for child in children if not child.alive()]
+            dead = reap(children)
             if dead:
                 for child in dead:
                     say(
