@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def run_demo():
     spec = importlib.util.spec_from_file_location("run_demo", ROOT / "scripts" / "run_demo.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
