@@ -106,8 +106,13 @@ def database_exists(url: str) -> bool:
         conn.close()
 
 
-def _guard(name: str) -> None:
-    # Only ever create or drop databases that are obviously ours.
+def _guard(name: str, prefix: str | None = None) -> None:
+    # Only ever create or drop databases that are obviously ours (the drills pass their own
+    # prefix, pp_drill).
+    if prefix is not None:
+        if not (prefix.startswith("pp_drill") and name.startswith(prefix)):
+            raise SystemExit(f"Refusing to touch database {name!r}: not a drill database")
+        return
     if "bench" not in DB_PREFIX or not name.startswith(DB_PREFIX):
         raise SystemExit(
             f"Refusing to touch database {name!r}: benchmark databases start with {DB_PREFIX}"
@@ -115,9 +120,9 @@ def _guard(name: str) -> None:
         )
 
 
-def create_database(url: str, *, drop: bool = False) -> None:
+def create_database(url: str, *, drop: bool = False, prefix: str | None = None) -> None:
     name = db_name(url)
-    _guard(name)
+    _guard(name, prefix)
     conn = psycopg2.connect(_server_url(url))
     conn.autocommit = True
     try:
@@ -131,9 +136,9 @@ def create_database(url: str, *, drop: bool = False) -> None:
         conn.close()
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, *, prefix: str | None = None) -> None:
     name = db_name(url)
-    _guard(name)
+    _guard(name, prefix)
     conn = psycopg2.connect(_server_url(url))
     conn.autocommit = True
     try:
@@ -143,11 +148,11 @@ def drop_database(url: str) -> None:
         conn.close()
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--no-input", "-v0"],
         cwd=ROOT,
-        env=child_env(url),
+        env=env or child_env(url),
         check=True,
     )
 
