@@ -214,6 +214,7 @@ def stack(
     worker_args: tuple[str, ...] = ("--concurrency", "2"),
     relay_interval: int = 5,
     with_web: bool = True,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """A fresh database, Redis, a business with an API key, gunicorn, a worker and beat."""
     var_dir = DRILL_DIR / "var" / name
@@ -222,7 +223,9 @@ def stack(
     db_url = benchlib.db_url(f"{DB_PREFIX}_{name}")
     redis = OwnRedis(var_dir)
     redis.start()
-    env = drill_env(db_url, redis.url, var_dir, PORTAL_OUTBOX_INTERVAL=str(relay_interval))
+    env = drill_env(
+        db_url, redis.url, var_dir, PORTAL_OUTBOX_INTERVAL=str(relay_interval), **(env_extra or {})
+    )
     say(f"[{name}] database {benchlib.db_name(db_url)}, redis {redis.url}, var {var_dir}")
     benchlib.create_database(db_url, drop=True, prefix=DB_PREFIX)
     drill = Stack(name, db_url, redis, var_dir, env)
