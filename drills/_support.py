@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -343,6 +344,10 @@ def portal_create(port: int, address: str, client_ip: str) -> int:
 
 
 # --- Checks -----------------------------------------------------------------------------------
+
+
+def connect(db_url: str) -> Any:
+    return benchlib.connect(db_url)
 
 
 def stored_requests(db_url: str) -> Counter[str]:

@@ -38,7 +38,7 @@ with transaction.atomic():
 
 def _state(db_url: str) -> tuple[int, int]:
     """(sent, leased): messages marked sent, and claimed ones whose lease has not run out."""
-    conn = _support.benchlib.connect(db_url)
+    conn = _support.connect(db_url)
     try:
         with conn.cursor() as cur:
             cur.execute(
