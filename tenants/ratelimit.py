@@ -123,14 +123,24 @@ def reset_local_state() -> None:
     _health.degraded = False
 
 
+def _redis_client(cache: RedisCache) -> Any:
+    """The backend's Redis client, made once per backend: Django's ``get_client`` builds a new
+    ``redis.Redis`` on every call, which cost as much as the round trip itself (the client shares
+    the backend's connection pool, which redis-py resets in a forked child)."""
+    client = getattr(cache, "_ratelimit_client", None)
+    if client is None:
+        client = cache._cache.get_client(write=True)
+        cache._ratelimit_client = client  # type: ignore[attr-defined]
+    return client
+
+
 def _cache_incr(key: str, seconds: int) -> int:
     cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if isinstance(cache, RedisCache):
         # One round trip: INCR and EXPIRE in a pipeline (no MULTI). Django's Redis cache stores
         # integers as plain Redis integers, so this is the same value cache.incr() would see.
         full_key = cache.make_and_validate_key(key)
-        client: Any = cache._cache.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=False)
+        pipe = _redis_client(cache).pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, seconds)
         count, _ = pipe.execute()
