@@ -228,6 +228,12 @@ def _drf_input() -> contextlib.AbstractContextManager[object]:
     return plain_drf_input()
 
 
+def _model_init() -> contextlib.AbstractContextManager[object]:
+    from core.model_rows import plain_model_init
+
+    return plain_model_init()
+
+
 # Variants measured as "<what>-<variant>" (e.g. service-plain): the fast paths turned off.
 _VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[object]]] = {
     "plain": _plain_messages,  # the acknowledgement rendered by the template engine
@@ -235,6 +241,7 @@ _VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[object]]] = 
     "freshcursors": _fresh_cursors,  # a cursor per INSERT
     "threadpoke": _thread_pokes,  # relay pokes published by each committing thread
     "drfinput": _drf_input,  # the body validated by DRF's own path (no input plan)
+    "modelinit": _model_init,  # intake's new instances through Model.__init__
 }
 
 
