@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import signals
@@ -53,6 +53,7 @@ _FAST_MODELS: dict[type[models.Model], bool] = {}
 # Model(**values) always.
 _NEW_PLANS: dict[type[models.Model], _NewPlan | None] = {}
 _MISSING = object()
+_M = TypeVar("_M", bound=models.Model)
 _NEW_ON = [True]
 
 
@@ -142,10 +143,11 @@ class FastModelIterable(ModelIterable):
             yield obj
 
 
-def new_instance(model: type[models.Model], **values: Any) -> Any:
+def new_instance(model: type[_M], **values: Any) -> _M:
     """``model(**values)``, without ``Model.__init__``'s per-field work where it is not needed."""
-    plan = _NEW_PLANS.get(model, _MISSING)
-    if plan is _MISSING:
+    if model in _NEW_PLANS:
+        plan = _NEW_PLANS[model]
+    else:
         plan = _NEW_PLANS[model] = _new_plan(model)
     if (
         plan is None
