@@ -19,7 +19,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 import core.api_input
-from core.api import ApiSerializer, EnumField
+from core.api import ApiSerializer, EnumField, PageQuerySerializer
 from core.api_input import plain_drf_input
 from requests_app.api.serializers import (
     AwareDateTimeField,
@@ -42,6 +42,7 @@ INPUTS = [
     PrivacyRequestAssignInputSerializer,
     PrivacyRequestRecordConfirmationInputSerializer,
     PrivacyRequestListFilterSerializer,
+    PageQuerySerializer,  # the outbox list's query
 ]
 
 # Values no field here accepts as they are, or only after DRF's conversions: types, blanks,
