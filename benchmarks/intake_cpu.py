@@ -222,12 +222,26 @@ def _thread_pokes() -> contextlib.AbstractContextManager[object]:
     return mock.patch.object(services, "outbox_relay_soon", _per_thread_poke)
 
 
+def _drf_input() -> contextlib.AbstractContextManager[object]:
+    from core.api_input import plain_drf_input
+
+    return plain_drf_input()
+
+
+def _model_init() -> contextlib.AbstractContextManager[object]:
+    from core.model_rows import plain_model_init
+
+    return plain_model_init()
+
+
 # Variants measured as "<what>-<variant>" (e.g. service-plain): the fast paths turned off.
 _VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[object]]] = {
     "plain": _plain_messages,  # the acknowledgement rendered by the template engine
     "fullprep": _full_preparation,  # every value through get_db_prep_save(pre_save())
     "freshcursors": _fresh_cursors,  # a cursor per INSERT
     "threadpoke": _thread_pokes,  # relay pokes published by each committing thread
+    "drfinput": _drf_input,  # the body validated by DRF's own path (no input plan)
+    "modelinit": _model_init,  # intake's new instances through Model.__init__
 }
 
 

@@ -26,6 +26,8 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.request import Request
 from rest_framework.settings import ISO_8601, api_settings
 
+from core.api_input import validate_by_plan
+
 # Request bodies are a few hundred bytes; anything this large is a mistake or abuse.
 MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 200
@@ -100,6 +102,17 @@ class ApiCursorPagination(CursorPagination):
 class ApiSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {name: _fresh_copy(field) for name, field in _prototypes(type(self)).items()}
+
+    def is_valid(self, *, raise_exception: bool = False) -> bool:
+        # Input: a body that passes goes through the class's compiled plan (core.api_input);
+        # any other, and every error, through DRF's own validation.
+        if (
+            hasattr(self, "initial_data")
+            and not hasattr(self, "_validated_data")
+            and validate_by_plan(self)
+        ):
+            return True
+        return super().is_valid(raise_exception=raise_exception)
 
     def to_representation(self, instance: Any) -> Any:
         bound = self.__dict__.get("_output_plan")

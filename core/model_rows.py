@@ -14,12 +14,21 @@ It does so only where that holds, and otherwise is Django's own ``ModelIterable`
 (or annotation) behind a descriptor with a ``__set__`` other than the vetted ones below.
 
 Use: ``queryset_with_fast_rows(queryset)``; filters, ordering and slicing keep it.
+
+New, unsaved instances the same way: ``new_instance(Model, **values)`` is ``Model(**values)``
+(same ``__dict__``, same cached related objects) with the plain fields' values and defaults
+stored in one pass, and only the fields behind a converting descriptor (a foreign key given as
+an object, a phone number given as text) set through it. Intake builds several per request
+(figures in benchmarks/README.md). Where that does not hold (receivers of ``pre_init`` or
+``post_init``, an ``__init__`` of the model's own, a keyword that is not a field's name or
+attname, a foreign key given both ways) it is ``Model(**values)`` itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import signals
@@ -40,6 +49,23 @@ else:
     _STORING_DESCRIPTORS += (PhoneNumberDescriptor,)
 
 _FAST_MODELS: dict[type[models.Model], bool] = {}
+# Per model, for new_instance: its fields' defaults and how each keyword is stored; None:
+# Model(**values) always.
+_NEW_PLANS: dict[type[models.Model], _NewPlan | None] = {}
+_MISSING = object()
+_M = TypeVar("_M", bound=models.Model)
+_NEW_ON = [True]
+
+
+@contextmanager
+def plain_model_init() -> Iterator[None]:
+    """``Model(**values)`` for every new_instance (tests and benchmarks compare)."""
+    before = _NEW_ON[0]
+    _NEW_ON[0] = False
+    try:
+        yield
+    finally:
+        _NEW_ON[0] = before
 
 
 def queryset_with_fast_rows(queryset: models.QuerySet) -> models.QuerySet:
@@ -115,3 +141,83 @@ class FastModelIterable(ModelIterable):
             state.db = db
             obj.__dict__.update(zip(names, [row[i] for i in positions], strict=True))
             yield obj
+
+
+def new_instance(model: type[_M], **values: Any) -> _M:
+    """``model(**values)``, without ``Model.__init__``'s per-field work where it is not needed."""
+    if model in _NEW_PLANS:
+        plan = _NEW_PLANS[model]
+    else:
+        plan = _NEW_PLANS[model] = _new_plan(model)
+    if (
+        plan is None
+        or not _NEW_ON[0]
+        or not values.keys() <= plan.routes.keys()
+        or any(name in values and attname in values for name, attname in plan.related)
+        or signals.pre_init.has_listeners(model)
+        or signals.post_init.has_listeners(model)
+    ):
+        return model(**values)  # Django's own answer, or its error
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    stored = obj.__dict__
+    stored.update(plan.constants)  # every field's place, in Model.__init__'s order
+    for attname, default in plan.computed:
+        if attname not in values:
+            stored[attname] = default()
+    for attname, default in plan.converted:
+        if attname not in values:
+            setattr(obj, attname, default())
+    for key, value in values.items():
+        if plan.routes[key]:
+            stored[key] = value
+        else:  # a foreign key's object, a converted value: through the descriptor
+            setattr(obj, key, value)
+    return obj
+
+
+class _NewPlan:
+    """A model's fields for new_instance, in Model.__init__'s order."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        # Defaults that are constants (None, "", a value): Model.__init__ stores the same
+        # object each time too (a field's default that is not callable is shared).
+        self.constants: dict[str, Any] = {}
+        self.computed: list[tuple[str, Any]] = []  # callable defaults, stored as they come
+        self.converted: list[tuple[str, Any]] = []  # defaults a descriptor converts
+        self.routes: dict[str, bool] = {}  # keyword -> stored as is (else setattr)
+        self.related: list[tuple[str, str]] = []  # a foreign key's (name, attname)
+        for field in model._meta.fields:
+            if field.column is None or field.generated:
+                continue  # Model.__init__ skips them too
+            attname = field.attname
+            plain = not _converts(model, attname)
+            self.constants[attname] = None
+            if not plain:
+                self.converted.append((attname, field.get_default))
+            elif field.has_default() and callable(field.default):
+                self.computed.append((attname, field.get_default))
+            else:
+                self.constants[attname] = field.get_default()
+            self.routes[attname] = plain
+            if isinstance(field.remote_field, models.ForeignObjectRel):
+                self.routes[field.name] = False  # an object: the descriptor checks and caches it
+                self.related.append((field.name, attname))
+
+
+def _new_plan(model: type[models.Model]) -> _NewPlan | None:
+    if model.__init__ is not models.Model.__init__ or model._meta.abstract:
+        return None
+    return _NewPlan(model)
+
+
+def _converts(model: type[models.Model], name: str) -> bool:
+    """A descriptor that converts what it is given (a phone number's text): it must see it. A
+    foreign key id's only drops a cached related object, which a new instance does not have."""
+    for klass in model.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            return hasattr(type(descriptor), "__set__") and not isinstance(
+                descriptor, ForeignKeyDeferredAttribute
+            )
+    return False

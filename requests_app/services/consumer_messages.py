@@ -26,6 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from core.dates import long_date
 from core.fast_insert import insert_new
+from core.model_rows import new_instance
 from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
@@ -131,7 +132,8 @@ def consumer_email_send(
     message = consumer_message_render(
         privacy_request, template=template, subject=subject, language=language
     )
-    communication = Communication(
+    communication = new_instance(  # Communication(...), see core.model_rows
+        Communication,
         tenant=privacy_request.tenant,
         privacy_request=privacy_request,
         template=template,

@@ -45,6 +45,7 @@ from core import clock
 from core.calendar import start_of_day
 from core.dates import long_date
 from core.fast_insert import insert_new
+from core.model_rows import new_instance
 from core.refusals import Refused
 from core.uploads import upload_check
 from tenants.models import KnowLimitPolicy, Tenant
@@ -270,7 +271,8 @@ def _create(
         details["delete_categories"] = sorted(set(details["delete_categories"])) if selected else []
     due = deadlines.deadlines_for(request_type, received_at, tenant.zone, tenant.calendar)
     state = requester.state.strip().upper()
-    privacy_request = PrivacyRequest(
+    privacy_request = new_instance(  # PrivacyRequest(...), see core.model_rows
+        PrivacyRequest,
         tenant=tenant,
         reference=new_reference(tenant.reference_prefix),
         request_type=request_type,

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from core.fast_insert import insert_new
+from core.model_rows import new_instance
 
 from ..models import PrivacyRequest, RequestEvent
 
@@ -44,7 +45,8 @@ def timeline_entry(
     data: dict[str, Any] | None = None,
 ) -> RequestEvent:
     """An unsaved timeline entry; ``label`` names the actor when it is not a staff member."""
-    return RequestEvent(
+    return new_instance(  # RequestEvent(...), see core.model_rows
+        RequestEvent,
         tenant_id=privacy_request.tenant_id,
         privacy_request=privacy_request,
         kind=kind,
