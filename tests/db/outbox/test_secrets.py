@@ -16,6 +16,7 @@ from django.urls import reverse
 from outbox.models import OutboxMessage
 from outbox.sealing import Secret
 from outbox.services import (
+    CLAIM_LEASE,
     MAX_ATTEMPTS,
     Email,
     outbox_email_add,
@@ -86,6 +87,19 @@ def test_a_retried_send_still_carries_the_link(tenant_a, freeze):
         assert outbox_message_send(tenant=tenant_a, message_id=message.pk) is False
     assert _stored(tenant_a, message).body_encrypted != ""  # kept for the retry
     freeze(START + timedelta(minutes=10))
+    assert relay_outbox() == 1
+    assert LINK in mail.outbox[0].body
+
+
+def test_a_worker_killed_mid_send_leaves_the_link_for_the_relay_after_the_lease(tenant_a, freeze):
+    freeze(START)
+    message = _queue(tenant_a)
+    with (
+        mock.patch("outbox.services.EmailMessage.send", side_effect=SystemExit("killed")),
+        pytest.raises(SystemExit),
+    ):
+        outbox_message_send(tenant=tenant_a, message_id=message.pk)
+    freeze(START + CLAIM_LEASE + timedelta(seconds=1))
     assert relay_outbox() == 1
     assert LINK in mail.outbox[0].body
 
