@@ -8,12 +8,13 @@ can see that a link was sent, never use it (issue 11: a stored link let any API 
 member sign in as the consumer).
 
 A caller renders its message as usual, with the secret in it, and names the secret:
-``outbox_email_add(..., secrets=[Secret("sign-in link", link)])``.
+``outbox_email_add(..., secrets=[Secret("sign-in link", link)])``. A message that is also kept
+as a record elsewhere (a request's ``Communication``) keeps ``redact``'s text there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core import encryption
@@ -31,23 +32,27 @@ class Secret:
         return f"[{self.what}: sent, not shown]"
 
 
-def seal(subject: str, body: str, secrets: Sequence[Secret]) -> tuple[str, str]:
-    """The body to show (each secret redacted) and the body to send, encrypted ("" without
-    secrets: nothing to hide, nothing to encrypt).
+def redact(subject: str, body: str, secrets: Iterable[Secret]) -> str:
+    """``body`` with each secret replaced by its redaction: what may be stored and shown.
 
     A secret that is empty, missing from the body or in the subject is a programming error
     (the recipient would not get it, or everyone would see it): ``ValueError``.
     """
-    if not secrets:
-        return body, ""
-    shown = body
     for secret in secrets:
         if not secret.value or secret.value not in body:
             raise ValueError(f"The {secret.what} to hide is not in the message's body.")
         if secret.value in subject:
             raise ValueError(f"The {secret.what} must not be in the subject, which is shown.")
-        shown = shown.replace(secret.value, secret.redaction)
-    return shown, encryption.encrypt(body.encode()).decode()
+        body = body.replace(secret.value, secret.redaction)
+    return body
+
+
+def seal(subject: str, body: str, secrets: Sequence[Secret]) -> tuple[str, str]:
+    """The body to show (``redact``) and the body to send, encrypted ("" without secrets:
+    nothing to hide, nothing to encrypt)."""
+    if not secrets:
+        return body, ""
+    return redact(subject, body, secrets), encryption.encrypt(body.encode()).decode()
 
 
 def unseal(body: str, body_encrypted: str) -> str:

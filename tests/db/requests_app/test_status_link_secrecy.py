@@ -11,8 +11,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core import clock
 from outbox.models import OutboxMessage
+from outbox.sealing import Secret
 from requests_app.models import Communication, PrivacyRequest
+from requests_app.services.consumer_messages import ACKNOWLEDGEMENT_SUBJECT, consumer_email_send
+from tests.factories import make_request
 from tests.helpers import login
 from tests.portal_helpers import KNOW, outbox, sent_emails
 
@@ -85,3 +89,54 @@ def test_the_emailed_link_signs_the_consumer_in_and_the_outbox_then_forgets_it(
     message = OutboxMessage.objects.for_tenant(tenant_a).get(dedupe_key__startswith="status-link:")
     assert (message.status, message.body_encrypted) == ("sent", "")
     assert token not in message.body
+
+
+# --- The same for a link in a message about the request (a Communication) ----------------------
+
+
+def test_a_link_in_a_consumer_message_reaches_only_the_consumer(
+    tenant_a, settings, tmp_path, api_key_a
+):
+    # A later issue's message with a one-time link, here in the acknowledgement's place: the
+    # template compiled into a shape (message_shapes) must not keep one request's link for the next.
+    emails = tmp_path / "requests_app" / "emails"
+    emails.mkdir(parents=True)
+    (emails / "acknowledgement.txt").write_text(
+        "{% autoescape off %}Hello, download {{ privacy_request.reference }} here:"
+        " {{ download_link }}{% endautoescape %}\n"
+    )
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    requests = [make_request(tenant_a, email=f"c{n}@example.com") for n in range(2)]
+    links = {}
+    for privacy_request in requests:
+        link = f"https://portal.example/acme/download/?t=token-of-{privacy_request.reference}"
+        links[privacy_request.reference] = link
+        communication = consumer_email_send(
+            privacy_request,
+            template="acknowledgement",
+            subject=ACKNOWLEDGEMENT_SUBJECT,
+            now=clock.now(),
+            secrets={"download_link": Secret("download link", link)},
+        )
+        assert communication.body == (
+            f"Hello, download {privacy_request.reference} here: [download link: sent, not shown]\n"
+        )
+    api = Client().get("/api/v1/outbox/", headers={"Authorization": f"Bearer {api_key_a}"})
+    assert "token-of-" not in api.content.decode()
+    for privacy_request in requests:
+        detail = Client().get(
+            f"/api/v1/requests/{privacy_request.reference}",
+            headers={"Authorization": f"Bearer {api_key_a}"},
+        )
+        assert detail.status_code == 200
+        assert "token-of-" not in detail.content.decode()
+
+    sent = {email.to[0]: email.body for email in sent_emails() if "here: https" in email.body}
+    assert sent == {
+        privacy_request.requester_email: (
+            f"Hello, download {privacy_request.reference} here: "
+            f"{links[privacy_request.reference]}\n"
+        )
+        for privacy_request in requests
+    }
