@@ -175,3 +175,21 @@ def test_a_secret_the_outbox_could_not_hide_is_refused(tenant_a, subject, body):
             secrets=[Secret("download link", LINK)],
         )
     assert not OutboxMessage.objects.for_tenant(tenant_a).exists()
+
+
+def test_a_token_named_besides_its_link_is_hidden_wherever_it_appears(tenant_a):
+    token = LINK.split("?t=")[1]
+    outbox_email_add(
+        tenant=tenant_a,
+        recipient="casey@example.com",
+        subject="Your data is ready",
+        body=f"Open {LINK}\nor type the code {token} on the download page.\n",
+        dedupe_key="download:2",
+        secrets=[Secret("download link", LINK), Secret("download code", token)],
+    )
+    [stored] = OutboxMessage.objects.for_tenant(tenant_a)
+    assert stored.body == (
+        f"Open {REDACTED}\nor type the code [download code: sent, not shown] on the download page.\n"
+    )
+    assert relay_outbox() == 1
+    assert mail.outbox[0].body == f"Open {LINK}\nor type the code {token} on the download page.\n"
