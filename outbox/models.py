@@ -80,8 +80,12 @@ class OutboxMessage(TenantOwnedModel):
     reply_to = models.CharField(max_length=254, blank=True)
     # Email: the subject. Webhook: the event, e.g. "privacy_request.created".
     subject = models.CharField(max_length=200)
-    # Email: the text. Webhook: the JSON body, exactly as signed and sent.
+    # Email: the text. Webhook: the JSON body, exactly as signed and sent, except that a
+    # secret it carries (a one-time link) shows as a redaction here (``outbox.sealing``).
     body = models.TextField()
+    # With a secret: the body as sent, encrypted, for the relay only; emptied once sent or
+    # given up. Blank for a message without secrets.
+    body_encrypted = models.TextField(blank=True, default="", editable=False)
     # What the message is about, e.g. "privacy_request:42" and its reference "LL-7KQ3-9XW2".
     about_key = models.CharField(max_length=60, blank=True)
     about_label = models.CharField(max_length=60, blank=True)

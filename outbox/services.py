@@ -2,6 +2,8 @@
 
 Adding: ``outbox_email_add`` and ``outbox_webhook_add`` write one message; ``outbox_emails_add``
 writes many in one INSERT (the deadline sweep's digests). Each pokes the relay after commit.
+A message may carry secrets (a one-time link): they are stored encrypted and shown redacted
+(``outbox.sealing``); the relay sends them, then forgets them.
 
 The pokes are coalesced per process: one relay run, started ``RELAY_POKE_DELAY`` later, sends
 everything committed before it, so a busy web process publishes a few Celery messages a second
@@ -48,8 +50,9 @@ from core.refusals import Refused
 from core.tokens import token_new
 from tenants.models import Tenant
 
-from . import signing
+from . import sealing, signing
 from .models import TO_SEND, OutboxChannel, OutboxMessage, OutboxStatus, WebhookEndpoint
+from .sealing import Secret
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +74,12 @@ class Email:
     dedupe_key: str
     about_key: str = ""
     about_label: str = ""
+    # Parts of the body only the recipient may read (``outbox.sealing``).
+    secrets: tuple[Secret, ...] = ()
 
 
 def _email_message(email: Email, now: datetime) -> OutboxMessage:
+    body, body_encrypted = sealing.seal(email.subject, email.body, email.secrets)
     return OutboxMessage(
         tenant=email.tenant,
         channel=OutboxChannel.EMAIL,
@@ -81,7 +87,8 @@ def _email_message(email: Email, now: datetime) -> OutboxMessage:
         sender=email.tenant.email_sender(),
         reply_to=email.tenant.contact_email,
         subject=email.subject[:200],
-        body=email.body,
+        body=body,
+        body_encrypted=body_encrypted,
         about_key=email.about_key,
         about_label=email.about_label,
         dedupe_key=email.dedupe_key[:160],
@@ -99,16 +106,19 @@ def outbox_email_add(
     dedupe_key: str,
     about_key: str = "",
     about_label: str = "",
+    secrets: Sequence[Secret] = (),
     now: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one email from the business in the current transaction; it leaves after commit.
 
     It comes from the business's sender and answers go to its privacy contact
-    (``Tenant.email_sender``, ``Tenant.contact_email``).
+    (``Tenant.email_sender``, ``Tenant.contact_email``). ``secrets`` (a one-time link in
+    ``body``) are sent but never shown: the stored body has them redacted (``outbox.sealing``).
     """
     now = now or clock.now()
     message = _email_message(
-        Email(tenant, recipient, subject, body, dedupe_key, about_key, about_label), now
+        Email(tenant, recipient, subject, body, dedupe_key, about_key, about_label, tuple(secrets)),
+        now,
     )
     insert_new(message)  # on the intake path: see core.fast_insert
     transaction.on_commit(outbox_relay_soon)
@@ -137,12 +147,14 @@ def outbox_webhook_add(
     dedupe_key: str,
     about_key: str = "",
     about_label: str = "",
+    secrets: Sequence[Secret] = (),
     now: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one signed JSON POST to ``endpoint`` in the current transaction.
 
     The body is fixed now, as it will be signed and sent: ``{"event", "business", "created_at",
-    "data"}``. Refused for another business's endpoint or an inactive one.
+    "data"}``; ``secrets`` among the payload's values (a download link) are sent but shown
+    redacted, like an email's. Refused for another business's endpoint or an inactive one.
     """
     if endpoint.tenant_id != tenant.pk:
         raise Refused("endpoint_not_found", "That webhook endpoint belongs to another business.")
@@ -159,6 +171,7 @@ def outbox_webhook_add(
         separators=(",", ":"),
         sort_keys=True,
     )
+    body, body_encrypted = sealing.seal(event, body, secrets)
     message = OutboxMessage(
         tenant=tenant,
         channel=OutboxChannel.WEBHOOK,
@@ -166,6 +179,7 @@ def outbox_webhook_add(
         recipient=endpoint.url,
         subject=event[:200],
         body=body,
+        body_encrypted=body_encrypted,
         about_key=about_key,
         about_label=about_label,
         dedupe_key=dedupe_key[:160],
@@ -328,10 +342,13 @@ def outbox_message_send(*, tenant: Tenant, message_id: int) -> bool:
         _deliver(message)
     except DeliveryFailed as error:
         final = message.attempts >= MAX_ATTEMPTS
+        # A retry sends the secrets again; a message given up needs them no more.
+        forget = {"body_encrypted": ""} if final else {}
         mine.update(
             status=OutboxStatus.FAILED if final else OutboxStatus.RETRYING,
             last_error=str(error)[:2000],
             next_attempt_at=clock.now() + _backoff(message.attempts),
+            **forget,
         )
         logger.warning(
             "Outbox message %s (business %s) attempt %s failed: %s",
@@ -341,18 +358,31 @@ def outbox_message_send(*, tenant: Tenant, message_id: int) -> bool:
             error,
         )
         return False
-    mine.update(status=OutboxStatus.SENT, sent_at=clock.now(), last_error="")
+    # Sent: the recipient has the secrets; nobody else needs them, encrypted or not.
+    mine.update(status=OutboxStatus.SENT, sent_at=clock.now(), last_error="", body_encrypted="")
     return True
+
+
+def _body_to_send(message: OutboxMessage) -> str:
+    try:
+        return sealing.unseal(message.body, message.body_encrypted)
+    except encryption.Unreadable as error:
+        # Never the redacted body instead: a link the recipient cannot use is no message.
+        raise DeliveryFailed(
+            "The message's secret part cannot be decrypted with the configured keys "
+            "(PORTAL_DOCUMENT_KEYS)."
+        ) from error
 
 
 def _deliver(message: OutboxMessage) -> None:
     if message.channel == OutboxChannel.WEBHOOK:
         _post_webhook(message)
         return
+    body = _body_to_send(message)
     try:
         EmailMessage(
             subject=message.subject,
-            body=message.body,
+            body=body,
             from_email=message.sender or settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
             reply_to=[message.reply_to] if message.reply_to else None,
@@ -374,7 +404,7 @@ def _post_webhook(message: OutboxMessage) -> None:
     endpoint = message.endpoint
     if endpoint is None or not endpoint.active:
         raise DeliveryFailed("The webhook endpoint was turned off.")
-    body = message.body.encode()
+    body = _body_to_send(message).encode()
     secret = webhook_endpoint_secret(endpoint)
     request = urllib.request.Request(  # noqa: S310 - http(s) only: checked at creation
         message.recipient,

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
+from outbox.sealing import unseal
 from outbox.services import webhook_endpoint_create
 from requests_app.models import (
     Communication,
@@ -258,7 +259,9 @@ def _status_link(business: Business) -> StatusLink:
     )
     link = business.only(StatusLink, privacy_request=privacy_request)
     email = business.only(OutboxMessage, dedupe_key=f"status-link:{link.pk}")
-    business.secrets["status_link_token"] = re.search(r"\?t=(\S+)", email.body).group(1)
+    # What the consumer will receive: the stored body shows the link redacted.
+    sent_body = unseal(email.body, email.body_encrypted)
+    business.secrets["status_link_token"] = re.search(r"\?t=(\S+)", sent_body).group(1)
     return link
 
 

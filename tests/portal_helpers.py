@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core import mail
+from django.core.mail import EmailMessage
+
 from outbox.models import OutboxMessage
+from outbox.tasks import relay_outbox
 from requests_app.models import (
     Communication,
     PrivacyRequest,
@@ -63,3 +67,10 @@ def stored_files(media_root: Path) -> list[Path]:
 
 def outbox(tenant: Tenant) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.for_tenant(tenant).order_by("created_at", "id"))
+
+
+def sent_emails() -> list[EmailMessage]:
+    """Send what the outbox holds, as a worker's relay run does, and return every email sent so
+    far (Django's locmem backend): what consumers' mailboxes received, one-time links included."""
+    relay_outbox()
+    return list(mail.outbox)

@@ -16,7 +16,10 @@ class OutboxMessageOutputSerializer(ApiSerializer):
     channel = serializers.ChoiceField(choices=OutboxChannel.choices)
     recipient = serializers.CharField(help_text="An email address, or a webhook's URL.")
     subject = serializers.CharField(help_text="Email: the subject. Webhook: the event.")
-    body = serializers.CharField()
+    body = serializers.CharField(
+        help_text="Email: the text. Webhook: the JSON body. A one-time link it carries shows "
+        "redacted, e.g. [sign-in link: sent, not shown]: only the recipient gets the link."
+    )
     reference = BlankAsNullCharField(
         source="about_label", help_text="The related request's reference, if any."
     )

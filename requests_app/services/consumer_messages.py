@@ -27,6 +27,8 @@ from django.utils.translation import gettext, gettext_noop
 from core.dates import long_date
 from core.fast_insert import insert_new
 from core.model_rows import new_instance
+from outbox import sealing
+from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
@@ -62,11 +64,17 @@ class RenderedMessage:
 
 
 def consumer_message_render(
-    privacy_request: PrivacyRequest, *, template: str, subject: str, language: str | None = None
+    privacy_request: PrivacyRequest,
+    *,
+    template: str,
+    subject: str,
+    language: str | None = None,
+    secrets: Mapping[str, Secret] | None = None,
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
-    ``%(reference)s`` placeholder (``gettext_noop``), translated here.
+    ``%(reference)s`` placeholder (``gettext_noop``), translated here. ``secrets`` (a one-time
+    link) are in the template's context by name, e.g. ``{{ verification_link }}``.
 
     The hot templates (the acknowledgement) are filled in from a shape compiled once per
     business, type and language (``message_shapes``): the same text, without the engine."""
@@ -82,6 +90,7 @@ def consumer_message_render(
                 privacy_request.request_type, privacy_request.get_request_type_display().lower()
             ),
             "verification_description": consumer_text.verification_description(tenant),
+            **{name: secret.value for name, secret in (secrets or {}).items()},
             **slots,
         }
 
@@ -102,8 +111,11 @@ def consumer_message_render(
                 render_to_string(message_shapes.template_path(template), context(slots)),
             )
 
+    # A shape would keep the first message's secret as fixed text: with secrets, the plain way.
     rendered = (
-        message_shapes.shape_render(
+        None
+        if secrets
+        else message_shapes.shape_render(
             privacy_request,
             template=template,
             subject=subject,
@@ -111,8 +123,7 @@ def consumer_message_render(
             context=context,
             plain=plain,
         )
-        or plain()
-    )
+    ) or plain()
     rendered_subject, text = rendered
     return RenderedMessage(language, rendered_subject, text.strip() + "\n")
 
@@ -124,14 +135,19 @@ def consumer_email_send(
     subject: str,
     now: datetime,
     language: str | None = None,
+    secrets: Mapping[str, Secret] | None = None,
 ) -> Communication | None:
-    """Record a Communication and queue its email; without an email address, nothing is sent."""
+    """Record a Communication and queue its email; without an email address, nothing is sent.
+
+    ``secrets`` (a one-time link, by its name in the template) reach the consumer only: the
+    Communication and the outbox keep them redacted (``outbox.sealing``)."""
     recipient = consumer_email_address(privacy_request)
     if not recipient:
         return None
     message = consumer_message_render(
-        privacy_request, template=template, subject=subject, language=language
+        privacy_request, template=template, subject=subject, language=language, secrets=secrets
     )
+    hidden = list(secrets.values()) if secrets else []
     communication = new_instance(  # Communication(...), see core.model_rows
         Communication,
         tenant=privacy_request.tenant,
@@ -141,7 +157,7 @@ def consumer_email_send(
         channel=ConfirmationMethod.EMAIL,
         recipient=recipient,
         subject=message.subject,
-        body=message.body,
+        body=sealing.redact(message.subject, message.body, hidden) if hidden else message.body,
         created_at=now,
     )
     insert_new(communication)
@@ -153,6 +169,7 @@ def consumer_email_send(
         dedupe_key=communication_dedupe_key(communication),
         about_key=privacy_request.outbox_about_key,
         about_label=privacy_request.reference,
+        secrets=hidden,
         now=now,
     )
     return communication

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from core import clock
 from core.tokens import token_new, token_usable, token_use
+from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 from tenants.models import Tenant
 
@@ -98,6 +99,7 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
     link.full_clean()
     link.save()
     tenant = privacy_request.tenant
+    sign_in_link = Secret("sign-in link", f"{link_base}?t={token}")
     with translation.override(language):
         subject = gettext("Your link to see privacy request %(reference)s") % {
             "reference": privacy_request.reference
@@ -107,12 +109,14 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
             {
                 "tenant": tenant,
                 "privacy_request": privacy_request,
-                "link": f"{link_base}?t={token}",
+                "link": sign_in_link.value,
                 "minutes": STATUS_LINK_MINUTES,
             },
         ).strip()
     # Not a Communication: it is a sign-in mechanism, not a message about the request, and the
-    # token must not be kept in the request's record. The outbox row goes with the link's expiry.
+    # token must not be kept in the request's record. The outbox keeps the link encrypted until
+    # it is sent and shows it redacted: whoever reads the outbox (an API key, any staff member)
+    # must not be able to sign in as the consumer.
     outbox_email_add(
         tenant=tenant,
         recipient=email,
@@ -121,6 +125,7 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
         dedupe_key=f"status-link:{link.pk}",
         about_key=privacy_request.outbox_about_key,
         about_label=privacy_request.reference,
+        secrets=[sign_in_link],
         now=now,
     )
 

@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from core.refusals import Refused
 from outbox import signing
 from outbox.models import OutboxMessage, WebhookEndpoint
+from outbox.sealing import Secret
 from outbox.services import (
     MAX_ATTEMPTS,
     outbox_message_send,
@@ -231,3 +233,35 @@ def test_a_turned_off_endpoint_gets_nothing_more(tenant_a, endpoint, receiver, f
     assert receiver.received == []
     stopped = OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk)
     assert stopped.last_error == "The webhook endpoint was turned off."
+
+
+def test_a_link_in_a_webhook_reaches_the_receiver_signed_but_is_stored_redacted(
+    tenant_a, endpoint, receiver, freeze, api_key_a
+):
+    freeze(START)
+    registered, secret = endpoint
+    link = "https://portal.example/acme/download/?t=webhook_secret_token_0123456789abcdef"
+    message = outbox_webhook_add(
+        tenant=tenant_a,
+        endpoint=registered,
+        event="privacy_request.package_ready",
+        payload={"reference": "AC-7KQ3-9XW2", "download": link},
+        dedupe_key="package:1",
+        secrets=[Secret("download link", link)],
+    )
+    stored = OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk)
+    assert json.loads(stored.body)["data"]["download"] == "[download link: sent, not shown]"
+    listing = Client().get("/api/v1/outbox/", headers={"Authorization": f"Bearer {api_key_a}"})
+    assert "webhook_secret_token" not in listing.content.decode()
+
+    assert relay_outbox() == 1
+
+    [delivery] = receiver.received
+    assert json.loads(delivery["body"])["data"]["download"] == link
+    assert signing.verify(  # the signature covers the body as sent, link included
+        secret,
+        delivery["headers"][signing.SIGNATURE_HEADER],
+        delivery["body"],
+        now=int(START.timestamp()),
+    )
+    assert OutboxMessage.objects.for_tenant(tenant_a).get(pk=message.pk).body_encrypted == ""

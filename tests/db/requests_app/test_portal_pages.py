@@ -17,7 +17,7 @@ from django.test import Client
 
 from requests_app.models import PrivacyRequest
 from tenants.services import tenant_create
-from tests.portal_helpers import CORRECT, DELETE, KNOW, outbox
+from tests.portal_helpers import CORRECT, DELETE, KNOW, outbox, sent_emails
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
 
@@ -288,7 +288,8 @@ def test_the_status_link_uses_the_address_the_consumer_used(client, tenant_a, se
     host.post("/know/", KNOW)
     privacy_request = PrivacyRequest.objects.for_tenant(tenant_a).get()
     host.post("/status/", {"reference": privacy_request.reference, "email": "casey@example.com"})
-    assert "http://privacy.acme.example/status/sign-in/?t=" in outbox(tenant_a)[-1].body
+    link = "http://privacy.acme.example/status/sign-in/?t="
+    assert any(link in email.body for email in sent_emails())
 
 
 # --- Languages -------------------------------------------------------------------------------
