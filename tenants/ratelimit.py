@@ -7,9 +7,11 @@ key counts once against the key's limit (``PORTAL_API_RATE_LIMIT``); over it the
 in its error format with ``Retry-After`` (``ApiKeyThrottle``). Keys carry the tenant id and a
 hash (never the raw address).
 
-A count is one round trip to Redis (INCR and EXPIRE pipelined): the API's create path is
-benchmarked. When the cache cannot be reached, the limits degrade to counts kept in this process
-(the same numbers, so each web process allows that many) and say so in the log, rather than
+A form's count is one round trip to Redis (INCR and EXPIRE pipelined). An API key's calls are
+counted in batches (``ApiKeyCounts``): the API's create path is benchmarked, and a key far below
+its limit should not pay a round trip on every call. When the cache cannot be reached, the limits
+degrade to counts kept in this process (the same numbers, so each web process allows that many)
+and say so in the log, rather than
 refusing or failing the request: a consumer's request must be taken while Redis is down (the
 outbox sends its acknowledgement later). After a failure the cache is left alone for
 ``CACHE_RETRY_SECONDS``, so an outage costs no request a connection attempt.
@@ -67,18 +69,18 @@ class _LocalCounts:
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
 
-    def incr(self, key: str, seconds: int) -> int:
+    def incr(self, key: str, seconds: int, amount: int = 1) -> int:
         now = time.monotonic()
         with self._lock:
             count, expires = self._counts.get(key, (0, 0.0))
             if expires <= now:
                 count, expires = 0, now + seconds
-            self._counts[key] = (count + 1, expires)
+            self._counts[key] = (count + amount, expires)
             if len(self._counts) > _LOCAL_MAX_KEYS:
                 self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
                 while len(self._counts) > _LOCAL_MAX_KEYS:  # all live: drop the oldest
                     self._counts.pop(next(iter(self._counts)))
-            return count + 1
+            return count + amount
 
     def clear(self) -> None:
         with self._lock:
@@ -119,6 +121,7 @@ _health = _CacheHealth()
 def reset_local_state() -> None:
     """Forget the in-process counts and the cache's health (tests)."""
     _local.clear()
+    _key_counts.clear()
     _health.down_until = 0.0
     _health.degraded = False
 
@@ -134,38 +137,39 @@ def _redis_client(cache: RedisCache) -> Any:
     return client
 
 
-def _cache_incr(key: str, seconds: int) -> int:
+def _cache_incr(key: str, seconds: int, amount: int = 1) -> int:
     cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if isinstance(cache, RedisCache):
-        # One round trip: INCR and EXPIRE in a pipeline (no MULTI). Django's Redis cache stores
+        # One round trip: INCRBY and EXPIRE in a pipeline (no MULTI). Django's Redis cache stores
         # integers as plain Redis integers, so this is the same value cache.incr() would see.
         full_key = cache.make_and_validate_key(key)
         pipe = _redis_client(cache).pipeline(transaction=False)
-        pipe.incr(full_key)
+        pipe.incrby(full_key, amount)
         pipe.expire(full_key, seconds)
         count, _ = pipe.execute()
         return int(count)
     # Other backends (local memory in the embedded demo): add, then incr.
-    if cache.add(key, 1, timeout=seconds):
-        return 1
+    if cache.add(key, amount, timeout=seconds):
+        return amount
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, amount))
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=seconds)
-        return 1
+        cache.set(key, amount, timeout=seconds)
+        return amount
 
 
-def _count(key: str, seconds: int) -> int:
-    """Count one hit on ``key`` in its window: in the cache, or in this process when it is down."""
+def _count(key: str, seconds: int, amount: int = 1) -> int:
+    """Count ``amount`` hits on ``key`` in its window: in the cache, or in this process when it
+    is down. Returns the window's count after them."""
     if _health.usable():
         try:
-            count = _cache_incr(key, seconds)
+            count = _cache_incr(key, seconds, amount)
         except Exception as error:  # any cache failure (refused, timeout, DNS): degrade, not 500
             _health.failed(error)
         else:
             _health.worked()
             return count
-    return _local.incr(key, seconds)
+    return _local.incr(key, seconds, amount)
 
 
 def _hit(key_base: str, limit: Limit) -> int | None:
@@ -215,9 +219,70 @@ def check_post(request: HttpRequest, *, tenant_id: int) -> int | None:
     return max(blocked) if blocked else None
 
 
+def api_key_batch(limit: Limit) -> int:
+    """How many calls a process counts by itself before adding them to the shared count."""
+    return max(1, min(_API_BATCH_MAX, limit.requests // 100))
+
+
+# A key's calls are added to the shared count at most this many at a time.
+_API_BATCH_MAX = 50
+
+
+class ApiKeyCounts:
+    """An API key's calls per window, added to the shared count (the cache) in batches.
+
+    Each process counts a key's calls itself and adds them to the cache every ``batch`` calls
+    (one INCRBY), learning the count of every process at once; once that count comes within
+    ``batch`` of the limit, every call goes to the cache, so a key is refused as soon as the
+    cache says it is over. What can slip through is what other processes counted and had not
+    yet added: fewer than ``batch`` calls each, under 1 % of the limit per process
+    (``api_key_batch``); a limit under 200 calls is counted in the cache on every call.
+    A key over its limit is refused by its process without asking the cache again this window.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # key -> [window, count last seen in the cache, calls not yet added to it]
+        self._keys: dict[str, list[int]] = {}
+
+    def hit(self, key_base: str, limit: Limit, window: int) -> bool:
+        """Count one call; True if it is over the limit."""
+        batch = api_key_batch(limit)
+        with self._lock:
+            state = self._keys.get(key_base)
+            if state is None or state[0] != window:
+                state = self._keys[key_base] = [window, 0, 0]
+                if len(self._keys) > _LOCAL_MAX_KEYS:  # keys of past windows go first
+                    self._keys = {k: v for k, v in self._keys.items() if v[0] == window}
+            if state[1] > limit.requests:
+                return True
+            state[2] += 1
+            if state[2] < batch and state[1] + state[2] + batch <= limit.requests:
+                return False
+            pending, state[2] = state[2], 0
+        key = f"{getattr(settings, 'PORTAL_RATE_LIMIT_PREFIX', 'portal-rate')}:{key_base}:{window}"
+        count = _count(key, limit.seconds, pending)  # outside the lock: a round trip
+        with self._lock:
+            if state[0] == window:
+                state[1] = max(state[1], count)
+        return count > limit.requests
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+_key_counts = ApiKeyCounts()
+
+
 def api_key_hit(api_key: ApiKey) -> int | None:
     """Count one API call made with ``api_key``; seconds to wait if it is over the key's limit."""
-    return _hit(f"{api_key.tenant_id}:key:{api_key.pk}", api_key_limit())
+    limit = api_key_limit()
+    now = clock.now().timestamp()
+    window = int(now // limit.seconds)
+    if _key_counts.hit(f"{api_key.tenant_id}:key:{api_key.pk}", limit, window):
+        return max(1, int((window + 1) * limit.seconds - now))
+    return None
 
 
 class ApiKeyThrottle(BaseThrottle):

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from redis.connection import AbstractConnection
 
 from requests_app.models import PrivacyRequest
 from tenants import ratelimit
@@ -49,31 +50,61 @@ def test_a_throttled_create_creates_nothing(settings, tenant_a, api_key_a):
     assert PrivacyRequest.objects.for_tenant(tenant_a).count() == 1
 
 
-@pytest.mark.usefixtures("api_key_a")
-def test_counting_a_call_is_one_redis_round_trip(tenant_a):
+def _redis_round_trips(monkeypatch, count_calls):
+    """How many times the count writes to Redis while ``count_calls()`` runs."""
     cache = caches["default"]
     if not hasattr(cache, "_cache") or "Redis" not in type(cache).__name__:
         pytest.skip("the test cache is not Redis")
-    client = cache._cache.get_client(write=True)
-    pool = client.connection_pool
-    sent: list[int] = []
-    original = pool.get_connection
+    cache.set("api-rate-test-warm", 1)  # a connection's own setup commands are not counts
+    sent: list[bytes] = []
+    original = AbstractConnection.send_packed_command
 
-    def counting(*args, **kwargs):
-        connection = original(*args, **kwargs)
-        send = connection.send_packed_command
+    def recording(connection, command, *args, **kwargs):
+        sent.append(command)
+        return original(connection, command, *args, **kwargs)
 
-        def recording(command, *a, **k):
-            sent.append(1)
-            return send(command, *a, **k)
+    with monkeypatch.context() as patched:
+        patched.setattr(AbstractConnection, "send_packed_command", recording)
+        count_calls()
+    return len(sent)
 
-        connection.send_packed_command = recording
-        return connection
 
+@pytest.mark.usefixtures("api_key_a")
+def test_a_key_near_a_small_limit_is_counted_in_redis_on_every_call_in_one_round_trip(
+    settings, monkeypatch, tenant_a
+):
+    settings.PORTAL_API_RATE_LIMIT = (100, 60)
     api_key = tenant_a.api_keys.get()
-    pool.get_connection = counting
-    try:
-        assert ratelimit.api_key_hit(api_key) is None
-    finally:
-        pool.get_connection = original
-    assert len(sent) == 1
+    assert _redis_round_trips(monkeypatch, lambda: ratelimit.api_key_hit(api_key)) == 1
+    assert _redis_round_trips(monkeypatch, lambda: ratelimit.api_key_hit(api_key)) == 1
+
+
+@pytest.mark.usefixtures("api_key_a")
+def test_a_key_far_below_a_large_limit_costs_a_round_trip_per_batch_only(
+    settings, monkeypatch, tenant_a
+):
+    settings.PORTAL_API_RATE_LIMIT = (10_000, 60)  # batches of 50
+    api_key = tenant_a.api_keys.get()
+
+    def calls():
+        for _ in range(120):
+            assert ratelimit.api_key_hit(api_key) is None
+
+    assert _redis_round_trips(monkeypatch, calls) == 2  # the 50th and the 100th call
+
+
+def test_processes_counting_in_batches_refuse_a_key_once_their_shared_count_is_over(
+    settings, tenant_a, api_key_a
+):
+    """Three web processes (three counters, one cache) share a key's limit of 1,000 a minute:
+    together they admit at most the limit plus what the others had not yet added (issue 11)."""
+    settings.PORTAL_API_RATE_LIMIT = (1_000, 60)  # batches of 10
+    limit = ratelimit.api_key_limit()
+    processes = [ratelimit.ApiKeyCounts() for _ in range(3)]
+    admitted = 0
+    for call in range(3_000):
+        if not processes[call % 3].hit(f"{tenant_a.pk}:key:test", limit, window=1):
+            admitted += 1
+    assert 1_000 <= admitted <= 1_000 + 2 * (ratelimit.api_key_batch(limit) - 1)
+    # Once over, each process refuses without asking the cache again.
+    assert all(process.hit(f"{tenant_a.pk}:key:test", limit, window=1) for process in processes)
