@@ -11,10 +11,10 @@ A form's count is one round trip to Redis (INCR and EXPIRE pipelined). An API ke
 counted in batches (``ApiKeyCounts``): the API's create path is benchmarked, and a key far below
 its limit should not pay a round trip on every call. When the cache cannot be reached, the limits
 degrade to counts kept in this process (the same numbers, so each web process allows that many)
-and say so in the log, rather than
-refusing or failing the request: a consumer's request must be taken while Redis is down (the
-outbox sends its acknowledgement later). After a failure the cache is left alone for
-``CACHE_RETRY_SECONDS``, so an outage costs no request a connection attempt.
+and say so in the log, rather than refusing or failing the request: a consumer's request must
+be taken while Redis is down (the outbox sends its acknowledgement later). After a failure the
+cache is left alone for ``CACHE_RETRY_SECONDS``, so an outage costs no request a connection
+attempt.
 """
 
 from __future__ import annotations
