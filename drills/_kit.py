@@ -17,6 +17,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+# The server's Celery messages and cache go to the Redis of `make test` / `make drill`
+# (REDIS_URL), unless BENCH_REDIS_URL says otherwise; benchlib reads it at import.
+if os.environ.get("REDIS_URL"):
+    os.environ.setdefault("BENCH_REDIS_URL", os.environ["REDIS_URL"])
 
 import benchlib  # noqa: E402
 import http_load  # noqa: E402

@@ -19,8 +19,9 @@ import json
 import secrets
 import sys
 from collections import Counter
+from contextlib import nullcontext
 
-from drills._kit import API_PATH, benchlib, drill_server, http_load, summary
+from drills._kit import API_PATH, Drill, benchlib, drill_server, http_load, summary
 
 NAME = "api_load"
 TYPES = ("delete", "opt_out", "know", "correct", "limit", "opt_in")
@@ -37,7 +38,8 @@ def _body(run: str, i: int) -> bytes:
     return json.dumps(payload).encode()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, server: Drill | None = None) -> int:
+    """``server``: one already running (tests share one), else this drill starts its own."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--creates", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             reference = body[:200].decode("utf-8", "replace")
         answers[i] = (status, reference)
 
-    with drill_server(args.server, clients=args.concurrency) as drill:
+    serving = nullcontext(server) if server else drill_server(args.server, clients=args.concurrency)
+    with serving as drill:
         headers = {
             "Authorization": f"Bearer {drill.api_key}",
             "Content-Type": "application/json",

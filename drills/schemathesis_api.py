@@ -21,6 +21,7 @@ import json
 import sys
 import time
 from collections import Counter
+from contextlib import nullcontext
 from typing import Any
 
 import requests
@@ -37,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from drills._kit import API_PATH, SCHEMA_PATH, benchlib, drill_server, summary
+from drills._kit import API_PATH, SCHEMA_PATH, Drill, benchlib, drill_server, summary
 
 NAME = "schemathesis_api"
 CHECKS = [
@@ -166,23 +167,31 @@ def _created_references(base_url: str, headers: dict[str, str]) -> list[str]:
     return references
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, server: Drill | None = None) -> int:
+    """``server``: one already running (tests share one), else this drill starts its own."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=40, help="per operation and mode")
     parser.add_argument("--budget", type=float, default=240.0, help="seconds in all")
     parser.add_argument("--server", default="gthread:2x2")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default random)")
+    parser.add_argument(
+        "--probes",
+        choices=["with", "without", "only"],
+        default="with",
+        help="the hand-made inputs of PROBES: with the fuzzing (default), without, or only them",
+    )
     args = parser.parse_args(argv)
 
     findings = Findings()
     deadline = time.monotonic() + args.budget
     out_of_time = False
-    with drill_server(args.server, clients=2) as drill:
+    with nullcontext(server) if server else drill_server(args.server, clients=2) as drill:
         base_url = drill.base_url
         auth = {"Authorization": f"Bearer {drill.api_key}"}
         schema = schemathesis.openapi.from_url(f"{base_url}{SCHEMA_PATH}?format=json")
         references = _created_references(base_url, auth)
-        probe_known_hazards(base_url, auth, findings)
+        if args.probes != "without":
+            probe_known_hazards(base_url, auth, findings)
         session = requests.Session()
         modes = [
             (schemathesis.GenerationMode.POSITIVE, False),
@@ -190,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             (schemathesis.GenerationMode.POSITIVE, True),  # on real requests
         ]
         for result in schema.get_all_operations():
+            if args.probes == "only":
+                break
             operation = result.ok()
             label = f"{operation.method.upper()} {operation.path}"
             on_one_request = "{reference}" in operation.path
