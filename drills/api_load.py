@@ -19,6 +19,7 @@ import json
 import secrets
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 from drills._kit import API_PATH, Drill, benchlib, drill_server, http_load, summary
@@ -68,17 +69,19 @@ def main(argv: list[str] | None = None, *, server: Drill | None = None) -> int:
         def make(i: int) -> bytes:
             return http_load.build_request("POST", API_PATH, drill.port, headers, _body(run, i))
 
-        result = asyncio.run(
-            http_load.closed_loop(
-                drill.port,
-                make,
-                concurrency=args.concurrency,
-                seconds=3600,
-                max_requests=args.creates,
-                retry=False,
-                on_response=on_response,
-            )
+        # In a thread of its own: the caller may already run an event loop (pytest after
+        # Playwright's sync API), and asyncio.run() refuses to nest in one.
+        load = http_load.closed_loop(
+            drill.port,
+            make,
+            concurrency=args.concurrency,
+            seconds=3600,
+            max_requests=args.creates,
+            retry=False,
+            on_response=on_response,
         )
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            result = thread.submit(asyncio.run, load).result()
         conn = benchlib.connect(drill.url)
         try:
             with conn.cursor() as cur:
