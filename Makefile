@@ -20,8 +20,10 @@ PG_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_T
 PYTEST_ARGS ?=
 # Extra arguments for the benchmarks, e.g. make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=
+# Which drills to run (default all), e.g. make drill DRILL_ARGS="api_load schemathesis_api"
+DRILL_ARGS ?=
 
-.PHONY: help setup run test test-sqlite bench lint format check-deploy
+.PHONY: help setup run test test-sqlite bench drill lint format check-deploy
 
 help: ## Show this help
 	@echo "Privacy portal (CCPA privacy requests). Targets:"
@@ -44,6 +46,10 @@ test-sqlite: setup ## Run the full test suite on SQLite (in-memory test database
 bench: setup ## Run the benchmarks (benchmarks/run.py) on PostgreSQL and Redis (BENCH_ARGS=--quick)
 	@$(PG_ENV) $(PY) scripts/services.py
 	@$(PG_ENV) $(UV) run --frozen python benchmarks/run.py $(BENCH_ARGS)
+
+drill: setup ## Run the drills (drills/run.py): gunicorn + PostgreSQL + Redis, one line each (DRILL_ARGS=api_load)
+	@$(PG_ENV) $(PY) scripts/services.py
+	@$(PG_ENV) $(UV) run --frozen python -m drills.run $(DRILL_ARGS)
 
 lint: setup ## ruff, ruff format --check, mypy, import contracts, missing migrations
 	@.venv/bin/ruff check .

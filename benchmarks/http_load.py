@@ -134,21 +134,38 @@ def build_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-async def _one(pool: _Pool, payload: bytes, result: LoadResult, started: float) -> None:
+# Called with (request index, status, body) after each answer; (index, 0, b"") when none came.
+OnResponse = Callable[[int, int, bytes], None]
+
+
+async def _one(
+    pool: _Pool,
+    payload: bytes,
+    result: LoadResult,
+    started: float,
+    *,
+    retry: bool = True,
+    index: int = 0,
+    on_response: OnResponse | None = None,
+) -> None:
     result.sent += 1
-    for attempt in range(2):
+    for attempt in range(2 if retry else 1):
         conn = await pool.get(fresh=attempt > 0)
         try:
             conn.writer.write(payload)
             await conn.writer.drain()
-            status, keep_alive, _ = await _read_response(conn.reader)
+            status, keep_alive, body = await _read_response(conn.reader)
         except (ConnectionError, asyncio.IncompleteReadError, OSError):
             conn.close()
-            if attempt == 0:
+            if attempt == 0 and retry:
                 continue  # a kept-alive connection the server had closed: retry once, fresh
             result.errors += 1
+            if on_response is not None:
+                on_response(index, 0, b"")
             return
         pool.put(conn, keep_alive)
+        if on_response is not None:
+            on_response(index, status, body)
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
         result.statuses[status] = result.statuses.get(status, 0) + 1
         if 200 <= status < 300:
@@ -159,8 +176,17 @@ async def _one(pool: _Pool, payload: bytes, result: LoadResult, started: float) 
 
 
 async def closed_loop(
-    port: int, make: Callable[[int], bytes], *, concurrency: int, seconds: float, max_requests: int
+    port: int,
+    make: Callable[[int], bytes],
+    *,
+    concurrency: int,
+    seconds: float,
+    max_requests: int,
+    retry: bool = True,
+    on_response: OnResponse | None = None,
 ) -> LoadResult:
+    """``retry=False`` never sends a request twice (a POST that may have arrived must not be
+    repeated: the drills count duplicates); ``on_response`` sees every answer's body."""
     result = LoadResult()
     pool = _Pool(port, result)
     counter = iter(range(max_requests))
@@ -172,7 +198,15 @@ async def closed_loop(
         for i in counter:
             if time.perf_counter() > deadline:
                 return
-            await _one(pool, make(i), result, time.perf_counter())
+            await _one(
+                pool,
+                make(i),
+                result,
+                time.perf_counter(),
+                retry=retry,
+                index=i,
+                on_response=on_response,
+            )
 
     await asyncio.gather(*(client() for _ in range(concurrency)))
     result.seconds = time.perf_counter() - began

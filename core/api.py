@@ -519,12 +519,34 @@ def optional_text(max_length: int, **kwargs: Any) -> serializers.CharField:
     )
 
 
+def query_parameters(request: Request) -> dict[str, str]:
+    """The query string as one value per name; a name given twice is a 400, never a guess.
+
+    ``QueryDict.dict()`` (and ``.get()``) silently keep the last of ``?status=open&status=closed``,
+    so a client that meant "either" would get a list of one of them, without knowing.
+    """
+    params = request.query_params
+    repeated = {
+        name: [f"Give {name} once; it was given {len(values)} times."]
+        for name, values in params.lists()
+        if len(values) > 1
+    }
+    if repeated:
+        raise exceptions.ValidationError(repeated)
+    return params.dict()
+
+
+REPEATED_PARAMETERS = "Each query parameter may be given once: a repeated one answers 400."
+CURSOR_HELP = (
+    "Opaque: copy it from the `next` or `previous` link of the page before. Any other value "
+    "(made up, altered or from another list) answers 400 with `fields.cursor`."
+)
+
+
 class PageQuerySerializer(ApiSerializer):
     """Query parameters of every list: cursor pagination."""
 
-    cursor = serializers.CharField(
-        required=False, help_text="From the `next`/`previous` links of the previous page."
-    )
+    cursor = serializers.CharField(required=False, help_text=CURSOR_HELP)
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Default 50."
     )

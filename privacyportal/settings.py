@@ -363,6 +363,11 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "requests_app.models.EventKind",
         "CalendarEnum": "core.calendar.CALENDAR_CHOICES",
     },
+    # drf-spectacular's enum hook first: ours refers to the enum components it names.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "requests_app.api.schema.document_know_scope_rule",
+    ],
 }
 
 PHONENUMBER_DEFAULT_REGION = "US"

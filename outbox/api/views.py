@@ -6,7 +6,15 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ERROR_400, ERROR_401, ERROR_403, ApiCursorPagination, PageQuerySerializer
+from core.api import (
+    ERROR_400,
+    ERROR_401,
+    ERROR_403,
+    REPEATED_PARAMETERS,
+    ApiCursorPagination,
+    PageQuerySerializer,
+    query_parameters,
+)
 from tenants.api import TenantScopedAPIView
 from tenants.models import ApiScope
 
@@ -28,12 +36,12 @@ class OutboxMessageListApi(TenantScopedAPIView):
         tags=["outbox"],
         summary="List outgoing messages",
         description="The emails and webhooks the business has sent or will send, newest first, "
-        "with their delivery state.",
+        f"with their delivery state. {REPEATED_PARAMETERS}",
         parameters=[PageQuerySerializer],
         responses={200: OutboxPageOutputSerializer, 400: ERROR_400, 401: ERROR_401, 403: ERROR_403},
     )
     def get(self, request: Request) -> Response:
-        PageQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
+        PageQuerySerializer(data=query_parameters(request)).is_valid(raise_exception=True)
         paginator = OutboxCursorPagination()
         page = paginator.paginate_queryset(
             outbox_messages_for_tenant(self.tenant), request, view=self

@@ -55,6 +55,7 @@ EARLIEST_RECEIVED_AT = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_TEXT = 10_000
 CALENDAR_LABELS = dict(CALENDAR_CHOICES)
 MAX_REASON = 2_000
+MAX_LEGAL_BASIS = 300
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -131,6 +132,8 @@ class AgentInputSerializer(ApiSerializer):
 
 @extend_schema_serializer(component_name="PrivacyRequestCreate")
 class PrivacyRequestCreateInputSerializer(ApiSerializer):
+    """A new request: a request to know needs know_scope; other types leave it blank or null."""
+
     type = EnumField(RequestType.choices, noun="a request type")
     know_scope = EnumField(
         KnowScope.choices,
@@ -150,8 +153,9 @@ class PrivacyRequestCreateInputSerializer(ApiSerializer):
     received_at = AwareDateTimeField(
         required=False,
         allow_null=True,
-        help_text="When the request reached the business, ISO 8601 with a UTC offset. "
-        "Default: now. Naive or future values are refused.",
+        help_text="When the request reached the business, ISO 8601 with a UTC offset, "
+        "from 2020-01-01T00:00:00Z (when the CCPA took effect) to now. Default: now. Naive, "
+        "earlier or future values are refused.",
     )
     requester = RequesterInputSerializer(
         required=False,
@@ -245,7 +249,11 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         help_text="The explanation to the consumer; required for denials "
         "(§7022(f), §7023(f), §7024(e)).",
     )
-    legal_basis = optional_text(300, help_text="Required when the denial reason is exempt.")
+    legal_basis = optional_text(
+        MAX_LEGAL_BASIS,
+        help_text="Required when the denial reason is exempt: the law or exception the business "
+        "relies on; the consumer is told it (§7022(f), §7023(f)(1), §7024(e)).",
+    )
     fraud_documentation = optional_text(
         MAX_TEXT,
         help_text="Required when the denial reason is fraudulent: the documented, good-faith "
@@ -367,7 +375,11 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     outcome = BlankAsNullChoiceField(Outcome.choices)
     denial_reason = BlankAsNullChoiceField(DenialReason.choices)
     explanation = BlankAsNullCharField(source="denial_explanation")
-    legal_basis = BlankAsNullCharField(source="denial_legal_basis")
+    legal_basis = BlankAsNullCharField(
+        source="denial_legal_basis",
+        max_length=MAX_LEGAL_BASIS,
+        help_text="For a denial as exempt: the law or exception relied on; null otherwise.",
+    )
     due_state = serializers.SerializerMethodField()
     days_left = serializers.SerializerMethodField()
     requester = RequesterOutputSerializer(source="*")

@@ -22,9 +22,11 @@ from core.api import (
     ERROR_401,
     ERROR_403,
     ERROR_413,
+    REPEATED_PARAMETERS,
     ApiCursorPagination,
     ApiSerializer,
     ErrorOutputSerializer,
+    query_parameters,
 )
 from core.refusals import Refused
 from tenants.api import TenantScopedAPIView
@@ -133,7 +135,7 @@ class PrivacyRequestListApi(PrivacyRequestApi):
         tags=["requests"],
         summary="List requests",
         description="The business's requests, newest received first, a page at a time "
-        "(cursor pagination: follow `next`).",
+        f"(cursor pagination: follow `next`). {REPEATED_PARAMETERS}",
         parameters=[PrivacyRequestListFilterSerializer],
         responses={
             200: PrivacyRequestPageOutputSerializer,
@@ -143,7 +145,7 @@ class PrivacyRequestListApi(PrivacyRequestApi):
         },
     )
     def get(self, request: Request) -> Response:
-        filters = PrivacyRequestListFilterSerializer(data=request.query_params.dict())
+        filters = PrivacyRequestListFilterSerializer(data=query_parameters(request))
         filters.is_valid(raise_exception=True)
         params = filters.validated_data
         today = self.today()
