@@ -42,7 +42,14 @@ from tenants.models import ApiKey, Membership, Role, Tenant
 from tenants.services import api_key_create, staff_create
 from tenants.tasks import TenantTask
 from tests.factories import BUILDERS, Business, missing_builder_message
-from tests.helpers import PASSWORD, login, snapshot, snapshot_changes, tenant_owned_models
+from tests.helpers import (
+    PASSWORD,
+    login,
+    signed_in,
+    snapshot,
+    snapshot_changes,
+    tenant_owned_models,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +170,7 @@ class Visitor:
         if self.user is not None and "_auth_user_id" not in self.client.session:
             # A route signed B out (the admin's logout): sign in again, or every later page
             # would be walked anonymously and prove nothing.
-            self.client.force_login(self.user)
+            signed_in(self.client, self.user)
         return response
 
 
@@ -544,7 +551,7 @@ def test_a_s_own_admin_reaches_a_s_objects_at_the_walk_s_urls(world):
     """The URLs the walk fills in point at A's real objects: A's admin is not told they are
     missing (a walk aimed at nothing would prove nothing)."""
     client = Client(raise_request_exception=False)
-    client.force_login(world.a.admin)
+    signed_in(client, world.a.admin)
     visitor = Visitor("A's admin", client, world.a.admin)
     missing = []
     for route, name in _routes():
