@@ -96,8 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff sign-in: the session's second factor, then its idle and absolute limits.
     "django_otp.middleware.OTPMiddleware",
-    "tenants.signin.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tenants.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes asks to be last: it turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -408,5 +408,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; its database rows are the record (Staff sign-in).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
