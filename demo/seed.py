@@ -100,7 +100,7 @@ LEADS_LIBRARY = DemoTenant(
     logins=(
         DemoLogin(Role.ADMIN, "ll-admin", "leads-admin-demo"),
         DemoLogin(Role.STAFF, "ll-staff", "leads-staff-demo"),
-        DemoLogin(Role.COMPLIANCE, "ll-compliance", "leads-compliance-demo"),
+        DemoLogin(Role.COMPLIANCE, "ll-compliance", "leads-compliance-demo-2026"),
     ),
 )
 
@@ -126,9 +126,9 @@ BRAVO = DemoTenant(
         "business_calendar": WEEKENDS_ONLY,
     },
     logins=(
-        DemoLogin(Role.ADMIN, "bravo-admin", "bravo-admin-demo"),
-        DemoLogin(Role.STAFF, "bravo-staff", "bravo-staff-demo"),
-        DemoLogin(Role.COMPLIANCE, "bravo-compliance", "bravo-compliance-demo"),
+        DemoLogin(Role.ADMIN, "bravo-admin", "outdoor-admin-demo"),
+        DemoLogin(Role.STAFF, "bravo-staff", "outdoor-staff-demo"),
+        DemoLogin(Role.COMPLIANCE, "bravo-compliance", "outdoor-records-demo"),
     ),
 )
 

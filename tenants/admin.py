@@ -28,6 +28,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 
@@ -167,6 +169,13 @@ def install_portal_admin(site: admin.AdminSite) -> None:
 
 
 install_portal_admin(admin.site)
+
+# django-otp's own device admins list every user's devices, with their secrets' QR codes: no
+# business's page. Staff set up their own app at /admin/two-factor/; the platform clears a lost
+# one with `manage.py two_factor_reset USERNAME`.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 # --- Tenant (business settings) ------------------------------------------------------------

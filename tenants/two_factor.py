@@ -136,3 +136,11 @@ def totp_device_set(*, user: Any, key_hex: str, name: str = TOTP_DEVICE_NAME) ->
         device.full_clean()
         device.save()
     return device
+
+
+@transaction.atomic
+def two_factor_reset(*, user: Any) -> int:
+    """Remove every second factor of the user (platform operators, for a lost phone)."""
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed += StaticDevice.objects.filter(user=user).delete()[0]
+    return int(removed)

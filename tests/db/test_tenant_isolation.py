@@ -38,7 +38,7 @@ from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
 from requests_app.models import PrivacyRequest
 from requests_app.services import status_links
-from tenants.models import ApiKey, Membership, Role, Tenant
+from tenants.models import ApiKey, Membership, Role, SignInLockout, Tenant
 from tenants.services import api_key_create, staff_create
 from tenants.tasks import TenantTask
 from tests.factories import BUILDERS, Business, missing_builder_message
@@ -116,6 +116,17 @@ def _business(
     objects[Membership] = Membership.objects.get(user=clerk, tenant=tenant)
     objects[ApiKey] = api_key
     objects[User] = clerk
+    # The clerk's failed sign-ins (django-axes): only the business's own admins see and clear them.
+    objects[SignInLockout._meta.concrete_model] = SignInLockout.objects.create(
+        username=clerk.get_username(),
+        ip_address="192.0.2.10",
+        user_agent=f"{label}-agent",
+        get_data="",
+        post_data="",
+        http_accept="text/html",
+        path_info="/admin/login/",
+        failures_since_start=3,
+    )
     return business, objects
 
 
