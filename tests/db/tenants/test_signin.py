@@ -231,6 +231,19 @@ def test_wrong_two_factor_codes_count_like_wrong_passwords(staff_a, traveller):
     assert sign_in(Client(), "staff_a", otp=code(), ip="10.6.0.1").status_code == 429
 
 
+def test_signing_in_to_one_s_own_account_does_not_wipe_one_s_guesses_at_another(
+    staff_a, staff_b, traveller
+):
+    totp_device_set(user=staff_a, key_hex=TEST_TOTP_KEY_HEX)
+    totp_device_set(user=staff_b, key_hex=TEST_TOTP_KEY_HEX)
+    for n in range(20):
+        traveller(START + timedelta(seconds=40 * n))  # a new code each time
+        sign_in(Client(), "staff_a", password=f"guess {n}", ip=f"10.9.0.{n}")
+        sign_in(Client(), "staff_b", otp=code(), ip=f"10.9.0.{n}")  # the attacker's own
+    traveller(START + timedelta(seconds=40 * 21))
+    assert sign_in(Client(), "staff_a", otp=code(), ip="10.9.1.1").status_code == 429
+
+
 def _lock(username: str) -> None:
     for n in range(20):
         sign_in(Client(), username, password="guess", ip=f"10.7.0.{n}")
