@@ -161,7 +161,8 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
         "title": "Set up two-factor sign-in",
         "form": form,
         "secret": totp_base32(device),
-        "qr_svg": qr_code.svg_inline(scale=4, title="QR code of the secret key"),
+        # A white background: on the admin's dark theme a transparent one would hide the code.
+        "qr_svg": qr_code.svg_inline(scale=4, light="#fff", title="QR code of the secret key"),
         "next": next_url,
         "replacing": has_second_factor(user),
     }
