@@ -10,11 +10,14 @@ deadlines spread out around "now" (``clock.now()``: the movable clock counts): s
 due soon, phone requests whose receipt is not confirmed yet, one extended, several closed. After
 seeding, one deadline sweep sets the due states.
 
-The passwords below are public demo passwords. ``seed_demo`` refuses to run unless DEBUG is on.
+The passwords below are public demo passwords, and every demo login's authenticator app has the
+same public TOTP secret (``DEMO_TOTP_SECRET``; ``manage.py demo_code`` prints its current code).
+``seed_demo`` refuses to run unless DEBUG is on.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.db import transaction
 
 from core import clock
@@ -44,8 +48,12 @@ from requests_app.services import (
 )
 from tenants.models import ApiKey, RequestMethod, Role, Tenant, hash_api_key
 from tenants.services import api_key_create, staff_create, tenant_create
+from tenants.two_factor import totp_device_set
 
 API_KEYS_FILE = "demo-api-keys.json"
+# The demo logins' second factor: public, like their passwords (base32, as apps take it).
+DEMO_TOTP_SECRET = "PRIVACYPORTALDEMOTOTPSECRETKEY23"  # noqa: S105 - public, demo only
+DEMO_TOTP_KEY_HEX = base64.b32decode(DEMO_TOTP_SECRET).hex()
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ LEADS_LIBRARY = DemoTenant(
     logins=(
         DemoLogin(Role.ADMIN, "ll-admin", "leads-admin-demo"),
         DemoLogin(Role.STAFF, "ll-staff", "leads-staff-demo"),
-        DemoLogin(Role.COMPLIANCE, "ll-compliance", "leads-compliance-demo"),
+        DemoLogin(Role.COMPLIANCE, "ll-compliance", "leads-compliance-demo-2026"),
     ),
 )
 
@@ -118,9 +126,9 @@ BRAVO = DemoTenant(
         "business_calendar": WEEKENDS_ONLY,
     },
     logins=(
-        DemoLogin(Role.ADMIN, "bravo-admin", "bravo-admin-demo"),
-        DemoLogin(Role.STAFF, "bravo-staff", "bravo-staff-demo"),
-        DemoLogin(Role.COMPLIANCE, "bravo-compliance", "bravo-compliance-demo"),
+        DemoLogin(Role.ADMIN, "bravo-admin", "outdoor-admin-demo"),
+        DemoLogin(Role.STAFF, "bravo-staff", "outdoor-staff-demo"),
+        DemoLogin(Role.COMPLIANCE, "bravo-compliance", "outdoor-records-demo"),
     ),
 )
 
@@ -424,6 +432,7 @@ class SeededTenant:
     api_key: str
     requests_created: int
     requests_total: int
+    totp_secret: str = DEMO_TOTP_SECRET
 
 
 def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
@@ -469,8 +478,11 @@ def _login(tenant: Tenant, login: DemoLogin) -> Any:
     )
     # An existing demo user keeps working with the printed password.
     if not user.check_password(login.password):
+        password_validation.validate_password(login.password, user)
         user.set_password(login.password)
         user.save(update_fields=["password"])
+    # Its authenticator app: the demo's public TOTP secret, printed by `make run`.
+    totp_device_set(user=user, key_hex=DEMO_TOTP_KEY_HEX, name="Demo authenticator")
     return user
 
 

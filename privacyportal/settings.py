@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,6 +70,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    # Staff sign-in (see "Staff sign-in" below): one-time passwords and the lockout.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "core",
     "tenants",
     "outbox",
@@ -88,8 +94,13 @@ MIDDLEWARE = [
     "tenants.middleware.PortalTenantMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff sign-in: the session's second factor, then its idle and absolute limits.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tenants.signin.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-axes asks to be last: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 # The chain of /api/v1/ requests that carry no session, CSRF or language cookie: API keys
 # (privacyportal.handlers). The rest of MIDDLEWARE only serves browsers: a session, CSRF cookies,
@@ -170,6 +181,40 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 LOGIN_URL = "admin:login"
+
+# --- Staff sign-in -----------------------------------------------------------------------
+# Issue 11, item 1 (tenants.signin, tenants.two_factor). Two factors: a password, then a code
+# from an authenticator app (TOTP) or a one-time recovery code (django-otp). Every staff,
+# compliance and admin login must use its second factor when the platform requires it (this
+# setting, on unless turned off) or when any business the user works for requires it
+# (Tenant.require_two_factor); a user who has set one up always uses it.
+STAFF_TWO_FACTOR_REQUIRED = env_bool("PORTAL_STAFF_TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("PORTAL_TOTP_ISSUER", "Privacy portal")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after this many idle minutes, and this many hours after signing in.
+STAFF_SESSION_IDLE_MINUTES = int(env_str("PORTAL_STAFF_SESSION_IDLE_MINUTES", "30"))
+STAFF_SESSION_MAX_HOURS = int(env_str("PORTAL_STAFF_SESSION_MAX_HOURS", "12"))
+# Brute force (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, or
+# from one address, sign-in is refused (429, Retry-After) for the cool-off time; a business's
+# admin unlocks its own staff in the admin ("Sign-in lockouts"), the platform with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`. Every login, failed login
+# and logout is recorded (axes' AccessLog and AccessFailureLog).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env_str("PORTAL_SIGNIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("PORTAL_SIGNIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+# A success clears nothing: axes would clear every run of the address too, so an attacker could
+# wipe their guesses at a colleague's password by signing in to their own account in between.
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the refusal says when it ends
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # tenants.admin shows each business its own staff's lockouts
+AXES_LOCKOUT_CALLABLE = "tenants.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tenants.signin.signin_client_ip"
+AXES_VERBOSE = False
 # Messages can carry a newly created API key or password once: keep them server-side.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -391,5 +436,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every sign-in at INFO; its database rows are the record (Staff sign-in).
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

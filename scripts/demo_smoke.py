@@ -1,13 +1,15 @@
 """CI's check of ``make run``: the demo starts, answers, lets a staff user in, and stops cleanly.
 
 Runs ``scripts/run_demo.py`` on a free port with a throwaway var/ directory, waits for its
-banner, logs in to the admin with the printed staff login, asks the API for the queue with the
+banner, logs in to the admin with the printed staff login and the current code of the printed
+TOTP secret (and checks that the password alone does not let the user in), asks the API for the queue with the
 printed key, sends SIGINT and expects every process to stop with exit code 0. Then seeds again
 and expects nothing new (the seed is idempotent).
 """
 
 from __future__ import annotations
 
+import base64
 import http.cookiejar
 import json
 import os
@@ -46,7 +48,14 @@ def found(match: re.Match[str] | None, message: str) -> re.Match[str]:
     return match
 
 
-def admin_login(base: str, username: str, password: str) -> str:
+def totp_code(secret: str) -> str:
+    """The code an authenticator app with ``secret`` (base32) shows now."""
+    from django_otp.oath import TOTP  # no Django settings needed: plain RFC 6238
+
+    return f"{TOTP(base64.b32decode(secret)).token():06d}"
+
+
+def admin_login(base: str, username: str, password: str, code: str = "") -> str:
     """Log in through the admin's form; return the final URL."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -61,6 +70,7 @@ def admin_login(base: str, username: str, password: str) -> str:
             "csrfmiddlewaretoken": token.group(1),
             "username": username,
             "password": password,
+            "otp_token": code,
             "next": "/admin/",
         }
     ).encode()
@@ -108,7 +118,15 @@ def main() -> int:
                 "the banner shows a staff login",
             )
             key = found(re.search(r"API key \([^)]*\): (\S+)", text), "the banner shows a key")
-            final_url = admin_login(base, username.group(1), username.group(2))
+            secret = found(re.search(r"TOTP secret (\S+)", text), "the banner shows a TOTP secret")
+            password_only = admin_login(base, username.group(1), username.group(2))
+            check(
+                urllib.parse.urlsplit(password_only).path != "/admin/",
+                f"{username.group(1)}'s password alone does not open the admin",
+            )
+            final_url = admin_login(
+                base, username.group(1), username.group(2), totp_code(secret.group(1))
+            )
             check(
                 urllib.parse.urlsplit(final_url).path == "/admin/",
                 f"{username.group(1)} logs in to the admin",

@@ -234,6 +234,13 @@ def banner(base: str, seeded: list[dict], var_dir: Path) -> str:
             )
     lines += [
         "",
+        "  Two-factor sign-in: every demo login's authenticator app has the public demo",
+        f"    TOTP secret {first['totp_secret']}",
+        "    Add it to an authenticator app, or print the current code with:",
+        '    .venv/bin/python manage.py demo_code     # the admin\'s "Two-factor code" field',
+    ]
+    lines += [
+        "",
         f"  API key ({first['legal_name']}): {key}",
         f'    curl -H "Authorization: Bearer {key}" {base}/api/v1/requests/',
         f"    (every demo key: {var_dir / 'demo-api-keys.json'})",

@@ -7,7 +7,9 @@ sees one registry:
 * only active staff users who are superusers or members of a business may use the admin;
 * every page says which business you are working for, with a link to switch
   (``/admin/switch-business/``); nothing is ever chosen for you unless you belong to one business;
-* pages render in the chosen business's time zone (dates shown to staff use the business's zone).
+* pages render in the chosen business's time zone (dates shown to staff use the business's zone);
+* signing in takes the second factor the user needs (tenants.signin, tenants.two_factor): until
+  it is passed no admin page opens.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import clock
 
@@ -37,9 +41,20 @@ from .admin_base import (
     may,
 )
 from .context import SESSION_KEY, choose_tenant, staff_tenant
-from .models import API_KEY_DEFAULT_SCOPES, ApiKey, ApiScope, Membership, RequestMethod, Tenant
+from .lockouts import lockout_clear, lockout_ends_at, lockouts_for_tenant
+from .models import (
+    API_KEY_DEFAULT_SCOPES,
+    ApiKey,
+    ApiScope,
+    Membership,
+    RequestMethod,
+    SignInLockout,
+    Tenant,
+)
 from .selectors import tenants_for_user
 from .services import api_key_create, api_key_revoke, staff_create
+from .signin import StaffSignInForm, admin_login, two_factor_setup_view
+from .two_factor import signin_complete
 
 # --- Site-wide hooks -----------------------------------------------------------------------
 
@@ -48,6 +63,8 @@ def _site_has_permission(site: admin.AdminSite, request: HttpRequest) -> bool:
     user = request.user
     if not (user.is_active and user.is_staff):
         return False
+    if not signin_complete(request):
+        return False  # the password alone, where a second factor is needed
     if user.is_superuser:
         return True
     cached = getattr(request, "_admin_is_member", None)
@@ -114,6 +131,9 @@ def install_portal_admin(site: admin.AdminSite) -> None:
     site.index_title = "Privacy requests"
     site.index_template = "admin/portal_index.html"
     site.has_permission = MethodType(_site_has_permission, site)
+    site.login_form = StaffSignInForm
+    site.login_template = "admin/staff_login.html"
+    site.login = admin_login(site.login)
 
     original_admin_view = site.admin_view
     original_each_context = site.each_context
@@ -132,6 +152,8 @@ def install_portal_admin(site: admin.AdminSite) -> None:
 
     def get_urls() -> list[Any]:
         return [
+            # Not behind admin_view: who still owes a second factor sets it up here.
+            path("two-factor/", two_factor_setup_view, name="two_factor_setup"),
             path(
                 "switch-business/",
                 site.admin_view(switch_business_view),
@@ -147,6 +169,13 @@ def install_portal_admin(site: admin.AdminSite) -> None:
 
 
 install_portal_admin(admin.site)
+
+# django-otp's own device admins list every user's devices, with their secrets' QR codes: no
+# business's page. Staff set up their own app at /admin/two-factor/; the platform clears a lost
+# one with `manage.py two_factor_reset USERNAME`.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 # --- Tenant (business settings) ------------------------------------------------------------
@@ -198,6 +227,7 @@ class TenantAdmin(admin.ModelAdmin):
         ),
         ("Emails", {"fields": ("sender_name", "sender_email")}),
         ("Practices", {"fields": ("sells_or_shares", "uses_sensitive_beyond_7027m")}),
+        ("Staff sign-in", {"fields": ("require_two_factor",)}),
         ("Deadlines", {"fields": ("time_zone", "business_calendar", "holidays")}),
     )
 
@@ -457,3 +487,60 @@ class ApiKeyAdmin(TenantScopedModelAdmin):
                 continue
             api_key_revoke(api_key=api_key)
             self.message_user(request, f"{api_key}: revoked.", messages.SUCCESS)
+
+
+# --- Sign-in lockouts (django-axes) ----------------------------------------------------------
+
+
+@admin.register(SignInLockout)
+class SignInLockoutAdmin(TenantScopedModelAdmin):
+    """A business's admins see their own staff's failed sign-ins and unlock them."""
+
+    ability = "settings"
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "state")
+    ordering = ("-attempt_time",)
+    actions = ("unlock",)
+    fields = ("username", "ip_address", "failures_since_start", "attempt_time", "state")
+    readonly_fields = fields
+
+    def scoped_queryset(self, tenant: Tenant):
+        return lockouts_for_tenant(tenant)
+
+    def platform_queryset(self):
+        return SignInLockout.objects.all()
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str):
+        # No tenant column: the scope is the members' user names, already in ``queryset``.
+        return admin.ModelAdmin.get_search_results(self, request, queryset, search_term)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if is_platform_view(request):
+            return True
+        return may(request, self.ability) and (
+            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return may(request, self.ability)
+
+    @admin.display(description="state")
+    def state(self, obj: SignInLockout) -> str:
+        ends = lockout_ends_at(obj)
+        if ends is None or ends <= timezone.now():
+            return "Not locked"
+        return f"Locked until {timezone.localtime(ends):%Y-%m-%d %H:%M %Z}"
+
+    @admin.action(description="Unlock the selected user names", permissions=["unlock"])
+    def unlock(self, request: HttpRequest, queryset: Any) -> None:
+        tenant = staff_tenant(request)
+        if tenant is None:
+            raise Http404("Choose a business first.")
+        for username in sorted({attempt.username for attempt in queryset if attempt.username}):
+            if lockout_clear(tenant=tenant, username=username):
+                self.message_user(request, f"{username}: unlocked.", messages.SUCCESS)

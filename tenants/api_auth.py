@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from .context import staff_role, staff_tenant
 from .models import ApiKey, Tenant
 from .selectors import api_key_lookup, role_allows
+from .two_factor import signin_complete
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -59,6 +60,11 @@ class IsTenantMember(permissions.BasePermission):
         if request.user is None or not request.user.is_authenticated:
             raise exceptions.NotAuthenticated(
                 "Send this business's API key as 'Authorization: Bearer <key>', or sign in as staff."
+            )
+        if not signin_complete(request._request):
+            # The password alone, where a second factor is needed (tenants.two_factor).
+            raise exceptions.PermissionDenied(
+                "Finish signing in: enter your two-factor code in the admin first."
             )
         if staff_tenant(request._request) is None:
             self.message = "Choose which business you are working for in the admin first."

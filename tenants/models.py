@@ -12,6 +12,7 @@ import secrets
 from email.utils import formataddr
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -241,6 +242,13 @@ class Tenant(models.Model):
         blank=True,
         help_text="The page describing both rights with one form for both (§7015(c)).",
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Every member of this business must sign in with a code from an "
+        "authenticator app (or a recovery code) besides their password. The platform may "
+        "require it for everyone regardless.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves on every change: save() (also with update_fields) and QuerySet.update(). The API key
     # lookup compares it to refresh its per-process copy of the tenant
@@ -446,3 +454,15 @@ class ApiKey(models.Model):
     @staticmethod
     def generate() -> str:
         return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class SignInLockout(AccessAttempt):
+    """A user name's (or address's) run of failed sign-ins, as django-axes counts them.
+
+    A proxy, so each business's admins get their own admin page for their own staff's rows
+    (tenants.lockouts); axes keeps the rows and decides when a run locks sign-in.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "sign-in lockout"

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
@@ -41,7 +41,8 @@ def staff_create(
 ) -> tuple[AbstractUser, str | None]:
     """Create (or reuse) a staff user and give them ``role`` at ``tenant``.
 
-    Returns the user and the new password (None when an existing user kept theirs).
+    Returns the user and the new password (None when an existing user kept theirs). A given
+    password must pass the password validators (``ValidationError`` otherwise).
     """
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
@@ -49,6 +50,8 @@ def staff_create(
     if user is None:
         new_password = password or secrets.token_urlsafe(12)
         user = user_model(username=username, email=email, is_staff=True)
+        # AUTH_PASSWORD_VALIDATORS, as Django's own password forms run them: "1" is no password.
+        password_validation.validate_password(new_password, user)
         user.set_password(new_password)
         user.full_clean()
         user.save()

@@ -16,11 +16,16 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.test import Client
 from django.test.client import ClientHandler
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from privacyportal.handlers import ApiChainMixin, takes_api_chain
 from tenants.models import ApiKey, Membership, Tenant, TenantOwnedModel
+from tenants.two_factor import totp_device_set
 
 PASSWORD = "correct horse battery"
+# The tests' staff authenticator secret (tests/db/tenants/test_signin.py computes its codes).
+TEST_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key
 
 
 # Django's own, bound before tests/conftest.py puts RoutedClientHandler in its place.
@@ -57,8 +62,22 @@ def chain_client(chain: str, *, enforce_csrf_checks: bool = False) -> Client:
 
 
 def login(user: Any) -> Client:
+    """A client signed in as ``user``, with the second factor passed (as after the login form)."""
     client = Client()
+    signed_in(client, user)
+    return client
+
+
+def signed_in(client: Client, user: Any) -> Client:
+    """Sign ``client`` in as ``user`` with both factors: ``force_login`` alone is the password
+    alone, which opens no admin page where a second factor is needed (tenants.two_factor)."""
     client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = totp_device_set(user=user, key_hex=TEST_TOTP_KEY_HEX)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

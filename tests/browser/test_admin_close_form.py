@@ -9,6 +9,7 @@ from django.test import Client
 
 from requests_app.models import PrivacyRequest
 from tests.factories import make_request
+from tests.helpers import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,8 +17,7 @@ DENIAL_FIELDS = ("#id_denial_reason", "#id_explanation", "#id_legal_basis")
 
 
 def _staff_page(browser, live_server, user, **options):
-    client = Client()
-    client.force_login(user)
+    client = signed_in(Client(), user)
     context = browser.new_context(base_url=live_server.url, **options)
     context.add_cookies(
         [

@@ -29,7 +29,7 @@ from privacyportal.handlers import (
 from tenants.models import ApiScope
 from tenants.services import api_key_create
 from tests.factories import make_request
-from tests.helpers import chain_client
+from tests.helpers import chain_client, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,11 @@ def test_the_api_chain_is_the_full_chain_less_what_only_browsers_need():
         "tenants.middleware.PortalTenantMiddleware",  # /api/ is a reserved slug: no tenant
         "django.middleware.csrf.CsrfViewMiddleware",  # DRF's views are csrf_exempt
         "django.contrib.auth.middleware.AuthenticationMiddleware",  # anonymous without a session
+        # Staff sign-in: a session's second factor and time limits, the admin login's lockout
+        # (API keys are no sign-in: a wrong key is a 401 and nothing to lock).
+        "django_otp.middleware.OTPMiddleware",
+        "tenants.signin.StaffSessionMiddleware",
+        "axes.middleware.AxesMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
     }
 
@@ -305,8 +310,7 @@ def test_staff_with_their_session_go_through_the_full_chain(client_a):
 
 
 def test_csrf_is_still_enforced_for_staff_sessions_on_unsafe_methods(staff_a, keys):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(staff_a)
+    client = signed_in(Client(enforce_csrf_checks=True), staff_a)
     body = json.dumps(CREATE)
 
     refused = client.post(REQUESTS, data=body, content_type="application/json")

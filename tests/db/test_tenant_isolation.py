@@ -38,11 +38,18 @@ from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
 from requests_app.models import PrivacyRequest
 from requests_app.services import status_links
-from tenants.models import ApiKey, Membership, Role, Tenant
+from tenants.models import ApiKey, Membership, Role, SignInLockout, Tenant
 from tenants.services import api_key_create, staff_create
 from tenants.tasks import TenantTask
 from tests.factories import BUILDERS, Business, missing_builder_message
-from tests.helpers import PASSWORD, login, snapshot, snapshot_changes, tenant_owned_models
+from tests.helpers import (
+    PASSWORD,
+    login,
+    signed_in,
+    snapshot,
+    snapshot_changes,
+    tenant_owned_models,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +116,17 @@ def _business(
     objects[Membership] = Membership.objects.get(user=clerk, tenant=tenant)
     objects[ApiKey] = api_key
     objects[User] = clerk
+    # The clerk's failed sign-ins (django-axes): only the business's own admins see and clear them.
+    objects[SignInLockout._meta.concrete_model] = SignInLockout.objects.create(
+        username=clerk.get_username(),
+        ip_address="192.0.2.10",
+        user_agent=f"{label}-agent",
+        get_data="",
+        post_data="",
+        http_accept="text/html",
+        path_info="/admin/login/",
+        failures_since_start=3,
+    )
     return business, objects
 
 
@@ -163,7 +181,7 @@ class Visitor:
         if self.user is not None and "_auth_user_id" not in self.client.session:
             # A route signed B out (the admin's logout): sign in again, or every later page
             # would be walked anonymously and prove nothing.
-            self.client.force_login(self.user)
+            signed_in(self.client, self.user)
         return response
 
 
@@ -544,7 +562,7 @@ def test_a_s_own_admin_reaches_a_s_objects_at_the_walk_s_urls(world):
     """The URLs the walk fills in point at A's real objects: A's admin is not told they are
     missing (a walk aimed at nothing would prove nothing)."""
     client = Client(raise_request_exception=False)
-    client.force_login(world.a.admin)
+    signed_in(client, world.a.admin)
     visitor = Visitor("A's admin", client, world.a.admin)
     missing = []
     for route, name in _routes():

@@ -71,3 +71,36 @@ def test_each_demo_business_lists_the_ways_it_designated_on_its_home_page(
     leads = client.get("/leads-library/").content.decode()
     assert "By email:" in leads
     assert "By mail, to:" not in leads
+
+
+def test_every_demo_login_signs_in_with_its_password_and_the_printed_code(settings, tmp_path):
+    """The demo's way in (`make run` prints the TOTP secret; `manage.py demo_code` the code)."""
+    import io
+
+    from django.test import Client
+    from django_otp.oath import TOTP
+
+    settings.VAR_DIR = tmp_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    seeded = demo.seed()
+    assert {t.totp_secret for t in seeded} == {demo.DEMO_TOTP_SECRET}
+    out = io.StringIO()
+    settings.DEBUG = True  # the demo's setting: demo_code refuses elsewhere
+    call_command("demo_code", stdout=out, stderr=io.StringIO())
+    settings.DEBUG = False
+    code = out.getvalue().strip()
+    assert code == f"{TOTP(bytes.fromhex(demo.DEMO_TOTP_KEY_HEX)).token():06d}"
+    login = seeded[0].logins[0]
+    form = {"username": login.username, "password": login.password, "next": "/admin/"}
+    client = Client()
+    assert client.post("/admin/login/", form).status_code == 200  # the password alone
+    assert client.post("/admin/login/", {**form, "otp_token": code}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_demo_code_refuses_without_debug(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="demo"):
+        call_command("demo_code")
