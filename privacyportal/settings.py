@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,6 +48,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
     SECRET_KEY = "embedded-demo-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+if SECRET_KEY.lower().startswith("change-me"):
+    # .env.example's placeholder is public: sessions, CSRF tokens and the demo's document key
+    # would be forgeable. Refused like PORTAL_DOCUMENT_KEYS' placeholder (_fernet_keys).
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is still the placeholder of .env.example. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -189,8 +197,6 @@ PORTAL_FOOTER_LINKS = [
 # Per client IP and per email address, on every POST of a portal form: (requests, seconds).
 PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)
-# How many of our own proxies stand in front of the app (their X-Forwarded-For is trusted).
-PORTAL_TRUSTED_PROXIES = int(env_str("PORTAL_TRUSTED_PROXIES", "0"))
 # The portal's public address, scheme and host only: emails are read away from any page, so
 # their links are absolute (the staff digest's queue, a consumer's "Check a request" page,
 # tenants.portal.portal_absolute_url). A business with its own domain is linked on that domain.
@@ -367,3 +373,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("PORTAL_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Hardening: proxies, headers, sign-in redirect (issue 11, items 4-5) --------------------
+# The addresses (or networks) of our own proxies, as gunicorn sees them: only a request whose
+# REMOTE_ADDR is one of these has its X-Forwarded-For read, for the per-IP rate limits of the
+# portal forms (tenants.ratelimit.client_ip). Empty (the default): the header is ignored.
+PORTAL_TRUSTED_PROXY_IPS = env_list("PORTAL_TRUSTED_PROXY_IPS", "")
+for _proxy in PORTAL_TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"PORTAL_TRUSTED_PROXY_IPS: {_proxy!r} is no IP address or network (e.g. 10.0.0.5, "
+            "172.16.0.0/12)"
+        ) from _error
+# Django's default (/accounts/profile/) is no page here: the admin's sign-in falls back to it
+# when the `next` it was given is refused (another host).
+LOGIN_REDIRECT_URL = "admin:index"
