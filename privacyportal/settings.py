@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import csp.constants
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -390,3 +391,43 @@ for _proxy in PORTAL_TRUSTED_PROXY_IPS:
 # Django's default (/accounts/profile/) is no page here: the admin's sign-in falls back to it
 # when the `next` it was given is refused (another host).
 LOGIN_REDIRECT_URL = "admin:index"
+
+# Content-Security-Policy (django-csp; Django 5.2 has none built in) and Permissions-Policy, on
+# HTML pages. No inline script or style anywhere: pages load theirs from /static/; the API docs
+# page's one inline script carries the request's nonce (templates/drf_spectacular/). The JSON API
+# (/api/v1/) goes without both: no browser renders it, and its lean chain stays lean.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/"],
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF, csp.constants.NONCE],
+        "style-src": [csp.constants.SELF, csp.constants.NONCE],
+        # data: for the SVG icons inside Swagger UI's and the admin's stylesheets.
+        "img-src": [csp.constants.SELF, "data:"],
+        "font-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],
+        "object-src": [csp.constants.NONE],
+        "base-uri": [csp.constants.NONE],
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+    },
+}
+# Browser features, each allowed to no origin (no page uses them).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+# Right after SecurityMiddleware (its headers, then these): MIDDLEWARE only, not API_MIDDLEWARE.
+MIDDLEWARE[1:1] = ["csp.middleware.CSPMiddleware", "core.page_headers.PermissionsPolicyMiddleware"]
