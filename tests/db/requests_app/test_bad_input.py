@@ -17,7 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from core.api_http import ApiJSONRenderer
 from tests.factories import make_request
-from tests.helpers import REQUESTS, Api, chain_client, create_body, error_of
+from tests.helpers import REQUESTS, Api, chain_client, create_body, error_of, login
 from tests.portal_helpers import FORMS, rows
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,20 @@ def test_a_nul_in_the_status_lookup_form_is_never_a_500(tenant_a, portal):
         for page in ("status/", "status/sign-in/"):
             response = client.post(f"/{tenant_a.slug}/{page}", data)
             assert response.status_code < 500, (page, data)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/requests_app/privacyrequest/?status__exact=%00",
+        "/admin/requests_app/privacyrequest/?q=%00",
+        "/admin/outbox/outboxmessage/?status__exact=a%00",
+        "/admin/tenants/membership/?role__exact=%00",
+        "/admin/requests_app/privacyrequest/%00/change/",
+    ],
+)
+def test_a_nul_in_an_admin_address_is_a_400_never_a_500(admin_a, path):
+    client = login(admin_a)
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code in {400, 404}
