@@ -25,6 +25,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.relations import PKOnlyObject
 from rest_framework.request import Request
 from rest_framework.settings import ISO_8601, api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from core.api_input import validate_by_plan
 
@@ -47,11 +48,49 @@ class ApiJSONParser(JSONParser):
         if len(raw) > MAX_BODY_BYTES:
             raise RequestTooLarge()
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+            text = raw.decode("utf-8")
+            data = json.loads(text, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as error:
             raise exceptions.ParseError(
                 f"The request body is not valid JSON: {_short(error)}"
             ) from error
+        # A "\ud800" escape decodes to a lone surrogate: a str no UTF-8 can carry, so no field
+        # can store it and no error message can echo it (DRF's CharField refuses it, a choice
+        # field would quote it back). Refused here for every field, named as its serializer
+        # would name it. Only a \u escape can make one, so most bodies skip the walk.
+        if "\\u" in text:
+            errors = _surrogate_errors(data)
+            if errors:
+                raise exceptions.ValidationError(errors)
+        return data
+
+
+_SURROGATE = ProhibitSurrogateCharactersValidator()
+
+
+def _surrogate_errors(value: Any) -> Any:
+    """Where ``value`` holds a lone surrogate, in DRF's nested error shape; None if nowhere."""
+    if isinstance(value, str):
+        try:
+            _SURROGATE(value)
+        except exceptions.ValidationError as error:
+            return error.detail
+        return None
+    if isinstance(value, dict):
+        errors = {}
+        for key, item in value.items():
+            if _surrogate_errors(key):  # a name that cannot be echoed: about the whole object
+                return {api_settings.NON_FIELD_ERRORS_KEY: _surrogate_errors(key)}
+            error = _surrogate_errors(item)
+            if error:
+                errors[key] = error
+        return errors or None
+    if isinstance(value, list):
+        for item in value:
+            error = _surrogate_errors(item)
+            if error:
+                return error if isinstance(error, list) else [error]
+    return None
 
 
 def _refuse_constant(name: str) -> None:

@@ -15,6 +15,7 @@ indent read from the media type only when it can carry one.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
@@ -81,6 +82,26 @@ class ApiJSONRenderer(JSONRenderer):
         data: Any,
         accepted_media_type: str | None = None,
         renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        try:
+            return self._render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A lone surrogate (U+D800-U+DFFF) that reached an answer, e.g. echoed by an error
+            # message: written as a JSON \u escape (ASCII only) rather than a 500. The parser
+            # refuses such bodies (core.api.ApiJSONParser); this is for any other way in.
+            return json.dumps(
+                data,
+                cls=self.encoder_class,
+                ensure_ascii=True,
+                allow_nan=not self.strict,
+                separators=SHORT_SEPARATORS if self.compact else LONG_SEPARATORS,
+            ).encode()
+
+    def _render(
+        self,
+        data: Any,
+        accepted_media_type: str | None,
+        renderer_context: dict[str, Any] | None,
     ) -> bytes:
         # Only a media type with parameters ("application/json; indent=4") or an indent in the
         # context pretty-prints (JSONRenderer.get_indent); everything else is the plain encoding.

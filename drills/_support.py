@@ -187,9 +187,9 @@ def drill_env(db_url: str, redis_url: str, var_dir: Path, **extra: str) -> dict[
         REDIS_URL=redis_url,
         PORTAL_VAR_DIR=str(var_dir),
         PORTAL_LOG_LEVEL="WARNING",
-        # One of our proxies in front: the drill's posts carry their own X-Forwarded-For, so
+        # The drill posts as our proxy (127.0.0.1) with its own X-Forwarded-For, so
         # the per-IP portal limit (30 in 10 minutes) counts each simulated consumer apart.
-        PORTAL_TRUSTED_PROXIES="1",
+        PORTAL_TRUSTED_PROXY_IPS="127.0.0.1",
         PORTAL_BASE_URL="http://127.0.0.1",
         **extra,
     )

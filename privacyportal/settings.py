@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import csp.constants
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,6 +50,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
     SECRET_KEY = "embedded-demo-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+if SECRET_KEY.lower().startswith("change-me"):
+    # .env.example's placeholder is public: sessions, CSRF tokens and the demo's document key
+    # would be forgeable. Refused like PORTAL_DOCUMENT_KEYS' placeholder (_fernet_keys).
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is still the placeholder of .env.example. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -234,8 +243,6 @@ PORTAL_FOOTER_LINKS = [
 # Per client IP and per email address, on every POST of a portal form: (requests, seconds).
 PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)
-# How many of our own proxies stand in front of the app (their X-Forwarded-For is trusted).
-PORTAL_TRUSTED_PROXIES = int(env_str("PORTAL_TRUSTED_PROXIES", "0"))
 # The portal's public address, scheme and host only: emails are read away from any page, so
 # their links are absolute (the staff digest's queue, a consumer's "Check a request" page,
 # tenants.portal.portal_absolute_url). A business with its own domain is linked on that domain.
@@ -439,3 +446,60 @@ LOGGING = {
     # axes logs every sign-in at INFO; its database rows are the record (Staff sign-in).
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Hardening: proxies, headers, sign-in redirect (issue 11, items 4-5) --------------------
+# The addresses (or networks) of our own proxies, as gunicorn sees them: only a request whose
+# REMOTE_ADDR is one of these has its X-Forwarded-For read, for the per-IP rate limits of the
+# portal forms (tenants.ratelimit.client_ip). Empty (the default): the header is ignored.
+PORTAL_TRUSTED_PROXY_IPS = env_list("PORTAL_TRUSTED_PROXY_IPS", "")
+for _proxy in PORTAL_TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"PORTAL_TRUSTED_PROXY_IPS: {_proxy!r} is no IP address or network (e.g. 10.0.0.5, "
+            "172.16.0.0/12)"
+        ) from _error
+# Django's default (/accounts/profile/) is no page here: the admin's sign-in falls back to it
+# when the `next` it was given is refused (another host).
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Content-Security-Policy (django-csp; Django 5.2 has none built in) and Permissions-Policy, on
+# HTML pages. No inline script or style anywhere: pages load theirs from /static/; the API docs
+# page's one inline script carries the request's nonce (templates/drf_spectacular/). The JSON API
+# (/api/v1/) goes without both: no browser renders it, and its lean chain stays lean.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/"],
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF, csp.constants.NONCE],
+        "style-src": [csp.constants.SELF, csp.constants.NONCE],
+        # data: for the SVG icons inside Swagger UI's and the admin's stylesheets.
+        "img-src": [csp.constants.SELF, "data:"],
+        "font-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],
+        "object-src": [csp.constants.NONE],
+        "base-uri": [csp.constants.NONE],
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+    },
+}
+# Browser features, each allowed to no origin (no page uses them).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+# Right after SecurityMiddleware (its headers, then these): MIDDLEWARE only, not API_MIDDLEWARE.
+MIDDLEWARE[1:1] = ["csp.middleware.CSPMiddleware", "core.page_headers.PermissionsPolicyMiddleware"]

@@ -20,6 +20,7 @@ answered, in a language the business does not work in (§7003(b)).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -31,6 +32,8 @@ from .models import RESERVED_SLUGS
 from .selectors import portal_tenant_for
 
 ONE_YEAR = 365 * 24 * 3600
+# What a Tenant.slug (a SlugField) can be: the <slug:...> converter of privacyportal/urls.py.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
 
 class LanguageFromQueryMiddleware:
@@ -70,6 +73,10 @@ class PortalTenantMiddleware:
         request.portal_via_host = False  # type: ignore[attr-defined]
         segment = request.path_info.lstrip("/").split("/", 1)[0]
         if segment not in RESERVED_SLUGS:
+            if not _SLUG.fullmatch(segment):
+                # No tenant has it as a slug; "/a%00/" must not reach PostgreSQL, which refuses
+                # NUL in a string (a 500 for anyone). The host alone may still name a tenant.
+                segment = ""
             try:
                 host = request.get_host()
             except DisallowedHost:

@@ -19,11 +19,14 @@ attempt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from django.conf import settings
@@ -182,22 +185,48 @@ def _hit(key_base: str, limit: Limit) -> int | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the address our own proxies put in X-Forwarded-For.
+    """The client's address: REMOTE_ADDR, or the one our own proxies put in X-Forwarded-For.
 
-    ``PORTAL_TRUSTED_PROXIES`` says how many proxies (load balancer, nginx) stand in front of the
-    app; the address they saw is that many entries from the right of X-Forwarded-For. With 0
-    (the default) the header is ignored, since anyone can send it.
+    The header is read only when the peer (REMOTE_ADDR) is one of our proxies,
+    ``PORTAL_TRUSTED_PROXY_IPS``: anyone else can write anything in it (a client reaching
+    gunicorn directly would give itself a new address per request and escape the per-IP limit).
+    From the right, each entry a trusted proxy added is the address that proxy saw; the first
+    one that is not itself a trusted proxy is the client.
     """
-    proxies = int(getattr(settings, "PORTAL_TRUSTED_PROXIES", 0))
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = _networks(tuple(getattr(settings, "PORTAL_TRUSTED_PROXY_IPS", ())))
+    if not proxies or not _within(address, proxies):
+        return address
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    for entry in reversed(forwarded):
+        candidate = entry.strip()
+        if not _is_address(candidate):
+            break  # not written by a proxy of ours: keep the last address one of them saw
+        address = candidate
+        if not _within(address, proxies):
+            break
+    return address
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(configured: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in configured)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == network.version and ip in network for network in networks)
 
 
 def hit(*, tenant_id: int, kind: str, value: str) -> int | None:

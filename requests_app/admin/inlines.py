@@ -62,7 +62,7 @@ class CommunicationInline(TenantScopedInlineMixin, admin.TabularInline):
         label = OutboxStatus(status).label
         if status == OutboxStatus.FAILED:
             return format_html(
-                '<strong style="color:{}">{}</strong>: {}', ALERT, label, obj.delivery_error
+                '<strong class="{}">{}</strong>: {}', ALERT, label, obj.delivery_error
             )
         return label
 
@@ -121,7 +121,7 @@ class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
     def opened(self, obj: RequestDocument) -> str:
         event = self._opening(obj)
         if event is None:
-            return format_html('<span style="{}">⚠ Not opened yet</span>', ALERT)
+            return format_html('<span class="{}">⚠ Not opened yet</span>', ALERT)
         return f"Opened by {event.actor_label}, {timezone.localtime(event.at):%Y-%m-%d %H:%M %Z}"
 
     @admin.display(description="")

@@ -103,6 +103,9 @@ def test_the_api_chain_is_the_full_chain_less_what_only_browsers_need():
         "tenants.signin.StaffSessionMiddleware",
         "axes.middleware.AxesMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
+        # Headers of HTML pages; /api/v1/ is excluded from both (CONTENT_SECURITY_POLICY).
+        "csp.middleware.CSPMiddleware",
+        "core.page_headers.PermissionsPolicyMiddleware",
     }
 
 

@@ -59,12 +59,6 @@ def test_fuzzed_api_calls_get_no_5xx_and_answers_the_schema_documents(server, ca
     assert " 0 5xx, 0 schema violations" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a lone surrogate in an enum value still answers 500; being fixed in issue 11 "
-    "(when it is, this passes: remove the mark)",
-)
 def test_inputs_fuzzing_never_generates_answer_below_500(server, capsys):
     from drills import schemathesis_api
 

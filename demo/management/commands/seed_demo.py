@@ -8,12 +8,14 @@ public, so it refuses to run unless DEBUG is on (the embedded default).
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core import clock
 from demo import seed as demo
 
 
@@ -36,7 +38,10 @@ class Command(BaseCommand):
                 "seed_demo creates logins with public demo passwords; it runs only with "
                 "DJANGO_DEBUG=true (the embedded demo). Use --force for a throwaway database."
             )
-        seeded = demo.seed()
+        # --force is for DEBUG off, where the clock may not move: the seed still replays each
+        # request's history at its own times, in this process only (core.clock.replay_allowed).
+        with clock.replay_allowed() if options["force"] else nullcontext():
+            seeded = demo.seed()
         if options["json"]:
             self.stdout.write(json.dumps([asdict(t) for t in seeded], indent=2))
             return
