@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -17,6 +18,7 @@ from django.db import models
 from django.test import Client
 from django.test.client import ClientHandler
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from privacyportal.handlers import ApiChainMixin, takes_api_chain
@@ -25,6 +27,7 @@ from tenants.two_factor import totp_device_set
 
 PASSWORD = "correct horse battery"
 # The tests' staff authenticator secret (tests/db/tenants/test_signin.py computes its codes).
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 TEST_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238's test key
 
 
@@ -66,6 +69,24 @@ def login(user: Any) -> Client:
     client = Client()
     signed_in(client, user)
     return client
+
+
+def totp_code(key_hex: str = TEST_TOTP_KEY_HEX, at: datetime | None = None) -> str:
+    """The authenticator app's code for ``key_hex`` now (or ``at``)."""
+    totp = TOTP(bytes.fromhex(key_hex))
+    if at is not None:
+        totp.time = at.timestamp()
+    return f"{totp.token():06d}"
+
+
+def env_example() -> dict[str, str]:
+    """The production values of ``.env.example``, by name."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
 
 
 def signed_in(client: Client, user: Any) -> Client:

@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from core import clock
 from requests_app.admin.actions import QUEUE_ACTIONS
 from tests.factories import correction, make_request
+from tests.helpers import signed_in
 from tests.portal_helpers import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -121,8 +122,7 @@ def test_the_home_page_and_every_portal_page_have_no_csp_violation(watched, tena
 
 
 def _signed_in(context: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
+    client = signed_in(Client(), user)
     context.add_cookies(
         [
             {

@@ -16,20 +16,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tenants.models import Tenant
-from tests.helpers import PASSWORD
+from tenants.two_factor import totp_device_set
+from tests.helpers import PASSWORD, ROOT, TEST_TOTP_KEY_HEX, env_example, totp_code
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env_example() -> dict[str, str]:
-    values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        if line and not line.startswith("#") and "=" in line:
-            name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
-    return values
 
 
 def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
@@ -47,7 +37,7 @@ def _run(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.Com
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
-    env = {**_env_example(), "DJANGO_DEBUG": "false"}
+    env = {**env_example(), "DJANGO_DEBUG": "false"}
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         PORTAL_DOCUMENT_KEYS=Fernet.generate_key().decode(),
@@ -57,7 +47,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
 
 
 def test_the_placeholder_secret_key_of_env_example_is_refused_at_start(tmp_path):
-    placeholder = _env_example()["DJANGO_SECRET_KEY"]
+    placeholder = env_example()["DJANGO_SECRET_KEY"]
     loaded = _run(
         ["-c", "import django; django.setup()"],
         _production_env(DJANGO_SECRET_KEY=placeholder),
@@ -71,7 +61,7 @@ def test_the_placeholder_secret_key_of_env_example_is_refused_at_start(tmp_path)
 def test_the_placeholder_document_key_of_env_example_is_refused_at_start(tmp_path):
     loaded = _run(
         ["-c", "import django; django.setup()"],
-        _production_env(PORTAL_DOCUMENT_KEYS=_env_example()["PORTAL_DOCUMENT_KEYS"]),
+        _production_env(PORTAL_DOCUMENT_KEYS=env_example()["PORTAL_DOCUMENT_KEYS"]),
         tmp_path,
     )
     assert loaded.returncode != 0
@@ -107,9 +97,15 @@ def test_seed_demo_force_seeds_with_debug_off(settings, tmp_path):
 
 @pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/admin/"])
 def test_a_refused_sign_in_next_lands_on_the_admin_not_a_404(client, staff_a, next_url):
+    totp_device_set(user=staff_a, key_hex=TEST_TOTP_KEY_HEX)
     response = client.post(
         f"{reverse('admin:login')}?next={next_url}",
-        {"username": staff_a.username, "password": PASSWORD, "next": next_url},
+        {
+            "username": staff_a.username,
+            "password": PASSWORD,
+            "otp_token": totp_code(),
+            "next": next_url,
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("admin:index")

@@ -5,31 +5,20 @@ gunicorn on the host's loopback only, so no client reaches it past the proxy."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.test import Client, RequestFactory
 
 from tenants.ratelimit import client_ip
+from tests.helpers import ROOT, env_example
 from tests.portal_helpers import KNOW, rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _env_example() -> dict[str, str]:
-    values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        if line and not line.startswith("#") and "=" in line:
-            name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
-    return values
-
 
 def _production_proxy_settings(settings) -> None:
     """The proxy settings a deployment copies from .env.example."""
-    example = _env_example()
+    example = env_example()
     settings.PORTAL_TRUSTED_PROXY_IPS = [
         item for item in example.get("PORTAL_TRUSTED_PROXY_IPS", "").split(",") if item
     ]

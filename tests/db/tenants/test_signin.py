@@ -18,12 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from django_otp.oath import TOTP
 
 from tenants.models import Role
 from tenants.services import staff_create
 from tenants.two_factor import totp_device_set
 from tests.helpers import PASSWORD, TEST_TOTP_KEY_HEX, login
+from tests.helpers import totp_code as code
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +41,6 @@ ADMIN_PAGES = (
     "/admin/tenants/signinlockout/",
 )
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
-
-
-def code(key_hex: str = TEST_TOTP_KEY_HEX, at: datetime | None = None) -> str:
-    totp = TOTP(bytes.fromhex(key_hex))
-    if at is not None:
-        totp.time = at.timestamp()
-    return f"{totp.token():06d}"
 
 
 def sign_in(
