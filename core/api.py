@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import json
 import keyword
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from core.api_input import validate_by_plan
+from core.switches import FastPath
 
 # Request bodies are a few hundred bytes; anything this large is a mistake or abuse.
 MAX_BODY_BYTES = 64 * 1024
@@ -157,7 +158,7 @@ class ApiSerializer(serializers.Serializer):
         bound = self.__dict__.get("_output_plan")
         if bound is None:
             bound = self._output_plan = _bind_plan(self)
-        if bound is False or not _PLAN_ON[0] or isinstance(instance, Mapping):
+        if bound is False or not _OUTPUT_PLAN.on or isinstance(instance, Mapping):
             return super().to_representation(instance)
         return bound[0](self, instance, bound[1])
 
@@ -218,20 +219,14 @@ def _fresh_copy(field: Any) -> Any:
 # turns the plan off to do so (a process-wide switch for tests and benchmarks only).
 
 _ATTR, _SELF, _METHOD, _FIELD = "attr", "self", "method", "field"
-_PLAN_ON = [True]
+_OUTPUT_PLAN = FastPath()
 # Per class: the compiled plan, or None where it does not apply (DRF's path).
 _PLANS: dict[type, _Plan | None] = {}
 
 
-@contextmanager
-def plain_drf_output() -> Iterator[None]:
+def plain_drf_output() -> AbstractContextManager[None]:
     """DRF's own to_representation for every ApiSerializer (tests and benchmarks compare)."""
-    before = _PLAN_ON[0]
-    _PLAN_ON[0] = False
-    try:
-        yield
-    finally:
-        _PLAN_ON[0] = before
+    return _OUTPUT_PLAN.off()
 
 
 def _forget_plans(*, setting: str, **kwargs: Any) -> None:

@@ -34,8 +34,8 @@ plan off to do so (a process-wide switch for tests and benchmarks only).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -45,7 +45,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.fields import Field, SkipField, empty
 from rest_framework.relations import ManyRelatedField, RelatedField
 
-_PLAN_ON = [True]
+from core.switches import FastPath
+
+_INPUT_PLAN = FastPath()
 # Per class: the compiled plan (a function from the body to the validated data), or None where
 # DRF's path is the only one.
 _PLANS: dict[type, Callable[[dict[str, Any]], dict[str, Any]] | None] = {}
@@ -59,15 +61,9 @@ class _Unsure(Exception):
 _ABANDON = (_Unsure, ValidationError, DjangoValidationError, SkipField)
 
 
-@contextmanager
-def plain_drf_input() -> Iterator[None]:
+def plain_drf_input() -> AbstractContextManager[None]:
     """DRF's own validation for every ApiSerializer (tests and benchmarks compare)."""
-    before = _PLAN_ON[0]
-    _PLAN_ON[0] = False
-    try:
-        yield
-    finally:
-        _PLAN_ON[0] = before
+    return _INPUT_PLAN.off()
 
 
 def _forget_plans(*, setting: str, **kwargs: Any) -> None:
@@ -83,7 +79,7 @@ def validate_by_plan(serializer: serializers.Serializer) -> bool:
     and say whether that was done; False leaves everything to DRF's path."""
     data = serializer.initial_data
     if (
-        not _PLAN_ON[0]
+        not _INPUT_PLAN.on
         or type(data) is not dict
         or serializer.partial
         or "fields" in serializer.__dict__  # this instance's fields may have been changed

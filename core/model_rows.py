@@ -27,7 +27,7 @@ attname, a foreign key given both ways) it is ``Model(**values)`` itself.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from django.db import models
@@ -35,6 +35,8 @@ from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ModelIterable
+
+from core.switches import FastPath
 
 # Descriptors whose __set__, given a value as the database converters return it, only stores it
 # in the instance's __dict__: a foreign key id (it also drops a cached related object, which a
@@ -54,18 +56,12 @@ _FAST_MODELS: dict[type[models.Model], bool] = {}
 _NEW_PLANS: dict[type[models.Model], _NewPlan | None] = {}
 _MISSING = object()
 _M = TypeVar("_M", bound=models.Model)
-_NEW_ON = [True]
+_NEW_INSTANCE = FastPath()
 
 
-@contextmanager
-def plain_model_init() -> Iterator[None]:
+def plain_model_init() -> AbstractContextManager[None]:
     """``Model(**values)`` for every new_instance (tests and benchmarks compare)."""
-    before = _NEW_ON[0]
-    _NEW_ON[0] = False
-    try:
-        yield
-    finally:
-        _NEW_ON[0] = before
+    return _NEW_INSTANCE.off()
 
 
 def queryset_with_fast_rows(queryset: models.QuerySet) -> models.QuerySet:
@@ -151,7 +147,7 @@ def new_instance(model: type[_M], **values: Any) -> _M:
         plan = _NEW_PLANS[model] = _new_plan(model)
     if (
         plan is None
-        or not _NEW_ON[0]
+        or not _NEW_INSTANCE.on
         or not values.keys() <= plan.routes.keys()
         or any(name in values and attname in values for name, attname in plan.related)
         or signals.pre_init.has_listeners(model)
