@@ -22,7 +22,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
-from drills._kit import API_PATH, Drill, benchlib, drill_server, http_load, summary
+from drills import summary
+from drills._seeded_server import API_PATH, Drill, benchlib, drill_server, http_load
 
 NAME = "api_load"
 TYPES = ("delete", "opt_out", "know", "correct", "limit", "opt_in")

@@ -22,8 +22,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from drills import _support
-from drills._support import Outcome, say
+from drills import _full_stack, summary
+from drills._full_stack import Outcome, say
 
 
 def _median(values: list[float]) -> str:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = Outcome()
     phase = {"now": "before"}
     outage_seconds = 0.0
-    with _support.stack("redis_outage") as drill:
+    with _full_stack.stack("redis_outage") as drill:
         say(f"[redis_outage] portal on :{drill.port}; {args.creates} creates over {args.seconds}s")
 
         def create(number: int) -> None:
@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
             current = phase["now"]
             started = time.perf_counter()
             if kind == "api":
-                status = _support.api_create(drill.port, drill.api_key, address)
+                status = _full_stack.api_create(drill.port, drill.api_key, address)
             else:
                 ip = f"198.51.{number // 250}.{number % 250}"
-                status = _support.portal_create(drill.port, address, ip)
+                status = _full_stack.portal_create(drill.port, address, ip)
             ms = (time.perf_counter() - started) * 1000
             outcome.record(kind, status, address, f"{kind} {current}", ms)
 
@@ -83,34 +83,38 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[redis_outage] load done: {dict(outcome.statuses)}")
 
         accepted = set(outcome.accepted)
-        stored = _support.stored_requests(drill.db_url)
+        stored = _full_stack.stored_requests(drill.db_url)
         lost = len(outcome.failed) + len([a for a in accepted if stored[a] != 1])
 
         def all_acknowledged() -> bool:
-            sent = _support.emails_by_recipient(drill.mail_dir)
+            sent = _full_stack.emails_by_recipient(drill.mail_dir)
             return all(sent[address] >= 1 for address in accepted)
 
-        caught_up = _support.wait_for(all_acknowledged, timeout=180)
+        caught_up = _full_stack.wait_for(all_acknowledged, timeout=180)
         time.sleep(10)  # anything sent twice would be sent by now
-        sent = _support.emails_by_recipient(drill.mail_dir)
+        sent = _full_stack.emails_by_recipient(drill.mail_dir)
         once = sum(1 for a in accepted if sent[a] == 1)
         twice = sum(1 for a in accepted if sent[a] > 1)
         missing = sum(1 for a in accepted if sent[a] == 0)
         portal_5xx = sum(n for k, n in outcome.statuses.items() if k.startswith("portal 5"))
         api_5xx = sum(n for k, n in outcome.statuses.items() if k.startswith("api 5"))
         restarts = drill.worker.restarts if drill.worker else 0
-        outbox = dict(_support.outbox_counts(drill.db_url))
+        outbox = dict(_full_stack.outbox_counts(drill.db_url))
 
     ok = lost == 0 and portal_5xx == 0 and api_5xx == 0 and twice == 0 and missing == 0
     ok = ok and caught_up
     latency = outcome.latencies_ms
     print(
-        f"drill redis_outage: {'ok' if ok else 'FAILED'} — {args.creates} creates, {lost} lost, "
-        f"{portal_5xx} portal 5xx, {api_5xx} API 5xx, {once} acknowledgements sent once "
-        f"({twice} twice, {missing} missing; outbox {outbox}) (outage {outage_seconds:.0f} s); "
-        f"API create median {_median(latency.get('api before', []))} before, "
-        f"{_median(latency.get('api during', []))} during (max "
-        f"{max(latency.get('api during', [0])):.0f} ms); worker restarted {restarts}x",
+        summary(
+            "redis_outage",
+            ok,
+            f"{args.creates} creates, {lost} lost, {portal_5xx} portal 5xx, {api_5xx} API 5xx, "
+            f"{once} acknowledgements sent once ({twice} twice, {missing} missing; outbox "
+            f"{outbox}) (outage {outage_seconds:.0f} s); API create median "
+            f"{_median(latency.get('api before', []))} before, "
+            f"{_median(latency.get('api during', []))} during (max "
+            f"{max(latency.get('api during', [0])):.0f} ms); worker restarted {restarts}x",
+        ),
         flush=True,
     )
     return 0 if ok else 1

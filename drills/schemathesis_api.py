@@ -38,7 +38,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from drills._kit import API_PATH, SCHEMA_PATH, Drill, benchlib, drill_server, summary
+from drills import summary
+from drills._seeded_server import API_PATH, SCHEMA_PATH, Drill, benchlib, drill_server
 
 NAME = "schemathesis_api"
 CHECKS = [

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-from drills._kit import ROOT, summary
+from drills import summary
+from drills._seeded_server import ROOT
 
 NAME = "tenant_isolation"
 TEST_FILE = "tests/db/test_tenant_isolation.py"

@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from drills import _support
-from drills._support import say
+from drills import _full_stack, summary
+from drills._full_stack import say
 
 # Queues the emails in one transaction, as the deadline sweep's digests are queued.
 _QUEUE = """
@@ -38,7 +38,7 @@ with transaction.atomic():
 
 def _state(db_url: str) -> tuple[int, int]:
     """(sent, leased): messages marked sent, and claimed ones whose lease has not run out."""
-    conn = _support.connect(db_url)
+    conn = _full_stack.connect(db_url)
     try:
         with conn.cursor() as cur:
             cur.execute(
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     marks = [round(args.messages * (0.2 + 0.25 * i)) for i in range(args.kills)]
 
     in_flight: list[int] = []
-    with _support.stack(
+    with _full_stack.stack(
         "worker_kill",
         with_web=False,
         worker_args=("--concurrency", "2"),
@@ -73,13 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         if worker is None:
             raise RuntimeError("no worker")
         restarts_before = worker.restarts
-        _support.manage(
-            drill.env, "shell", "-c", _QUEUE.format(slug=_support.SLUG, count=args.messages)
+        _full_stack.manage(
+            drill.env, "shell", "-c", _QUEUE.format(slug=_full_stack.SLUG, count=args.messages)
         )
         say(f"[worker_kill] {args.messages} messages queued; kills at {marks} sent")
         leased_before = 0
         for mark in marks:
-            if not _support.wait_for(lambda m=mark: _state(drill.db_url)[0] >= m, 300, 0.05):
+            if not _full_stack.wait_for(lambda m=mark: _state(drill.db_url)[0] >= m, 300, 0.05):
                 say(f"[worker_kill] the relay did not reach {mark} sent")
                 break
             worker.kill()
@@ -90,13 +90,17 @@ def main(argv: list[str] | None = None) -> int:
             say(f"[worker_kill] SIGKILL at {sent} sent; {in_flight[-1]} in flight")
 
         # Everything not stuck in a dead worker's lease goes out first.
-        _support.wait_for(lambda: sum(_state(drill.db_url)) >= args.messages, timeout=300, step=0.5)
+        _full_stack.wait_for(
+            lambda: sum(_state(drill.db_url)) >= args.messages, timeout=300, step=0.5
+        )
         say(f"[worker_kill] all but the leased sent ({_state(drill.db_url)}); clock +6 min")
-        _support.manage(drill.env, "clock", "advance", "0.0042")  # 6 minutes, in days
-        _support.wait_for(lambda: _state(drill.db_url)[0] >= args.messages, timeout=180, step=0.5)
+        _full_stack.manage(drill.env, "clock", "advance", "0.0042")  # 6 minutes, in days
+        _full_stack.wait_for(
+            lambda: _state(drill.db_url)[0] >= args.messages, timeout=180, step=0.5
+        )
         time.sleep(5)
         sent, _ = _state(drill.db_url)
-        emails = _support.emails_by_recipient(drill.mail_dir)
+        emails = _full_stack.emails_by_recipient(drill.mail_dir)
         expected = [f"kill-{n}@example.com" for n in range(args.messages)]
         missing = sum(1 for address in expected if emails[address] == 0)
         twice = sum(emails[address] - 1 for address in expected if emails[address] > 1)
@@ -106,10 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     flight = sum(in_flight)
     ok = lost == 0 and twice <= flight and len(in_flight) == args.kills
     print(
-        f"drill worker_kill: {'ok' if ok else 'FAILED'} — {args.messages} messages, "
-        f"{len(in_flight)} SIGKILLs mid-relay, {lost} lost, {twice} sent twice "
-        f"(in flight at the kills: {flight}, {'+'.join(map(str, in_flight)) or '-'}); "
-        f"worker restarted {restarts}x",
+        summary(
+            "worker_kill",
+            ok,
+            f"{args.messages} messages, {len(in_flight)} SIGKILLs mid-relay, {lost} lost, "
+            f"{twice} sent twice (in flight at the kills: {flight}, "
+            f"{'+'.join(map(str, in_flight)) or '-'}); worker restarted {restarts}x",
+        ),
         flush=True,
     )
     return 0 if ok else 1

@@ -25,7 +25,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def server():
     """One gunicorn on the drill database for all of them (each would start its own)."""
-    from drills._kit import drill_server
+    from drills._seeded_server import drill_server
 
     with drill_server("gthread:2x4", clients=8) as drill:
         yield drill

@@ -88,8 +88,3 @@ def drill_server(config: str = "gthread:2x4", *, clients: int = 8) -> Iterator[D
     finally:
         benchlib.cleanup_since(url, marks)
         benchlib.clear_bench_redis()
-
-
-def summary(name: str, ok: bool, text: str) -> str:
-    """The drill's one line, e.g. ``drill api_load: ok — 10,000 creates ...``."""
-    return f"drill {name}: {'ok' if ok else 'FAILED'} — {text}"
