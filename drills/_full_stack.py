@@ -28,7 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -386,10 +386,10 @@ def emails_by_recipient(mail_dir: Path) -> Counter[str]:
     return counts
 
 
-def wait_for(predicate: object, timeout: float, step: float = 1.0) -> bool:
+def wait_for(predicate: Callable[[], object], timeout: float, step: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         time.sleep(step)
-    return bool(predicate())  # type: ignore[operator]
+    return bool(predicate())

@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[worker_kill] {args.messages} messages queued; kills at {marks} sent")
         leased_before = 0
         for mark in marks:
-            if not _full_stack.wait_for(lambda m=mark: _state(drill.db_url)[0] >= m, 300, 0.05):
+
+            def reached(mark: int = mark) -> bool:
+                return _state(drill.db_url)[0] >= mark
+
+            if not _full_stack.wait_for(reached, 300, 0.05):
                 say(f"[worker_kill] the relay did not reach {mark} sent")
                 break
             worker.kill()
