@@ -26,7 +26,7 @@ def _stopped_broker() -> str:
         return f"redis://127.0.0.1:{sock.getsockname()[1]}/0"  # nothing listens once closed
 
 
-def test_a_publish_to_a_stopped_broker_gives_up_within_a_quarter_second():
+def test_a_publish_to_a_stopped_broker_gives_up_at_once_not_after_retries():
     url = _stopped_broker()
     timings = []
     for _ in range(2):  # the first publish also loads the transport
@@ -37,7 +37,9 @@ def test_a_publish_to_a_stopped_broker_gives_up_within_a_quarter_second():
         ):
             relay_outbox.apply_async(countdown=RELAY_POKE_DELAY, connection=connection)
         timings.append(time.perf_counter() - started)
-    assert timings[1] < 0.25
+    # Celery's retries took 0.6 s or more; a refused connection without them takes milliseconds
+    # (the bound leaves room for a busy machine).
+    assert timings[1] < 0.4
 
 
 def test_after_a_failed_publish_commits_do_not_try_the_broker_again_for_a_while():
