@@ -167,7 +167,14 @@ def consent_restrict(
     _check(right, source)
     if privacy_request is not None and privacy_request.tenant_id != tenant.pk:
         raise Refused("invalid_request", "This request belongs to another business.")
-    state = _locked_state(tenant, subject)
+    linked = _linked(tenant, subject)
+    # Lock every state it touches in hash order, as device_link does, so two changes of linked
+    # subjects cannot deadlock.
+    states = {
+        each: _locked_state(tenant, each)
+        for each in sorted([subject, *linked], key=lambda each: each.hash)
+    }
+    state = states[subject]
     _change(
         state,
         right=right,
@@ -178,9 +185,11 @@ def consent_restrict(
         actor_label=actor_label,
     )
     # Carry over even when this subject already was restricted: a link made since may need it.
-    for other in _linked(tenant, subject):
+    # One hop only: a consumer's form opt-out reaches their browsers, not the other people who
+    # use one of them; a browser's signal reaches everyone known to use it.
+    for other in linked:
         _change(
-            _locked_state(tenant, other),
+            states[other],
             right=right,
             restricted=True,
             source=source,

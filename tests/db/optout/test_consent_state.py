@@ -168,3 +168,15 @@ def test_the_same_consumer_at_two_businesses_has_separate_states(tenant_a, tenan
     )
     assert _email(tenant_a).hash != _email(tenant_b).hash
     assert consent_state_get(tenant_b, _email(tenant_b).hash) is None
+
+
+def test_a_consumer_s_opt_out_reaches_their_browser_but_not_its_other_users(tenant_a):
+    """One hop: a shared browser carries a consumer's opt-out, not to the others who use it."""
+    device, ana, bo = _device(tenant_a), _email(tenant_a), _email(tenant_a, "bo@example.com")
+    device_link(tenant=tenant_a, device=device, consumer=ana)
+    device_link(tenant=tenant_a, device=device, consumer=bo)
+    consent_restrict(tenant=tenant_a, subject=ana, right=SALE, source=ConsentSource.FORM)
+    assert consent_state_get(tenant_a, device.hash).sale_sharing_opted_out
+    assert not consent_state_get(tenant_a, bo.hash).sale_sharing_opted_out
+    consent_restrict(tenant=tenant_a, subject=device, right=SENSITIVE, source=ConsentSource.SIGNAL)
+    assert consent_state_get(tenant_a, bo.hash).sensitive_use_limited
