@@ -10,6 +10,11 @@ after an opt-out says "may not sell", never a stale "may sell".
 If Redis is down the lookup reads the database. If Redis misses a change's write (down at that
 moment, then back with its old entries), the entry's short lifetime bounds how long the old
 answer lives: ``ENTRY_SECONDS``.
+
+Without Redis (the embedded demo) the cache is the process's local memory: right for the demo's
+one web process, where changes are made, but a change made in another process (a Celery worker,
+a management command) would reach the web process only when its entry expires. Production
+settings use Redis.
 """
 
 from __future__ import annotations

@@ -4,6 +4,15 @@ personal information, for this consumer or browser?
 A business's site calls it on every page view, with a key holding only ``consent:read``: it is
 the hottest path in the system. A cached answer is one Redis GET and no SQL
 (``optout.selectors.consent_answer``), written out as cached, with no serializer.
+
+A subject with no recorded choice answers "may sell or share" and "may use sensitive
+information": sale and sharing are opt-out rights (Civ. Code §1798.120, §1798.121), so until the
+consumer opts out, limits, or sends a signal that reaches the portal, nothing forbids them
+(minors' opt-in, §1798.120(c), is the business's to apply: the portal does not know ages). The
+answer only covers what the portal has received. A business must still treat ``Sec-GPC: 1`` on
+the page view it is serving as an opt-out for that browser (§7025(b)-(c)), whether or not it
+has been passed on yet, and an unknown consumer's other identifiers may be opted out under
+another name (look up each identifier the business holds for them).
 """
 
 from __future__ import annotations
@@ -51,7 +60,10 @@ class ConsentLookupApi(TenantScopedAPIView):
             "(your own id for the consumer) or `device` (the device id of the portal's cookie). "
             "A subject with no recorded choice may be sold or shared, and their sensitive "
             "information used: a consumer who never opted out and sent no signal has not "
-            "exercised §1798.120 or §1798.121. Ask again before each sale or share: the answer "
+            "exercised §1798.120 or §1798.121. The answer covers only what reached the portal: "
+            "a `Sec-GPC: 1` header on the page view you are serving is an opt-out for that "
+            "browser whatever this says (§7025), and a consumer may have opted out under another "
+            "of their identifiers. Ask again before each sale or share: the answer "
             "carries an `ETag` and `Cache-Control: private, no-cache`; send `If-None-Match` to "
             "get a 304 while nothing changed. An opt-out or a limit shows on the very next "
             "lookup. Each query parameter may be given once."

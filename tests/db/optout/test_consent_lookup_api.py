@@ -195,3 +195,17 @@ def test_the_schema_documents_the_lookup(tenant_a):
         "device",
     }
     assert set(operation["responses"]) == {"200", "304", "400", "401", "403"}
+
+
+def test_with_the_cache_down_the_database_answers(tenant_a, monkeypatch):
+    _opt_out(tenant_a)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(consent_cache, "_redis", down)
+    monkeypatch.setattr(consent_cache.caches["default"], "get", down)
+    monkeypatch.setattr(consent_cache.caches["default"], "set", down)
+    response = _lookup(_key(tenant_a), email=EMAIL)
+    assert response.status_code == 200
+    assert response.json()["may_sell_or_share"] is False
