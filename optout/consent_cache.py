@@ -104,5 +104,7 @@ def consent_cache_forget() -> None:
         if keys:
             client.delete(*keys)
     else:
-        for key in [key for key in getattr(cache, "_cache", {}) if f"{_PREFIX}:" in key]:
-            cache._cache.pop(key, None)  # type: ignore[attr-defined]
+        # Local memory (the only other backend used): its own keys are the full keys.
+        for full_key in [key for key in getattr(cache, "_cache", {}) if f"{_PREFIX}:" in key]:
+            with cache._lock:  # type: ignore[attr-defined]
+                cache._delete(full_key)  # type: ignore[attr-defined]
