@@ -11,6 +11,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from optout.api import urls as optout_api_urls
 from outbox.api import urls as outbox_api_urls
 from requests_app.api import urls as requests_api_urls
 
@@ -19,6 +20,7 @@ _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 urlpatterns = [
     *requests_api_urls.urlpatterns,
     *outbox_api_urls.urlpatterns,
+    *optout_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"

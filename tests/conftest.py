@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from optout.consent_cache import consent_cache_forget
 from outbox.services import outbox_relay_poke_forget
 from requests_app.services.message_shapes import shapes_forget
 from tenants.models import Role, Tenant
@@ -52,6 +53,13 @@ def _no_compiled_message_shapes() -> None:
     # test's business can reuse an id and every value: start empty, so each test renders its
     # templates itself (the consumer-template walk counts what was rendered).
     shapes_forget()
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_consent() -> None:
+    # Consent answers are cached per business id and subject hash; ids repeat between test
+    # databases (and on SQLite between tests), so each test starts with none.
+    consent_cache_forget()
 
 
 @pytest.fixture

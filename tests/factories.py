@@ -17,6 +17,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
+from optout.models import ConsentChange, ConsentRight, ConsentSource, ConsentState, DeviceLink
+from optout.services import consent_restrict, consent_subject, device_link
+from optout.subjects import SubjectKind
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 from outbox.sealing import unseal
 from outbox.services import webhook_endpoint_create
@@ -282,3 +285,37 @@ def _webhook_endpoint(business: Business) -> WebhookEndpoint:
         url=f"https://{business.label}.example/hooks",
     )
     return endpoint
+
+
+# --- Consent (optout) --------------------------------------------------------------------------
+
+# A device id as the portal issues them (43 URL-safe characters), fixed so a test can look it up.
+DEVICE_ID = "d" * 43
+
+
+@builds(ConsentState)
+def _consent_state(business: Business) -> ConsentState:
+    """The consumer's opt-out of sale and sharing, sent with the portal's form on their request."""
+    subject = consent_subject(business.tenant, SubjectKind.EMAIL, business.consumer_email)
+    return consent_restrict(
+        tenant=business.tenant,
+        subject=subject,
+        right=ConsentRight.SALE_SHARING,
+        source=ConsentSource.FORM,
+        privacy_request=business.get(PrivacyRequest),
+    )
+
+
+@builds(ConsentChange)
+def _consent_change(business: Business) -> ConsentChange:
+    """The opt-out itself, as the state's history records it."""
+    return first(business, ConsentChange, state=business.get(ConsentState))
+
+
+@builds(DeviceLink)
+def _device_link(business: Business) -> DeviceLink:
+    """The consumer's browser, linked to them (their opt-out carries over to it)."""
+    consumer = consent_subject(business.tenant, SubjectKind.EMAIL, business.consumer_email)
+    business.get(ConsentState)
+    device = consent_subject(business.tenant, SubjectKind.DEVICE, DEVICE_ID)
+    return device_link(tenant=business.tenant, device=device, consumer=consumer)
