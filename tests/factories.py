@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
+from optout.models import Recipient, RecipientNotification
+from optout.recipient_services import recipient_create
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 from outbox.sealing import unseal
 from outbox.services import webhook_endpoint_create
@@ -282,3 +284,31 @@ def _webhook_endpoint(business: Business) -> WebhookEndpoint:
         url=f"https://{business.label}.example/hooks",
     )
     return endpoint
+
+
+@builds(Recipient)
+def _recipient(business: Business) -> Recipient:
+    """A service provider told by email (it hears of every complied request to delete)."""
+    return recipient_create(
+        tenant=business.tenant,
+        name=f"{business.label}-recipient",
+        kind="service_provider",
+        categories="Identifiers",
+        delivery="email",
+        email=f"privacy@{business.label}-recipient.example",
+    )
+
+
+@builds(RecipientNotification)
+def _recipient_notification(business: Business) -> RecipientNotification:
+    """The recipient's notification of a request to delete, closed as complied after the
+    recipient was registered."""
+    recipient = business.get(Recipient)
+    privacy_request = make_request(
+        business.tenant,
+        request_type="delete",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    answered(privacy_request, business.admin)
+    return business.only(RecipientNotification, recipient=recipient)
