@@ -101,8 +101,14 @@ def recipients_notify_on_compliance(*, privacy_request: PrivacyRequest) -> None:
     """``settings.PRIVACY_REQUEST_COMPLIED``: notify the relevant recipients of a complied
     request, those registered before it was processed (the closing moment, ``responded_at``)."""
     processed_at = privacy_request.responded_at or clock.now()
-    recipients = Recipient.objects.for_tenant(privacy_request.tenant).filter(
-        active=True, created_at__lte=processed_at
+    tenant = privacy_request.tenant
+    already = RecipientNotification.objects.for_tenant(tenant).filter(
+        privacy_request=privacy_request
+    )
+    recipients = (
+        Recipient.objects.for_tenant(tenant)
+        .filter(active=True, created_at__lte=processed_at)
+        .exclude(pk__in=already.values("recipient_id"))
     )
     for recipient in recipients.select_related("endpoint"):
         if not _is_notified(privacy_request, recipient):
