@@ -84,7 +84,9 @@ class RecipientNotification(TenantOwnedModel):
     message = models.ForeignKey("outbox.OutboxMessage", on_delete=models.PROTECT, related_name="+")
     # Blank when the compliance sent it; a staff member's name when they asked for it later.
     asked_by = models.CharField(max_length=150, blank=True)
-    ack_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique through a constraint: unique=True would add a LIKE index on PostgreSQL that the
+    # acknowledgement's equality lookup never uses.
+    ack_token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
@@ -92,7 +94,8 @@ class RecipientNotification(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["privacy_request", "recipient"], name="recipient_notified_once"
-            )
+            ),
+            models.UniqueConstraint(fields=["ack_token_hash"], name="recipient_ack_token_unique"),
         ]
 
     def __str__(self) -> str:

@@ -303,6 +303,8 @@ def test_a_recipient_acknowledges_and_the_request_page_shows_it(
     )
     assert client.post(url, {"token": "not-the-token"}).status_code == 404
     assert client.post(url, {}).status_code == 400
+    for bad in ("{not json", "[1, 2]", '{"token": 5}'):
+        assert client.post(url, bad, content_type="application/json").status_code == 400
     assert delivery_state(_notified(privacy_request)["Mailer Inc"]) == "sent"
 
     answer = client.post(url, json.dumps({"token": token}), content_type="application/json")
