@@ -34,7 +34,7 @@ from core.tokens import token_hash, token_new
 from outbox.models import OutboxStatus, WebhookEndpoint
 from outbox.sealing import Secret
 from outbox.services import outbox_email_add, outbox_webhook_add
-from requests_app.models import EventKind, PrivacyRequest
+from requests_app.models import DeleteScope, EventKind, PrivacyRequest
 from requests_app.services.timeline import actor_label, timeline_add
 from requests_app.vocabulary import ANSWERED
 from tenants.models import Tenant
@@ -187,7 +187,7 @@ def _is_notified(privacy_request: PrivacyRequest, recipient: Recipient) -> bool:
 def notification_payload(privacy_request: PrivacyRequest, recipient: Recipient) -> dict:
     """What a recipient is told: only what it needs to act (see the module's docstring)."""
     due = privacy_request.comply_by or privacy_request.respond_by
-    return {
+    payload = {
         "reference": privacy_request.reference,
         "request_type": privacy_request.request_type,
         "recipient": recipient.name,
@@ -201,6 +201,19 @@ def notification_payload(privacy_request: PrivacyRequest, recipient: Recipient) 
             "email": privacy_request.requester_email,
         },
     }
+    # What exactly to act on: the categories of a partial deletion (§7022(h)); the corrected
+    # value, which the recipient must put in its systems and keep (§7023(c), R-7023-c-1).
+    if privacy_request.request_type == rules.DELETE:
+        selected = privacy_request.delete_scope == DeleteScope.SELECTED
+        payload["delete_categories"] = (
+            list(privacy_request.delete_categories) if selected else "all"
+        )
+    if privacy_request.request_type == rules.CORRECT:
+        payload["correction"] = {
+            "information": privacy_request.correction_field,
+            "corrected_value": privacy_request.correction_requested,
+        }
+    return payload
 
 
 def _notify(
@@ -253,10 +266,20 @@ def _email_body(payload: dict, acknowledge_url: str, raw_token: str) -> str:
         f"A consumer's request to {payload['request_type'].replace('_', ' ')} was complied "
         f"with (reference {payload['reference']}, {payload['section']}).\n\n"
         f"{payload['instruction']}\n"
+        f"{_what_to_act_on(payload)}"
         f"Comply by: {payload['comply_by'] or 'as soon as possible'}.\n\n"
         f"Consumer: {consumer['name'] or '(no name given)'}, {consumer['email'] or '(no email)'}\n\n"
         f"Please acknowledge at {acknowledge_url} with this token:\n{raw_token}\n"
     )
+
+
+def _what_to_act_on(payload: dict) -> str:
+    if "correction" in payload:
+        correction = payload["correction"]
+        return f"Information: {correction['information']}; correct it to: {correction['corrected_value']}\n"
+    if isinstance(payload.get("delete_categories"), list):
+        return f"Only these categories: {', '.join(payload['delete_categories'])}\n"
+    return ""
 
 
 @dataclass(frozen=True)

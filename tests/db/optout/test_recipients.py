@@ -156,8 +156,18 @@ def test_a_complied_correction_goes_to_service_providers_not_third_parties(
     _email_recipient(tenant_a, "Cloud Host", "service_provider")
     _email_recipient(tenant_a, "Ad Network", "third_party", sold_or_shared=True)
     freeze(START)
-    privacy_request = answered(make_request(tenant_a, request_type="correct"), admin_a)
-    assert sorted(_notified(privacy_request)) == ["Cloud Host"]
+    privacy_request = make_request(
+        tenant_a,
+        request_type="correct",
+        details={"correction_field": "postal_address", "correction_requested": "1 Elm St"},
+    )
+    privacy_request = answered(privacy_request, admin_a)
+    notified = _notified(privacy_request)
+    assert sorted(notified) == ["Cloud Host"]
+    # The corrected value goes to the service provider, to correct and keep corrected (§7023(c)).
+    body = notified["Cloud Host"].message.body
+    assert "Information: postal_address; correct it to: 1 Elm St" in body
+    assert "keep it corrected" in body
 
 
 def test_a_denied_delete_notifies_nobody(tenant_a, admin_a, freeze):
@@ -208,6 +218,7 @@ def test_a_webhook_recipient_receives_a_correctly_signed_minimal_notification(
         "comply_by": privacy_request.respond_by.isoformat(),
         # Data minimization: what finds the consumer's records, nothing else.
         "consumer": {"name": "Casey Consumer", "email": "casey@example.com"},
+        "delete_categories": "all",
         "acknowledge": {
             "url": f"{settings.PORTAL_BASE_URL}/{tenant_a.slug}/recipients/acknowledge/"
         },
@@ -358,3 +369,17 @@ def test_the_tenant_admin_registers_a_recipient_and_a_missing_address_is_refused
         "dpo@cloud.example",
         None,
     )
+
+
+def test_a_partial_delete_tells_the_recipient_which_categories_7022_h(tenant_a, admin_a, freeze):
+    freeze(START - timedelta(days=1))
+    _email_recipient(tenant_a, "Cloud Host", "service_provider")
+    freeze(START)
+    privacy_request = make_request(
+        tenant_a,
+        request_type="delete",
+        details={"delete_scope": "selected", "delete_categories": ["identifiers"]},
+    )
+    privacy_request = answered(privacy_request, admin_a)
+    body = _notified(privacy_request)["Cloud Host"].message.body
+    assert "Only these categories: identifiers" in body
