@@ -232,6 +232,11 @@ CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
 # Called with each new privacy request, inside intake's transaction (requests_app.services.intake):
 # how the apps above requests_app (verification, opt-out) join intake without being imported.
 PRIVACY_REQUEST_CREATED: list[str] = []
+# Called when a request is closed as complied (in whole or in part), inside the closing
+# transaction (requests_app.services.transitions): the recipients' notifications join it here.
+PRIVACY_REQUEST_COMPLIED: list[str] = ["optout.recipient_services.recipients_notify_on_compliance"]
+# Inlines the apps above requests_app add to a request's admin page (requests_app.admin.queue).
+PRIVACY_REQUEST_ADMIN_INLINES: list[str] = ["optout.admin.RecipientNotificationInline"]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
 # Footer links of every portal page, in this order: each app gives its own (tenants.portal).

@@ -17,7 +17,16 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
-from optout.models import ConsentChange, ConsentRight, ConsentSource, ConsentState, DeviceLink
+from optout.models import (
+    ConsentChange,
+    ConsentRight,
+    ConsentSource,
+    ConsentState,
+    DeviceLink,
+    Recipient,
+    RecipientNotification,
+)
+from optout.recipient_services import recipient_create
 from optout.services import consent_restrict, consent_subject, device_link
 from optout.subjects import SubjectKind
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
@@ -319,3 +328,34 @@ def _device_link(business: Business) -> DeviceLink:
     business.get(ConsentState)
     device = consent_subject(business.tenant, SubjectKind.DEVICE, DEVICE_ID)
     return device_link(tenant=business.tenant, device=device, consumer=consumer)
+
+
+# --- Recipients (optout) -----------------------------------------------------------------------
+
+
+@builds(Recipient)
+def _recipient(business: Business) -> Recipient:
+    """A service provider told by email (it hears of every complied request to delete)."""
+    return recipient_create(
+        tenant=business.tenant,
+        name=f"{business.label}-recipient",
+        kind="service_provider",
+        categories="Identifiers",
+        delivery="email",
+        email=f"privacy@{business.label}-recipient.example",
+    )
+
+
+@builds(RecipientNotification)
+def _recipient_notification(business: Business) -> RecipientNotification:
+    """The recipient's notification of a request to delete, closed as complied after the
+    recipient was registered."""
+    recipient = business.get(Recipient)
+    privacy_request = make_request(
+        business.tenant,
+        request_type="delete",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    answered(privacy_request, business.admin)
+    return business.only(RecipientNotification, recipient=recipient)

@@ -12,9 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
 from tenants.admin_base import TenantScopedModelAdmin, may
@@ -239,9 +241,13 @@ class PrivacyRequestAdmin(
 
     def get_inlines(self, request: HttpRequest, obj: Any = None):
         # Only requests to correct take documents (services.portal); other pages skip the list.
+        inlines = list(self.inlines)
         if obj is None or obj.request_type != RequestType.CORRECT:
-            return [inline for inline in self.inlines if inline is not RequestDocumentInline]
-        return self.inlines
+            inlines.remove(RequestDocumentInline)
+        if obj is None:
+            return inlines
+        # The apps above requests_app add their lists (e.g. the recipients' notifications).
+        return inlines + [import_string(path) for path in settings.PRIVACY_REQUEST_ADMIN_INLINES]
 
     # --- permissions: the detail page is read-only; actions call services ---
 

@@ -11,10 +11,14 @@ such, in the words staff used, and a step that needs a notice nobody can send is
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from core import clock
 from core.refusals import Refused
@@ -35,6 +39,19 @@ from .consumer_messages import (
     consumer_message_record_by_hand,
 )
 from .timeline import timeline_add
+
+
+class PrivacyRequestComplied(Protocol):
+    """A function of ``settings.PRIVACY_REQUEST_COMPLIED``: called once when a request is closed
+    as complied or complied in part, inside the closing transaction (raising rolls it back)."""
+
+    def __call__(self, *, privacy_request: PrivacyRequest) -> None: ...
+
+
+@functools.cache
+def _complied_hooks(paths: tuple[str, ...]) -> tuple[PrivacyRequestComplied, ...]:
+    return tuple(import_string(path) for path in paths)
+
 
 # How the timeline says a notice was given by hand.
 BY_HAND_PHRASES = {
@@ -441,4 +458,9 @@ def privacy_request_close(
         reason=privacy_request.denial_explanation,
         data={"outcome": outcome, "denial_reason": denial_reason},
     )
+    # How the apps above requests_app (opt-out's recipients, §7022(b)(2)-(3), §7023(c),
+    # §7026(f)(2)-(3), §7027(g)(2)-(4)) learn that a request was complied with.
+    if outcome in words.ANSWERED:
+        for complied in _complied_hooks(tuple(settings.PRIVACY_REQUEST_COMPLIED)):
+            complied(privacy_request=privacy_request)
     return privacy_request
