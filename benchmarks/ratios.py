@@ -71,6 +71,18 @@ def create_body(i: int, tag: str) -> bytes:
     ).encode()
 
 
+# wrk's ``done``: the figures as one JSON line, which ``run_wrk`` reads.
+WRK_DONE_LUA = """done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, ' ..
+    '"status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
 def wrk_script(keys: list[str], *, post: bool, tag: str) -> Path:
     """A wrk Lua script: POST with a unique email per request and the API keys in turn (or a
     GET with the first key), and a ``done`` that prints the figures as one JSON line."""
@@ -103,15 +115,7 @@ function setup(thread)
   threads = threads + 1
 end
 {request}
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRK_JSON {{"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, ' ..
-    '"status": %d, "timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d}}\\n',
-    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
-end
-"""
+{WRK_DONE_LUA}"""
     path = VAR_DIR / f"wrk-{'post' if post else 'get'}.lua"
     path.write_text(script)
     return path

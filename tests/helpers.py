@@ -8,7 +8,13 @@ a module name of its own; importing it again makes a second copy).
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +214,45 @@ def snapshot_changes(before: dict[str, Rows], after: dict[str, Rows]) -> list[st
                 if fields:
                     changes.append(f"{label} {pk} changed: {', '.join(fields)}")
     return changes
+
+
+@dataclass
+class WebhookReceiver:
+    """A webhook receiver on 127.0.0.1: records what it gets and answers ``status`` (after
+    ``delay`` seconds, with ``location`` as a Location header when set)."""
+
+    status: int = 200
+    delay: float = 0.0
+    location: str = ""
+    received: list[dict] = field(default_factory=list)
+    url: str = ""
+
+
+@contextmanager
+def webhook_receiver(path: str = "/hooks/privacy") -> Iterator[WebhookReceiver]:
+    state = WebhookReceiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append({"headers": dict(self.headers), "body": body})
+            time.sleep(state.delay)
+            self.send_response(state.status)
+            if state.location:
+                self.send_header("Location", state.location)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()

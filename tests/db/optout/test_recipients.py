@@ -6,11 +6,8 @@ page; recipients acknowledge; one registered later is told only when staff ask."
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -29,44 +26,17 @@ from outbox.tasks import relay_outbox
 from requests_app.models import RequestEvent
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
 from tests.factories import answered, make_request
-from tests.helpers import login
+from tests.helpers import WebhookReceiver, login, webhook_receiver
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 2, 2, 17, 0, tzinfo=UTC)
 
 
-@dataclass
-class Receiver:
-    """A recipient's server on 127.0.0.1: records what it gets and answers ``status``."""
-
-    status: int = 200
-    received: list[dict] = field(default_factory=list)
-    url: str = ""
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append({"headers": dict(self.headers), "body": body})
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/privacy-hooks"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with webhook_receiver("/privacy-hooks") as state:
+        yield state
 
 
 def _email_recipient(tenant, name: str, kind: str, **flags) -> Recipient:
@@ -81,7 +51,7 @@ def _email_recipient(tenant, name: str, kind: str, **flags) -> Recipient:
     )
 
 
-def _webhook_recipient(tenant, receiver: Receiver, settings, kind: str = "service_provider"):
+def _webhook_recipient(tenant, receiver: WebhookReceiver, settings, kind: str = "service_provider"):
     settings.OUTBOX_WEBHOOK_ALLOW_HTTP = True
     endpoint, secret = webhook_endpoint_create(tenant=tenant, name="Mailer hooks", url=receiver.url)
     recipient = recipient_create(

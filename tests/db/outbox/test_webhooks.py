@@ -4,12 +4,8 @@ backoff when the endpoint fails, and shown as failed once the outbox gives up.""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import Client
@@ -26,50 +22,17 @@ from outbox.services import (
     webhook_endpoint_create,
 )
 from outbox.tasks import relay_outbox
-from tests.helpers import login
+from tests.helpers import WebhookReceiver, login, webhook_receiver
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 2, 2, 17, 0, tzinfo=UTC)
 
 
-@dataclass
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records what it gets and answers ``status``."""
-
-    status: int = 200
-    delay: float = 0.0
-    location: str = ""
-    received: list[dict] = field(default_factory=list)
-    url: str = ""
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append({"headers": dict(self.headers), "body": body})
-            time.sleep(state.delay)
-            self.send_response(state.status)
-            if state.location:
-                self.send_header("Location", state.location)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/privacy"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with webhook_receiver() as state:
+        yield state
 
 
 @pytest.fixture
