@@ -342,6 +342,7 @@ class EventKind(models.TextChoices):
     CONSUMER_CONFIRMED = words.EVENT_CONSUMER_CONFIRMED, "Confirmed by the consumer"
     DOCUMENT_ADDED = words.EVENT_DOCUMENT_ADDED, "Document received"
     DOCUMENT_OPENED = words.EVENT_DOCUMENT_OPENED, "Document opened by staff"
+    CONSENT_CHANGED = words.EVENT_CONSENT_CHANGED, "Consent state changed"
 
 
 class RequestEvent(TenantOwnedModel):

@@ -103,6 +103,7 @@ EVENT_FLAGGED = "flagged"
 EVENT_CONSUMER_CONFIRMED = "consumer_confirmed"
 EVENT_DOCUMENT_ADDED = "document_added"
 EVENT_DOCUMENT_OPENED = "document_opened"
+EVENT_CONSENT_CHANGED = "consent_changed"
 
 # --- Intake flags ------------------------------------------------------------------------------
 FLAG_KNOW_LIMIT = "know_limit_exceeded"

@@ -198,7 +198,12 @@ def _check(
         raise Refused(
             "agent_required", "Give the authorized agent's name or organization.", "agent"
         )
-    if not (requester.email or requester.phone or requester.name) and channel != words.GPC:
+    # An opt-out or a limit made on the portal's form may name nobody: it applies to the
+    # browser that sent it (§7026(c)-(d), §7027(d)-(e)); so does an opt-out preference signal.
+    anonymous_allowed = channel == words.GPC or (
+        channel == words.WEBFORM and request_type in deadlines.COMPLY_TYPES
+    )
+    if not (requester.email or requester.phone or requester.name) and not anonymous_allowed:
         raise Refused(
             "requester_required",
             "Give at least the requester's name, email address or phone number.",
