@@ -102,6 +102,10 @@ class ConsentChange(TenantOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=150, blank=True)
+    # The browser sent an opt-out preference signal when this change was made. An opt-in so
+    # made is consent given despite the signal, which the business may then honour while the
+    # consumer is known, showing the choice conspicuously (§7025(c)(3)).
+    signal_present = models.BooleanField(default=False)
     # The device whose opt-out this carries over to a consumer (or back), when it is one.
     carried_from = models.CharField(max_length=SUBJECT_HASH_LENGTH, blank=True)
 

@@ -104,6 +104,7 @@ def _change(
     actor: Any,
     actor_label: str,
     carried_from: str = "",
+    signal_present: bool = False,
 ) -> bool:
     """Set one right of a locked state; False (and nothing recorded) if it already is so."""
     flag, changed_at_field, source_field = _FIELDS[ConsentRight(right)]
@@ -126,6 +127,7 @@ def _change(
         actor=actor,
         actor_label=actor_label,
         carried_from=carried_from,
+        signal_present=signal_present,
     )
     change.full_clean()
     change.save()
@@ -211,6 +213,7 @@ def consent_allow(
     privacy_request: PrivacyRequest | None = None,
     actor: Any = None,
     actor_label: str = "",
+    signal_present: bool = False,
 ) -> ConsentState:
     """Opt the subject back in to sale/sharing, or lift their limit: only after the consumer
     confirmed it in a separate step (§7028(a): two steps), which is the caller's to have done.
@@ -218,6 +221,7 @@ def consent_allow(
     Never from a signal: an opt-out preference signal only ever opts out, and its absence on a
     later visit opts nobody in (§7025(c)(5)). Never carried along device links: consent given
     by a consumer is theirs, and a browser's opt-out stays until that browser's user opts in.
+    ``signal_present``: the confirming browser sent an opt-out preference signal (§7025(c)(3)).
     """
     _check(right, source)
     if source == ConsentSource.SIGNAL:
@@ -235,6 +239,7 @@ def consent_allow(
         privacy_request=privacy_request,
         actor=actor,
         actor_label=actor_label,
+        signal_present=signal_present,
     )
     return state
 

@@ -248,7 +248,17 @@ class TenantAdmin(admin.ModelAdmin):
             },
         ),
         ("Emails", {"fields": ("sender_name", "sender_email")}),
-        ("Practices", {"fields": ("sells_or_shares", "uses_sensitive_beyond_7027m")}),
+        (
+            "Practices",
+            {
+                "fields": (
+                    "sells_or_shares",
+                    "sells_or_shares_offline",
+                    "uses_sensitive_beyond_7027m",
+                )
+            },
+        ),
+        ("Opt-out and limit", {"fields": ("opt_out_identifier", "gpc_frictionless")}),
         ("Staff sign-in", {"fields": ("require_two_factor",)}),
         ("Deadlines", {"fields": ("time_zone", "business_calendar", "holidays")}),
     )

@@ -83,6 +83,16 @@ class RequestMethod(models.TextChoices):
     IN_PERSON = "in_person", "In person"
 
 
+class OptOutIdentifier(models.TextChoices):
+    """What the opt-out and limit forms ask for, besides the browser they are sent from: only
+    what the business needs to find whose personal information it is (§7026(c), §7027(d)).
+    Always optional: without it the choice applies to the browser."""
+
+    NONE = "none", "Nothing: the choice applies to the browser it is made in"
+    EMAIL = "email", "An email address (optional)"
+    PHONE = "phone", "A phone number (optional)"
+
+
 class KnowLimitPolicy(models.TextChoices):
     """What happens to a third request to know from the same consumer within 12 months
     (Civ. Code §1798.130(b); requirements A-10). It is recorded and flagged either way."""
@@ -176,6 +186,27 @@ class Tenant(models.Model):
     )
     uses_sensitive_beyond_7027m = models.BooleanField(
         "uses sensitive personal information beyond §7027(m)", default=False
+    )
+    sells_or_shares_offline = models.BooleanField(
+        "sells or shares personal information offline",
+        default=False,
+        help_text="Sells or shares personal information collected offline (e.g. in stores), "
+        "which an opt-out preference signal alone cannot reach (§7025(g)(3)).",
+    )
+    opt_out_identifier = models.CharField(
+        "what the opt-out and limit forms ask for",
+        max_length=10,
+        choices=OptOutIdentifier.choices,
+        default=OptOutIdentifier.EMAIL,
+        help_text="Only what you need to find whose personal information it is (§7026(c), "
+        "§7027(d)); always optional.",
+    )
+    gpc_frictionless = models.BooleanField(
+        "process opt-out preference signals in a frictionless manner",
+        default=False,
+        help_text="The page looks the same with or without a signal, apart from its status "
+        "line; in exchange the opt-out links may be left out (§7025(e)-(g)). Not allowed for a "
+        "business that sells or shares personal information offline (§7025(g)(3)).",
     )
     online_only = models.BooleanField(
         default=False,
@@ -345,6 +376,12 @@ class Tenant(models.Model):
             # the footer would have none of them.
             errors["privacy_choices_url"] = (
                 "Give the address of the “Your Privacy Choices” page, or turn the link off (§7015)."
+            )
+        if self.gpc_frictionless and self.sells_or_shares_offline:
+            errors["gpc_frictionless"] = (
+                "A business that sells or shares personal information offline cannot rely on "
+                "opt-out preference signals alone: frictionless processing is not allowed "
+                "(§7025(g)(3))."
             )
         if errors:
             raise ValidationError(errors)

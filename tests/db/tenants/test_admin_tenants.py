@@ -53,6 +53,7 @@ def tenant_form(tenant: Tenant, **overrides) -> dict:
         "time_zone": tenant.time_zone,
         "business_calendar": tenant.business_calendar,
         "delete_confirmation_days": tenant.delete_confirmation_days,
+        "opt_out_identifier": tenant.opt_out_identifier,
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
