@@ -5,12 +5,15 @@ without the signal."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -376,3 +379,74 @@ def test_a_signal_on_a_business_own_domain_is_processed(tenant_a, settings):
     html = client.get("/", **GPC).content.decode()
     assert "Opt-Out Request Honored" in _region(html)
     assert _requests(tenant_a).count() == 1
+
+
+# --- Concurrency (PostgreSQL: real parallel transactions) ---------------------------------
+
+
+def _in_threads(count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads released together, each on its own connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+postgres_only = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="parallel transactions need PostgreSQL (SQLite runs them one at a time)",
+)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_signals_of_one_browser_create_one_request(tenant_a):
+    device = consent_subject(tenant_a, SubjectKind.DEVICE, DEVICE_ID)
+    email = consent_subject(tenant_a, SubjectKind.EMAIL, "ana@example.com")
+    outcomes = _in_threads(
+        8,
+        lambda i: signal_received(
+            tenant=tenant_a, device_subject=device, consumer_subjects=[email]
+        ),
+    )
+    assert _requests(tenant_a).count() == 1
+    assert sum(outcome.privacy_request is not None for outcome in outcomes) == 1
+    assert all(outcome.opted_out for outcome in outcomes)
+    assert not _may_sell(tenant_a, device)
+    assert not _may_sell(tenant_a, email)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_parallel_page_views_of_one_browser_create_one_request(tenant_a):
+    first = Client()
+    first.get("/acme/")  # no signal yet: nothing recorded, no cookie issued
+    signer = signing.get_cookie_signer(salt=DEVICE_COOKIE + "privacyportal.optout.device")
+    cookie = signer.sign(DEVICE_ID)
+
+    def view(i: int) -> int:
+        client = Client()
+        client.cookies[DEVICE_COOKIE] = cookie
+        return client.get(["/acme/", "/acme/know/", "/acme/status/"][i % 3], **GPC).status_code
+
+    assert _in_threads(12, view) == [200] * 12
+    assert _requests(tenant_a).count() == 1
+    device = consent_subject(tenant_a, SubjectKind.DEVICE, DEVICE_ID)
+    assert not _may_sell(tenant_a, device)
+    assert len(consent_history(tenant_a, device.hash)) == 1
