@@ -5,10 +5,16 @@ records nothing; only the business's website may call it; floods are refused."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import secrets
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
@@ -20,7 +26,7 @@ from optout.subjects import SubjectKind
 from requests_app.models import PrivacyRequest
 from tenants.models import Tenant
 from tests.factories import DEVICE_ID
-from tests.helpers import login
+from tests.helpers import ROOT, env_example, login
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +171,53 @@ def test_the_tenant_admin_shows_the_line_to_paste(acme, admin_a):
         "async&gt;&lt;/script&gt;"
     )
     assert line in html.decode()
+
+
+_SERVE_SCRIPT = """
+from django.templatetags.static import static
+from django.test import Client
+url = static("optout/gpc-v1.js")
+response = Client().get(url, secure=True)
+print(url, response.status_code, response["Cache-Control"], response["Content-Type"], sep="|")
+"""
+
+
+def test_in_production_the_script_has_a_hashed_name_and_is_cached_for_good(tmp_path):
+    # What the Docker image does (collectstatic, then WhiteNoise serving STATIC_ROOT), in a
+    # process with .env.example's production settings.
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "PORTAL_", "DATABASE_", "REDIS_", "EMAIL_"))
+    }
+    env = {
+        **kept,
+        **env_example(),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "PORTAL_DOCUMENT_KEYS": Fernet.generate_key().decode(),
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "privacyportal.settings",
+    }
+
+    def run(*args: str) -> str:
+        done = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("collectstatic", "--noinput", "--verbosity", "0")
+    # shell prints its auto-imports first; the answer is the last line.
+    answer = run("shell", "-c", _SERVE_SCRIPT).strip().splitlines()[-1]
+    url, status, cache_control, content_type = answer.split("|")
+    assert re.fullmatch(r"/static/optout/gpc-v1\.[0-9a-f]{12}\.js", url)
+    assert status == "200"
+    assert cache_control == "max-age=315360000, public, immutable"
+    assert content_type.startswith("text/javascript")
