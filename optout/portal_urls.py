@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from . import signal_views, views
 
 urlpatterns = [
     path("recipients/acknowledge/", views.recipient_acknowledge, name="recipient_acknowledge"),
+    path("signal/", signal_views.signal_report, name="gpc_signal"),
 ]

@@ -245,6 +245,12 @@ PORTAL_FOOTER_LINKS = [
     "optout.footer.footer_links",
     "requests_app.footer.footer_links",
 ]
+# Functions wrapping every portal page, first outermost (tenants.portal): optout processes an
+# opt-out preference signal (Sec-GPC: 1) on every page and shows that it did (§7025).
+PORTAL_PAGE_HOOKS = ["optout.preference_signal.portal_page_hook"]
+# /.well-known/gpc.json's "lastUpdate" (GPC specification): the day this portal's statement that
+# it honours the signal was made. Change it only when that statement changes.
+GPC_STATEMENT_DATE = "2026-12-07"
 # Per client IP and per email address, on every POST of a portal form: (requests, seconds).
 PORTAL_RATE_LIMITS = {"ip": (30, 600), "email": (10, 3600)}
 PORTAL_RATE_LIMIT_PREFIX = "portal-rate"  # cache key prefix (tests use their own)

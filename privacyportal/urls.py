@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from optout.signal_views import gpc_json
 from tenants.portal import favicon
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", favicon),
+    path(".well-known/gpc.json", gpc_json),
     path("admin/", admin.site.urls),
     path("api/", include("privacyportal.api_urls")),
     # Consumer portal pages of each business, /<slug>/...; last, so platform prefixes win.

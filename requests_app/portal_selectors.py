@@ -7,14 +7,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django.utils.functional import Promise
 
+from core import clock
 from core.calendar import end_of_day
 from tenants.models import Tenant
 
 from . import consumer_text
 from .models import DeleteCategory, PrivacyRequest
+
+# The session key of the status page's sign-in, per business: which request this browser may
+# see (its id), and until when (a timestamp), after the consumer opened the emailed link.
+STATUS_KEY = "portal_status_{tenant_id}"
+
+
+def status_signed_in_request(tenant: Tenant, session: Any) -> PrivacyRequest | None:
+    """The request this browser signed in to follow with the emailed link, while the sign-in
+    lasts: whoever holds it received the link at the request's email address. None otherwise
+    (no query when the session holds no sign-in)."""
+    stored = session.get(STATUS_KEY.format(tenant_id=tenant.pk))
+    if not stored or stored.get("until", 0) < clock.now().timestamp():
+        return None
+    return PrivacyRequest.objects.for_tenant(tenant).filter(pk=stored.get("id")).first()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from .forms import (
     StatusLookupForm,
 )
 from .models import PrivacyRequest
-from .portal_selectors import request_for_consumer
+from .portal_selectors import STATUS_KEY, request_for_consumer
 from .services.portal import (
     portal_request_submit,
     privacy_request_consumer_confirm_delete,
@@ -46,9 +46,9 @@ from .services.status_links import (
     status_link_use,
 )
 
-# Session keys, per tenant: what this browser just submitted, and which request it may see.
+# Session keys, per tenant: what this browser just submitted (and, in portal_selectors, which
+# request it may see).
 SUBMITTED_KEY = "portal_submitted_{tenant_id}"
-STATUS_KEY = "portal_status_{tenant_id}"
 STATUS_SESSION_MINUTES = 60
 
 

@@ -30,6 +30,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -228,7 +229,7 @@ class TenantAdmin(admin.ModelAdmin):
     form = TenantForm
     list_display = ("legal_name", "slug", "reference_prefix", "time_zone", "business_calendar")
     search_fields = ("legal_name", "slug")
-    readonly_fields = ("created_at", "holidays")
+    readonly_fields = ("created_at", "holidays", "gpc_script")
     fieldsets = (
         (None, {"fields": ("legal_name", "slug", "reference_prefix", "domain", "created_at")}),
         (
@@ -258,7 +259,10 @@ class TenantAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Opt-out and limit", {"fields": ("opt_out_identifier", "gpc_frictionless")}),
+        (
+            "Opt-out and limit",
+            {"fields": ("opt_out_identifier", "gpc_frictionless", "gpc_script")},
+        ),
         ("Staff sign-in", {"fields": ("require_two_factor",)}),
         ("Deadlines", {"fields": ("time_zone", "business_calendar", "holidays")}),
     )
@@ -272,6 +276,25 @@ class TenantAdmin(admin.ModelAdmin):
             if field.editable and not field.primary_key and field.name not in listed
         ]
         return [*self.fieldsets, ("Other settings", {"fields": rest})] if rest else self.fieldsets
+
+    @admin.display(description="Global Privacy Control on your website")
+    def gpc_script(self, obj: Tenant | None) -> str:
+        """The line to paste into the business's own pages: optout's embeddable script
+        (its versioned, cached-for-good static file) reports the browser's signal (§7025(b))."""
+        if obj is None or obj.pk is None:
+            return "Shown once the business is saved."
+        src = settings.PORTAL_BASE_URL + static("optout/gpc-v1.js")
+        return format_html(
+            '<code>&lt;script src="{}" data-business="{}" async&gt;&lt;/script&gt;</code>'
+            '<div class="help">Paste this line into every page of your website. When a '
+            "visitor's browser sends the Global Privacy Control signal, it records their "
+            "opt-out of sale and sharing for the browser's id (the cookie pp_device_id on "
+            "your site, which your systems give the consent lookup). Only pages at your "
+            "website address above may report ({}).</div>",
+            src,
+            obj.slug,
+            obj.website_url or "no website address set yet: set it first",
+        )
 
     def get_queryset(self, request: HttpRequest):
         if request.user.is_active and request.user.is_superuser:

@@ -10,6 +10,11 @@ business's chrome, tenant-aware reversing, and the footer links the apps contrib
 * Footer links: ``settings.PORTAL_FOOTER_LINKS`` lists, in order, functions ``(tenant,
   request) -> list[FooterLink]``; each app gives its own (notices the policy, optout the opt-out
   and limit links, requests_app the request pages), so no app lists another's pages.
+* Page hooks: ``settings.PORTAL_PAGE_HOOKS`` lists, in order, functions ``(request, tenant,
+  view) -> response`` that wrap every portal page (GET and POST) as middleware wraps a view:
+  optout's processes an opt-out preference signal. A hook may add a region to the page
+  (``page_region_add``), which the base template shows at the top of the main content.
+  ``portal_endpoint`` is ``portal_page`` without the hooks, for answers that are no page (JSON).
 
 Each app's pages live in its ``portal_urls.py``; ``privacyportal.portal_urls`` joins them into
 the one ``portal`` namespace, under ``/<slug>/`` and at the root of a business's own domain.
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -44,6 +49,15 @@ class FooterLink:
 
 
 FooterLinks = Callable[[Tenant, HttpRequest], list[FooterLink]]
+PageHook = Callable[[HttpRequest, Tenant, Callable[[], HttpResponse]], HttpResponse]
+
+
+@dataclass(frozen=True)
+class PageRegion:
+    """A region a page hook adds to the page: a template, included with ``region`` = context."""
+
+    template: str
+    context: dict[str, Any]
 
 
 @functools.cache
@@ -55,6 +69,16 @@ def footer_links(tenant: Tenant, request: HttpRequest) -> list[FooterLink]:
     """Every app's footer links for this business, in ``PORTAL_FOOTER_LINKS`` order."""
     providers = _footer_providers(tuple(settings.PORTAL_FOOTER_LINKS))
     return [link for provider in providers for link in provider(tenant, request)]
+
+
+@functools.cache
+def _page_hooks(paths: tuple[str, ...]) -> tuple[PageHook, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def page_region_add(request: HttpRequest, region: PageRegion) -> None:
+    """Show ``region`` on the page ``portal_render`` renders for this request."""
+    request.portal_regions.append(region)  # type: ignore[attr-defined]
 
 
 def portal_reverse(request: HttpRequest, name: str) -> str:
@@ -79,7 +103,11 @@ def portal_render(
 ) -> HttpResponse:
     """A portal page: the business and its footer links, then the page's own context."""
     tenant = request.portal_tenant  # type: ignore[attr-defined]
-    page = {"tenant": tenant, "footer_links": footer_links(tenant, request)}
+    page = {
+        "tenant": tenant,
+        "footer_links": footer_links(tenant, request),
+        "page_regions": getattr(request, "portal_regions", ()),
+    }
     return render(request, template, page | (context or {}), status=status)
 
 
@@ -97,7 +125,17 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 def portal_page(view: View) -> View:
     """Resolve the business (set by tenants.middleware), answer an unknown one with the 404 page,
-    and rate-limit POSTs."""
+    rate-limit POSTs, and run the page hooks."""
+    return _portal_view(view, page_hooks=True)
+
+
+def portal_endpoint(view: View) -> View:
+    """``portal_page`` for a portal address that answers JSON rather than a page: no page hooks
+    (a script's cross-site call carries the browser's headers, not its portal cookies)."""
+    return _portal_view(view, page_hooks=False)
+
+
+def _portal_view(view: View, *, page_hooks: bool) -> View:
 
     @functools.wraps(view)
     def wrapper(
@@ -109,15 +147,27 @@ def portal_page(view: View) -> View:
         if request.method == "POST":
             wait = ratelimit.check_post(request, tenant_id=tenant.pk)
             if wait is not None:
-                response = portal_render(
-                    request,
-                    "portal/429.html",
-                    {"minutes": max(1, (wait + 59) // 60)},
-                    status=429,
+                minutes = max(1, (wait + 59) // 60)
+                response = (
+                    portal_render(request, "portal/429.html", {"minutes": minutes}, status=429)
+                    if page_hooks
+                    else JsonResponse(
+                        {
+                            "detail": f"Too many requests from this address. Try again in "
+                            f"{minutes} minute{'s' if minutes > 1 else ''}."
+                        },
+                        status=429,
+                    )
                 )
                 response["Retry-After"] = str(wait)
                 return response
-        return view(request, **kwargs)
+        if not page_hooks:
+            return view(request, **kwargs)
+        request.portal_regions = []  # type: ignore[attr-defined]
+        call: Callable[[], HttpResponse] = functools.partial(view, request, **kwargs)
+        for hook in reversed(_page_hooks(tuple(settings.PORTAL_PAGE_HOOKS))):
+            call = functools.partial(hook, request, tenant, call)
+        return call()
 
     return wrapper
 
