@@ -5,5 +5,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # The addresses every business's footer links point to (§7013(c), §7014(c), §7015(b)).
+    path("do-not-sell-or-share/", views.opt_out, name="opt_out"),
+    path("limit-sensitive/", views.limit, name="limit"),
+    path("privacy-choices/", views.privacy_choices, name="privacy_choices"),
     path("recipients/acknowledge/", views.recipient_acknowledge, name="recipient_acknowledge"),
 ]
