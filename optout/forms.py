@@ -66,7 +66,9 @@ class ConsentChoiceForm(forms.Form):
     optional_fields = frozenset({"email", "phone"})
 
     choice = forms.ChoiceField(
-        choices=(), required=False, error_messages={"invalid_choice": _("Choose one of the buttons.")}
+        choices=(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the buttons.")},
     )
 
     def __init__(self, *args: Any, tenant: Tenant, rights: Sequence[str], **kwargs: Any) -> None:
@@ -77,7 +79,9 @@ class ConsentChoiceForm(forms.Form):
         if identifier:
             name, field = identifier
             self.fields[name] = copy.deepcopy(field)
-        values = [*self.rights, *([ALL] if len(self.rights) > 1 else [])]
+        # "all" is every right still open: also from a page left open while one of them was
+        # made elsewhere (another tab), where it is then the one left.
+        values = [*self.rights, ALL]
         self.fields["choice"].choices = [(value, value) for value in values]  # type: ignore[attr-defined]
 
     @property
@@ -130,4 +134,3 @@ class ConsentChoiceForm(forms.Form):
         if choice == ALL or not choice:
             return list(self.rights)
         return [choice]
-
