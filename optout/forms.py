@@ -35,10 +35,7 @@ _IDENTIFIER_FIELDS = {
             label=_("Your email address"),
             required=False,
             max_length=254,
-            help_text=_(
-                "Give it if you want your choice to apply wherever we know this email address, "
-                "not only in this browser."
-            ),
+            help_text=_("Your choice then also applies wherever we know this address."),
             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         ),
     ),
@@ -48,10 +45,7 @@ _IDENTIFIER_FIELDS = {
             label=_("Your phone number"),
             required=False,
             max_length=40,
-            help_text=_(
-                "Give it if you want your choice to apply wherever we know this phone number, "
-                "not only in this browser."
-            ),
+            help_text=_("Your choice then also applies wherever we know this number."),
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         ),
     ),
@@ -74,7 +68,7 @@ class ConsentChoiceForm(forms.Form):
     def __init__(self, *args: Any, tenant: Tenant, rights: Sequence[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rights = list(rights)
-        identifier = _IDENTIFIER_FIELDS.get(tenant.opt_out_identifier)  # type: ignore[call-overload]
+        identifier = _IDENTIFIER_FIELDS.get(tenant.opt_out_identifier)
         self.identifier_name = identifier[0] if identifier else ""
         if identifier:
             name, field = identifier

@@ -20,7 +20,6 @@ POST, the token does.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Sequence
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
