@@ -12,6 +12,7 @@ import re
 import uuid
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -446,6 +447,7 @@ def test_the_pages_speak_spanish_with_dates_in_full(client, tenant_a, freeze):
 
 
 def test_create_tenant_with_sells_and_uses_sensitive_gets_both_pages_and_links(client):
+    out = StringIO()
     call_command(
         "create_tenant",
         "shop",
@@ -455,12 +457,26 @@ def test_create_tenant_with_sells_and_uses_sensitive_gets_both_pages_and_links(c
         "+1 888 555 0100",
         "--sells",
         "--uses-sensitive",
+        "--opt-out-identifier",
+        "phone",
+        stdout=out,
     )
+    assert "/shop/do-not-sell-or-share/, /shop/limit-sensitive/" in out.getvalue()
     links = _footer_links(client.get("/shop/").content.decode())
     assert links[DNSS] == "/shop/do-not-sell-or-share/"
     assert links[LIMIT] == "/shop/limit-sensitive/"
     for url in (links[DNSS], links[LIMIT]):
-        assert _form(client.get(url).content.decode()).forms == 1
-    call_command("create_tenant", "plain", "--name", "Plain Inc.", "--toll-free", "+1 888 555 0100")
+        assert _form(client.get(url).content.decode()).fields == ["phone"]
+    out = StringIO()
+    call_command(
+        "create_tenant",
+        "plain",
+        "--name",
+        "Plain Inc.",
+        "--toll-free",
+        "+1 888 555 0100",
+        stdout=out,
+    )
+    assert "no opt-out or limit links" in out.getvalue()
     links = _footer_links(client.get("/plain/").content.decode())
     assert not {DNSS, LIMIT, CHOICES} & set(links)
