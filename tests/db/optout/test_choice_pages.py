@@ -13,8 +13,10 @@ import uuid
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.http import HttpRequest
 from django.test import Client
@@ -480,3 +482,24 @@ def test_create_tenant_with_sells_and_uses_sensitive_gets_both_pages_and_links(c
     assert "no opt-out or limit links" in out.getvalue()
     links = _footer_links(client.get("/plain/").content.decode())
     assert not {DNSS, LIMIT, CHOICES} & set(links)
+
+
+def test_the_pages_work_on_a_business_s_own_domain(tenant_a, settings):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "privacy.acme.example"]
+    tenant_a.domain = "privacy.acme.example"
+    tenant_a.full_clean()
+    tenant_a.save()
+    host = Client(HTTP_HOST="privacy.acme.example")
+    links = _footer_links(host.get("/").content.decode())
+    assert (links[DNSS], links[LIMIT]) == ("/do-not-sell-or-share/", "/limit-sensitive/")
+    response = host.post("/do-not-sell-or-share/", {"choice": "sale_sharing"})
+    assert response["Location"] == "/do-not-sell-or-share/"
+    assert "Opt-Out Request Honored" in host.get("/do-not-sell-or-share/").content.decode()
+
+
+def test_the_pages_use_no_legal_jargon_7004a1():
+    jargon = re.compile(r"pursuant to|hereinafter|notwithstanding|heretofore|whereas", re.I)
+    folder = Path(django_settings.BASE_DIR) / "optout/templates/portal"
+    files = list(folder.glob("*.html"))
+    assert len(files) >= 8
+    assert [str(path) for path in files if jargon.search(path.read_text())] == []
