@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import to_python as phone_to_python
 
@@ -86,13 +88,15 @@ class ConsentChoiceForm(forms.Form):
         raw = self.cleaned_data.get("email", "").strip()
         if not raw:
             return ""
+        message = _("Enter an email address like name@example.com, or leave this field empty.")
         try:
-            return normalize_email(raw)
-        except Refused:
-            raise forms.ValidationError(
-                _("Enter an email address like name@example.com, or leave this field empty."),
-                code="invalid",
-            ) from None
+            email = normalize_email(raw)
+            # The request records the address too: what its model refuses, refuse here, with
+            # this message, rather than half-way through recording the choice.
+            validate_email(email)
+        except (Refused, ValidationError):
+            raise forms.ValidationError(message, code="invalid") from None
+        return email
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone", "").strip()

@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.refusals import Refused
+from requests_app import vocabulary as words
 from requests_app.services.intake import Requester
 from tenants.portal import portal_page, portal_render, portal_reverse
 
@@ -150,13 +151,17 @@ def _submit(
         made = choice_submit(
             tenant=tenant,
             rights=form.chosen_rights(),
-            channel="webform",
+            channel=words.WEBFORM,
             subjects=subjects,
             requester=Requester(email=email, phone=phone),
             language=translation.get_language() or "en",
         )
     except Refused as refused:
-        form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+        # The form checks what intake checks; should intake still refuse, say so at the field.
+        field = {"requester_email": "email", "requester_phone": "phone"}.get(
+            refused.field or "", refused.field
+        )
+        form.add_error(field if field in form.fields else None, refused.message)
         return None
     request.session[session_key] = {
         **request.session.get(session_key, {}),

@@ -264,6 +264,7 @@ def test_the_phone_identifier_applies_the_choice_to_the_phone_number(client, ten
     [
         ("email", {"email": "ana.example.com"}, "Enter an email address like name@example.com"),
         ("email", {"email": "ana@exa mple.com"}, "Enter an email address like name@example.com"),
+        ("email", {"email": "ana@exa_mple.com"}, "Enter an email address like name@example.com"),
         ("phone", {"phone": "555-01"}, "Enter a phone number like (415) 555-0100"),
         ("phone", {"phone": "+1 000 000 0000"}, "Enter a phone number like (415) 555-0100"),
         ("phone", {"phone": "call me"}, "Enter a phone number like (415) 555-0100"),
