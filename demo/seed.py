@@ -89,7 +89,8 @@ LEADS_LIBRARY = DemoTenant(
         ],
         "languages": ["en", "es"],
         # A lead-data seller whose sources are directories and third-party providers: it sells
-        # (requirements.md, "Seed notice check": set sells = yes for the demo tenant).
+        # (requirements.md, "Seed notice check": set sells = yes for the demo tenant). Its portal
+        # has the opt-out and limit pages, linked from every page's footer (optout.footer).
         "sells_or_shares": True,
         # The notice says it collects "some information on general health and exercise"
         # (possibly sensitive personal information, §7011(e)(1)(K)); the demo treats it as used
@@ -122,6 +123,9 @@ BRAVO = DemoTenant(
         "languages": ["en"],
         "sells_or_shares": True,
         "uses_sensitive_beyond_7027m": False,
+        # Its opt-out form asks for the phone number (optional), which its stores know customers
+        # by; Leads Library's asks for the email address (the default).
+        "opt_out_identifier": "phone",
         # The second business shows the strictest calendar: business days skip weekends only.
         "business_calendar": WEEKENDS_ONLY,
     },

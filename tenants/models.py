@@ -249,8 +249,10 @@ class Tenant(models.Model):
         help_text="A page where consumers can delete selected data themselves, e.g. in their "
         "account (§7022(h)); the delete form links to it.",
     )
-    # Footer links of every portal page. Each link is shown only when its target exists, so the
-    # portal never links to a dead end (§7004(a)(5)(B)).
+    # The business's own pages. The privacy policy's footer link is shown only when it exists,
+    # so the portal never links to a dead end (§7004(a)(5)(B)). The opt-out, limit and privacy
+    # choices links always point to the portal's own pages (optout.footer); these addresses are
+    # the business's other ways, which those pages mention.
     privacy_policy_url = models.URLField("privacy policy address", blank=True)
     opt_out_url = models.URLField(
         "“Do Not Sell or Share My Personal Information” address",
@@ -371,12 +373,6 @@ class Tenant(models.Model):
             self.domain = self.domain.strip().lower()
         if self.slug in RESERVED_SLUGS:
             errors["slug"] = f"“{self.slug}” is used by the platform itself; choose another."
-        if self.use_privacy_choices_link and not self.privacy_choices_url:
-            # The alternative link replaces the two separate links (§7015(a)); without a target
-            # the footer would have none of them.
-            errors["privacy_choices_url"] = (
-                "Give the address of the “Your Privacy Choices” page, or turn the link off (§7015)."
-            )
         if self.gpc_frictionless and self.sells_or_shares_offline:
             errors["gpc_frictionless"] = (
                 "A business that sells or shares personal information offline cannot rely on "

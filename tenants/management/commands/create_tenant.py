@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.calendar import CA_STATE, CALENDAR_CHOICES
-from tenants.models import RequestMethod
+from tenants.models import OptOutIdentifier, RequestMethod
 from tenants.services import tenant_create
 
 
@@ -48,10 +48,23 @@ class Command(BaseCommand):
             "--domain", default=None, help="The business's own host name for the portal"
         )
         parser.add_argument(
-            "--sells", action="store_true", help="Sells or shares personal information"
+            "--sells",
+            action="store_true",
+            help="Sells or shares personal information: its portal offers the opt-out page, "
+            "linked as “Do Not Sell or Share My Personal Information” (§7013, §7026)",
         )
         parser.add_argument(
-            "--uses-sensitive", action="store_true", help="Uses sensitive PI beyond §7027(m)"
+            "--uses-sensitive",
+            action="store_true",
+            help="Uses sensitive personal information beyond §7027(m): its portal offers the "
+            "limit page, linked as “Limit the Use of My Sensitive Personal Information” (§7014)",
+        )
+        parser.add_argument(
+            "--opt-out-identifier",
+            choices=OptOutIdentifier.values,
+            default=OptOutIdentifier.EMAIL,
+            help="What the opt-out and limit forms ask for besides the browser, always optional "
+            "(§7026(c)); default: email",
         )
         parser.add_argument(
             "--online-only", action="store_true", help="Online only, direct relationship (§7020(a))"
@@ -90,6 +103,7 @@ class Command(BaseCommand):
                 domain=options["domain"] or None,
                 sells_or_shares=options["sells"],
                 uses_sensitive_beyond_7027m=options["uses_sensitive"],
+                opt_out_identifier=options["opt_out_identifier"],
                 online_only=options["online_only"],
                 business_calendar=options["calendar"],
                 **extra,
@@ -99,6 +113,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created business {tenant.legal_name} at /{tenant.slug}/ (references {tenant.reference_prefix}-…)"
         )
+        pages = []
+        if tenant.sells_or_shares:
+            pages.append(f"/{tenant.slug}/do-not-sell-or-share/")
+        if tenant.uses_sensitive_beyond_7027m:
+            pages.append(f"/{tenant.slug}/limit-sensitive/")
+        if pages:
+            pages.append(f"/{tenant.slug}/privacy-choices/")
+            self.stdout.write("Opt-out pages, linked from every page's footer: " + ", ".join(pages))
+        else:
+            self.stdout.write(
+                "It neither sells nor shares personal information nor uses sensitive personal "
+                "information beyond §7027(m): no opt-out or limit links (--sells, --uses-sensitive)."
+            )
 
 
 def _explain(error: ValidationError) -> str:

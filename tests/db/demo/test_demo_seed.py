@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -104,3 +106,32 @@ def test_demo_code_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="demo"):
         call_command("demo_code")
+
+
+def test_the_demo_sellers_portals_offer_their_opt_out_pages(settings, tmp_path, client):
+    """Leads Library sells and uses sensitive information: both links and both forms (§7013,
+    §7014); Bravo sells only, and its form asks for the phone number it chose."""
+    settings.VAR_DIR = tmp_path
+    demo.seed()
+
+    def footer(url: str) -> dict[str, str]:
+        html = client.get(url).content.decode()
+        html = html[html.index('<footer class="site-footer">') :]
+        return {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)}
+
+    leads = footer("/leads-library/")
+    assert leads["Do Not Sell or Share My Personal Information"] == (
+        "/leads-library/do-not-sell-or-share/"
+    )
+    assert leads["Limit the Use of My Sensitive Personal Information"] == (
+        "/leads-library/limit-sensitive/"
+    )
+    page = client.get("/leads-library/do-not-sell-or-share/").content.decode()
+    assert 'name="email"' in page
+    assert 'value="sale_sharing"' in page
+    bravo = footer("/bravo/")
+    assert bravo["Do Not Sell or Share My Personal Information"] == "/bravo/do-not-sell-or-share/"
+    assert "Limit the Use of My Sensitive Personal Information" not in bravo
+    page = client.get("/bravo/do-not-sell-or-share/").content.decode()
+    assert 'name="phone"' in page
+    assert 'name="email"' not in page

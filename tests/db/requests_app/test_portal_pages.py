@@ -138,9 +138,11 @@ def test_a_business_that_does_not_sell_has_no_opt_out_entry(client):
     assert DNSS not in html
 
 
-def test_without_target_pages_the_footer_has_no_statutory_links_and_no_dead_ones(client, tenant_a):
+def test_without_a_privacy_policy_the_footer_links_only_to_pages_that_exist(client, tenant_a):
     links = _footer_links(client)
     assert set(links) == {
+        DNSS,
+        LIMIT,
         "Notice at Collection",
         "Check a request",
         "(800) 555-0100",
@@ -148,9 +150,7 @@ def test_without_target_pages_the_footer_has_no_statutory_links_and_no_dead_ones
     }
 
 
-def test_the_footer_shows_each_statutory_link_with_its_exact_title_when_its_page_exists(
-    client, tenant_a
-):
+def test_the_footer_shows_each_statutory_link_with_its_exact_title(client, tenant_a):
     tenant_a.privacy_policy_url = "https://acme.example/privacy"
     tenant_a.opt_out_url = "https://acme.example/do-not-sell"
     tenant_a.limit_url = "https://acme.example/limit"
@@ -158,8 +158,9 @@ def test_the_footer_shows_each_statutory_link_with_its_exact_title_when_its_page
     tenant_a.save()
     links = _footer_links(client)
     assert links["Privacy Policy"] == "https://acme.example/privacy"
-    assert links[DNSS] == "https://acme.example/do-not-sell"  # §7013(c)
-    assert links[LIMIT] == "https://acme.example/limit"  # §7014(c)
+    # The portal's own pages, whatever other page the business has (optout.footer).
+    assert links[DNSS] == "/acme/do-not-sell-or-share/"  # §7013(c)
+    assert links[LIMIT] == "/acme/limit-sensitive/"  # §7014(c)
     assert CHOICES not in links
     html = client.get("/acme/").content.decode()
     assert "Do Not Sell My Personal Information" not in html  # the pre-CPRA title (A-11)
@@ -177,28 +178,26 @@ def test_the_opt_out_and_limit_links_follow_what_the_business_does(client, tenan
 
 
 def test_the_privacy_choices_link_replaces_both_links_and_carries_the_icon_7015b(client, tenant_a):
-    tenant_a.opt_out_url = "https://acme.example/do-not-sell"
-    tenant_a.limit_url = "https://acme.example/limit"
     tenant_a.use_privacy_choices_link = True
     tenant_a.privacy_choices_url = "https://acme.example/choices"
     tenant_a.full_clean()
     tenant_a.save()
     links = _footer_links(client)
-    assert links[CHOICES] == "https://acme.example/choices"
+    assert links[CHOICES] == "/acme/privacy-choices/"
     assert DNSS not in links
     assert LIMIT not in links
     footer = _footer(client.get("/acme/").content.decode())
-    link = re.search(r'<a href="https://acme.example/choices">(.*?)</a>', footer, re.S).group(1)
+    link = re.search(r'<a href="/acme/privacy-choices/">(.*?)</a>', footer, re.S).group(1)
     assert link.startswith('<svg class="privacy-choices-icon" role="img" aria-label="')
     assert "California Consumer Privacy Act (CCPA) Opt-Out Icon" in link
     assert link.endswith("Your Privacy Choices")
 
 
-def test_the_privacy_choices_link_cannot_be_turned_on_without_its_page(tenant_a):
+def test_the_privacy_choices_link_can_be_turned_on_without_a_page_of_the_business(tenant_a):
+    # The portal has the page (optout "privacy_choices"): no address of the business needed.
     tenant_a.use_privacy_choices_link = True
-    with pytest.raises(ValidationError) as refused:
-        tenant_a.full_clean()
-    assert "privacy_choices_url" in refused.value.message_dict
+    tenant_a.privacy_choices_url = ""
+    tenant_a.full_clean()
 
 
 def test_every_portal_page_is_linked_only_to_pages_that_exist(client, tenant_a):
