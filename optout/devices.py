@@ -24,8 +24,17 @@ _SALT = "privacyportal.optout.device"
 DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600
 
 
+# The id issued to a browser during this request (the cookie reaches it only with the
+# response): the signal's page hook and the page's view must name the same browser.
+_ISSUED_ATTRIBUTE = "optout_device_id"
+
+
 def device_id_from_request(request: HttpRequest) -> str | None:
-    """The browser's device id, or None when it has no cookie or a forged or malformed one."""
+    """The browser's device id, or None when it has no cookie or a forged or malformed one
+    (and none was issued earlier in this request)."""
+    issued = getattr(request, _ISSUED_ATTRIBUTE, None)
+    if issued is not None:
+        return issued
     try:
         raw = request.get_signed_cookie(DEVICE_COOKIE, salt=_SALT)
     except (KeyError, signing.BadSignature):
@@ -40,8 +49,10 @@ def device_id_for(request: HttpRequest) -> tuple[str, bool]:
     """The browser's device id, and whether it is new (then ``device_cookie_set`` must send it)."""
     device_id = device_id_from_request(request)
     if device_id is not None:
-        return device_id, False
-    return new_device_id(), True
+        return device_id, getattr(request, _ISSUED_ATTRIBUTE, None) is not None
+    device_id = new_device_id()
+    setattr(request, _ISSUED_ATTRIBUTE, device_id)
+    return device_id, True
 
 
 def device_cookie_set(response: HttpResponse, device_id: str) -> None:

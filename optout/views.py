@@ -38,6 +38,7 @@ from .devices import device_cookie_set, device_id_for, device_id_from_request
 from .forms import ConsentChoiceForm
 from .models import ConsentRight
 from .portal_selectors import choice_statuses, rights_offered
+from .preference_signal import STATUS_TEMPLATE
 from .recipient_services import recipient_notification_acknowledge
 from .services import consent_subject
 from .subjects import SubjectKind
@@ -93,6 +94,21 @@ SALE = ConsentRight.SALE_SHARING
 SENSITIVE = ConsentRight.SENSITIVE_USE
 
 
+def _drop_signal_region(request: HttpRequest) -> bool:
+    """A page that shows the sale/sharing state in full says "Opt-Out Request Honored" itself:
+    the signal's status region (``preference_signal``) would say it twice. Drop it, and say
+    whether this view carried the signal, which the page's own status then mentions. A
+    region showing the consumer's consent despite the signal (§7025(c)(3)) stays."""
+    regions = getattr(request, "portal_regions", [])
+    honoured = [
+        region
+        for region in regions
+        if region.template == STATUS_TEMPLATE and region.context["status"].kind == "honoured"
+    ]
+    request.portal_regions = [region for region in regions if region not in honoured]  # type: ignore[attr-defined]
+    return any(region.context["status"].signal for region in honoured)
+
+
 def _choice_page(
     request: HttpRequest, *, name: str, page_rights: Sequence[str], template: str
 ) -> HttpResponse:
@@ -125,6 +141,7 @@ def _choice_page(
         form = ConsentChoiceForm(tenant=tenant, rights=still_open)
     context = {
         "form": form,
+        "signal_sent": _drop_signal_region(request) if SALE in offered else False,
         "offered": offered,
         "statuses": statuses,
         "sale_offered": SALE in offered,

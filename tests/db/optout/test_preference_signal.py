@@ -182,6 +182,30 @@ def test_a_hundred_page_views_with_the_signal_are_one_request_and_the_page_says_
     assert not _may_sell(tenant_a, _device_of(client, tenant_a))
 
 
+def test_the_opt_out_page_says_honored_once_and_that_the_signal_did_it(
+    client, tenant_a, django_capture_on_commit_callbacks
+):
+    # The page shows the state in full itself: the status region would repeat it (§7025(c)(6)).
+    with django_capture_on_commit_callbacks(execute=True):  # the lookup's cache, as in production
+        html = client.get("/acme/do-not-sell-or-share/", **GPC).content.decode()
+    assert html.count("Opt-Out Request Honored") == 1
+    assert "processed as your request to opt out" in html
+    assert _requests(tenant_a).count() == 1
+    # Without the signal, the later visit still shows the state once, not the signal sentence.
+    later = client.get("/acme/do-not-sell-or-share/").content.decode()
+    assert later.count("Opt-Out Request Honored") == 1
+    assert "processed as your request to opt out" not in later
+
+
+def test_a_new_browser_s_signal_and_its_form_name_the_same_device(client, tenant_a):
+    # The hook issues the device id; the page's view must use that one, not a second.
+    client.post("/acme/limit-sensitive/", {}, **GPC)
+    device = _device_of(client, tenant_a)
+    state = consent_state_get(tenant_a, device.hash)
+    assert state.sale_sharing_opted_out
+    assert state.sensitive_use_limited
+
+
 def test_the_status_shows_the_opted_out_state_as_radio_buttons(client, tenant_a):
     region = _region(client.get("/acme/", **GPC).content.decode())
     assert re.search(r'<input type="radio"[^>]*value="opted_out" checked disabled>', region)
