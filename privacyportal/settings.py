@@ -236,7 +236,16 @@ PRIVACY_REQUEST_CREATED: list[str] = []
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = ["optout.recipient_services.recipients_notify_on_compliance"]
 # Inlines the apps above requests_app add to a request's admin page (requests_app.admin.queue).
-PRIVACY_REQUEST_ADMIN_INLINES: list[str] = ["optout.admin.RecipientNotificationInline"]
+PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
+    "optout.admin.RecipientNotificationInline",
+    "optout.staff_admin.RequestConsentChangeInline",
+]
+# Links the apps above requests_app add to the review queue (label, admin URL name, the request
+# types that page logs: the queue's own "Log a request" form leaves those to it).
+PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Log an opt-out or limit", "admin:optout_consentstate_log", ("opt_out", "limit")),
+    ("Look up a consumer's consent", "admin:optout_consentstate_changelist", ()),
+]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
 # Footer links of every portal page, in this order: each app gives its own (tenants.portal).
