@@ -407,13 +407,13 @@ class ConsentStateAdmin(TenantScopedModelAdmin):
     # --- the pages hanging from it ---
 
     def get_urls(self) -> list[Any]:
-        info = (self.opts.app_label, self.opts.model_name)
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("log/", self.admin_site.admin_view(self.log_view), name="%s_%s_log" % info),
+            path("log/", self.admin_site.admin_view(self.log_view), name=f"{prefix}_log"),
             path(
                 "agent/<int:privacy_request_id>/",
                 self.admin_site.admin_view(self.agent_view),
-                name="%s_%s_agent" % info,
+                name=f"{prefix}_agent",
             ),
             *super().get_urls(),
         ]
