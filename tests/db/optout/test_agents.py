@@ -6,6 +6,7 @@ preference signal is never an agent's request."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -44,8 +45,11 @@ AGENT_FORM = {
 }
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def media(settings, tmp_path) -> Path:
+    """Uploads in a temporary MEDIA_ROOT, and fresh rate-limit counters (a key prefix of their
+    own: the cache may be the Redis that also carries Celery's queues, so it is never flushed)."""
+    settings.PORTAL_RATE_LIMIT_PREFIX = f"agent-page-test-{uuid.uuid4().hex}"
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
