@@ -276,6 +276,26 @@ def agent_choice_apply(*, privacy_request: PrivacyRequest, actor: Any) -> tuple[
     return choice_apply(privacy_request=privacy_request, actor=actor)
 
 
+def agent_choice_complied(*, privacy_request: PrivacyRequest) -> None:
+    """``settings.PRIVACY_REQUEST_COMPLIED``: an agent's opt-out or limit is complied with only by
+    applying it (``agent_choice_apply``), so that the consumer's consent state changes. Closing
+    it as complied any other way (the queue's "Close with outcome") would put on the record an
+    opt-out that never took effect: refused, and the whole close is rolled back."""
+    if (
+        privacy_request.channel != words.AGENT
+        or privacy_request.request_type not in words.COMPLY_TYPES
+    ):
+        return
+    if not privacy_request.events.filter(kind=EventKind.CONSENT_CHANGED).exists():
+        raise Refused(
+            "apply_agents_choice",
+            "An authorized agent's request to opt out or to limit is complied with by applying "
+            "it to the consumer's consent state: open the consumer's signed permission, then "
+            "use “apply or deny it” on the request's page (§7026(j), §7027(j)).",
+            conflict=True,
+        )
+
+
 def agent_denial_explanation(language: str) -> str:
     """What the agent is told when their request is denied for the missing permission, in the
     request's language."""

@@ -234,7 +234,12 @@ CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
 PRIVACY_REQUEST_CREATED: list[str] = []
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
-PRIVACY_REQUEST_COMPLIED: list[str] = ["optout.recipient_services.recipients_notify_on_compliance"]
+PRIVACY_REQUEST_COMPLIED: list[str] = [
+    # First: an agent's opt-out or limit closed without being applied is refused before any
+    # recipient is told of it.
+    "optout.staff_services.agent_choice_complied",
+    "optout.recipient_services.recipients_notify_on_compliance",
+]
 # Inlines the apps above requests_app add to a request's admin page (requests_app.admin.queue).
 PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     "optout.admin.RecipientNotificationInline",

@@ -273,6 +273,19 @@ def test_a_spanish_agent_is_told_in_spanish(client, tenant_a, media, now, staff_
     assert email.subject.startswith("Nuestra respuesta")
 
 
+def test_closing_an_agent_s_request_as_complied_without_applying_it_is_refused(
+    agent_request, tenant_a, compliance_a
+):
+    _open_permission(compliance_a, agent_request)
+    response = login(compliance_a).post(
+        f"{QUEUE}{agent_request.pk}/close/", {"outcome": "complied"}, follow=True
+    )
+    assert "complied with by applying it" in response.content.decode()
+    agent_request.refresh_from_db()
+    assert agent_request.is_open
+    assert outbox(tenant_a) == []
+
+
 def test_a_denial_with_too_short_an_explanation_shows_the_error(agent_request, compliance_a):
     _open_permission(compliance_a, agent_request)
     response = _decide(compliance_a, agent_request, decision="deny", explanation="No.")
