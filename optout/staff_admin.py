@@ -541,17 +541,18 @@ class ConsentStateAdmin(TenantScopedModelAdmin):
             form = AgentDecisionForm(
                 initial={"explanation": agent_denial_explanation(privacy_request.language)}
             )
-        return self._page(
-            request,
-            "admin/optout/agent_decision.html",
-            {
-                "title": f"Decide the authorized agent's request {privacy_request.reference}",
-                "form": form,
-                "original": privacy_request,
-                "change_url": change_url,
-                "documents": agent_permission_documents(privacy_request),
-            },
-        )
+        with timezone.override(tenant.zone):  # the received time in the business's zone
+            return self._page(
+                request,
+                "admin/optout/agent_decision.html",
+                {
+                    "title": f"Decide the authorized agent's request {privacy_request.reference}",
+                    "form": form,
+                    "original": privacy_request,
+                    "change_url": change_url,
+                    "documents": agent_permission_documents(privacy_request),
+                },
+            )
 
     def _decide(
         self, request: HttpRequest, privacy_request: PrivacyRequest, data: dict[str, Any]
