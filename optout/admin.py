@@ -21,6 +21,7 @@ from requests_app.admin.inlines import READ_ONLY_INLINE
 from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin
 from tenants.context import staff_tenant
 
+from . import staff_admin  # noqa: F401 - registers the consent admin (looked up, logged, decided)
 from .models import Recipient, RecipientNotification
 from .recipient_services import (
     ACKNOWLEDGED,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from core import clock
@@ -184,12 +185,14 @@ def choice_submit(
     actor_label: str | None = None,
     language: str = "en",
     apply: bool = True,
+    documents: Sequence[UploadedFile] = (),
 ) -> list[ChoiceMade]:
     """Record one request per right and, when ``apply``, carry each out at once.
 
     ``apply=False`` leaves the requests open, in progress with their comply-by date, for staff:
     an authorized agent's request waits for its signed permission to be checked (§7026(j),
     §7027(j)); a request staff suspect is fraudulent is denied by them (§7026(e), §7027(f)).
+    ``documents``: an agent's copy of the consumer's signed permission, kept with each request.
     """
     wanted = list(dict.fromkeys(rights))
     if not wanted:
@@ -212,6 +215,7 @@ def choice_submit(
             actor=actor,
             actor_label=actor_label,
             language=language,
+            documents=documents,
         )
         states: tuple[ConsentState, ...] = ()
         if apply:

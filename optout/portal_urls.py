@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import signal_views, views
+from . import agent_views, signal_views, views
 
 urlpatterns = [
     # The addresses every business's footer links point to (§7013(c), §7014(c), §7015(b)).
@@ -11,4 +11,11 @@ urlpatterns = [
     path("privacy-choices/", views.privacy_choices, name="privacy_choices"),
     path("recipients/acknowledge/", views.recipient_acknowledge, name="recipient_acknowledge"),
     path("signal/", signal_views.signal_report, name="gpc_signal"),
+]
+
+# An authorized agent's opt-out or limit, with the consumer's signed permission (§7026(j),
+# §7027(j)).
+urlpatterns += [
+    path("agent-opt-out/", agent_views.agent_choice, name="agent_opt_out"),
+    path("agent-opt-out/sent/", agent_views.agent_choice_sent, name="agent_opt_out_sent"),
 ]

@@ -234,9 +234,23 @@ CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
 PRIVACY_REQUEST_CREATED: list[str] = []
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
-PRIVACY_REQUEST_COMPLIED: list[str] = ["optout.recipient_services.recipients_notify_on_compliance"]
+PRIVACY_REQUEST_COMPLIED: list[str] = [
+    # First: an agent's opt-out or limit closed without being applied is refused before any
+    # recipient is told of it.
+    "optout.staff_services.agent_choice_complied",
+    "optout.recipient_services.recipients_notify_on_compliance",
+]
 # Inlines the apps above requests_app add to a request's admin page (requests_app.admin.queue).
-PRIVACY_REQUEST_ADMIN_INLINES: list[str] = ["optout.admin.RecipientNotificationInline"]
+PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
+    "optout.admin.RecipientNotificationInline",
+    "optout.staff_admin.RequestConsentChangeInline",
+]
+# Links the apps above requests_app add to the review queue (label, admin URL name, the request
+# types that page logs: the queue's own "Log a request" form leaves those to it).
+PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Log an opt-out or limit", "admin:optout_consentstate_log", ("opt_out", "limit")),
+    ("Look up a consumer's consent", "admin:optout_consentstate_changelist", ()),
+]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
 # Footer links of every portal page, in this order: each app gives its own (tenants.portal).

@@ -135,3 +135,15 @@ class RequestDocumentInline(TenantScopedInlineMixin, admin.TabularInline):
             "admin:requests_app_privacyrequest_document", args=[obj.privacy_request_id, obj.pk]
         )
         return format_html('<a href="{}">View</a>', url)
+
+
+class AgentPermissionInline(RequestDocumentInline):
+    """The consumer's signed permission an authorized agent sent with a request to opt out or to
+    limit (§7026(j), §7027(j)): staff open it before applying or denying the request. Opened,
+    and shown, like a consumer's documentation."""
+
+    verbose_name = "the consumer's signed permission, sent by the agent"
+    verbose_name_plural = (
+        "the consumer's signed permission, sent by the agent (§7026(j), §7027(j): open it "
+        "before deciding)"
+    )

@@ -7,6 +7,7 @@ which calls ``privacy_request_create`` and reports the deadlines it set.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -29,6 +31,33 @@ from ..models import Channel, CorrectionField, KnowScope, PrivacyRequest, Reques
 from ..services import Agent, Requester, privacy_request_create
 
 STAFF_CHANNELS = (Channel.PHONE, Channel.EMAIL, Channel.MAIL, Channel.IN_PERSON)
+
+
+@dataclass(frozen=True)
+class QueueTool:
+    """A link on the review queue to another app's page (``settings.PRIVACY_REQUEST_QUEUE_TOOLS``)
+    and the request types that page logs, which this app's "Log a request" form then leaves to it
+    (opt-outs and limits must also change the consumer's consent state, which only opt-out does)."""
+
+    label: str
+    url: str
+    request_types: tuple[str, ...]
+
+
+def queue_tools() -> list[QueueTool]:
+    return [
+        QueueTool(label, reverse(url_name), tuple(request_types))
+        for label, url_name, request_types in settings.PRIVACY_REQUEST_QUEUE_TOOLS
+    ]
+
+
+def _logged_elsewhere() -> dict[str, str]:
+    """Request type -> the label of the queue tool that logs it instead."""
+    return {
+        request_type: label
+        for label, _, request_types in settings.PRIVACY_REQUEST_QUEUE_TOOLS
+        for request_type in request_types
+    }
 
 
 class LogRequestForm(forms.Form):
@@ -98,6 +127,18 @@ class LogRequestForm(forms.Form):
             "received_at"
         ].help_text = f"When it actually reached the business, local time in {tenant.time_zone}."
         self.fields["language"].initial = (tenant.languages or ["en"])[0]
+        elsewhere = _logged_elsewhere()
+        if elsewhere:
+            self.fields["request_type"].choices = [
+                (value, label) for value, label in RequestType.choices if value not in elsewhere
+            ]
+            self.fields["request_type"].help_text = (
+                "; ".join(
+                    f"{RequestType(value).label}: use “{label}” on the queue"
+                    for value, label in elsewhere.items()
+                )
+                + "."
+            )
 
     def clean_received_at(self) -> datetime:
         received_at = self.cleaned_data["received_at"]

@@ -21,13 +21,19 @@ from django.views.decorators.http import require_GET
 
 from tenants.admin_base import TenantScopedModelAdmin, may
 
+from .. import vocabulary as words
 from ..models import QUEUE_CLOSED_LAST, QUEUE_DUE_DATE, PrivacyRequest, RequestType
 from .actions import QUEUE_ACTIONS, QueueActionsMixin, changelist_action
 from .display import RequestDisplayMixin
 from .documents import DocumentDownloadMixin
 from .filters import AssigneeFilter, ConsumerConfirmationFilter, DeadlineFilter, FlaggedFilter
-from .inlines import CommunicationInline, RequestDocumentInline, RequestEventInline
-from .log_request import LogRequestMixin
+from .inlines import (
+    AgentPermissionInline,
+    CommunicationInline,
+    RequestDocumentInline,
+    RequestEventInline,
+)
+from .log_request import LogRequestMixin, queue_tools
 
 REFERENCE_SHAPE = re.compile(r"[A-Za-z]{2,4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -85,6 +91,11 @@ class PrivacyRequestAdmin(
         if EMAIL_SHAPE.fullmatch(term):
             return queryset.filter(requester_email__in={term, term.lower()}), False
         return super().get_search_results(request, queryset, search_term)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        # The apps above requests_app add their own ways to log requests (queue_tools).
+        tools = queue_tools() if self.has_add_permission(request) else []
+        return super().changelist_view(request, {"queue_tools": tools, **(extra_context or {})})
 
     actions = [changelist_action(action) for action in QUEUE_ACTIONS.values()]
     # The documents first: staff must open them before deciding (§7023(d)(1)).
@@ -240,10 +251,17 @@ class PrivacyRequestAdmin(
         return [*fieldsets, ("Other details", {"fields": rest})] if rest else fieldsets
 
     def get_inlines(self, request: HttpRequest, obj: Any = None):
-        # Only requests to correct take documents (services.portal); other pages skip the list.
+        # Only requests to correct take the consumer's documents, and an agent's opt-out or
+        # limit the consumer's signed permission (services.intake); other pages skip the list.
         inlines = list(self.inlines)
         if obj is None or obj.request_type != RequestType.CORRECT:
             inlines.remove(RequestDocumentInline)
+        if (
+            obj is not None
+            and obj.channel == words.AGENT
+            and obj.request_type in words.COMPLY_TYPES
+        ):
+            inlines.insert(0, AgentPermissionInline)
         if obj is None:
             return inlines
         # The apps above requests_app add their lists (e.g. the recipients' notifications).

@@ -25,6 +25,7 @@ from core.refusals import Refused
 from tenants.models import Tenant
 from tenants.selectors import membership_role
 
+from .. import vocabulary as words
 from ..models import EventKind, PrivacyRequest, RequestDocument
 from ..selectors import DOCUMENT_KEY, may_open_request_documents
 from .timeline import timeline_add
@@ -73,7 +74,12 @@ def request_document_attach(
         at=now,
         label=label,
         message=f"Document received: {document.original_name} ({content_type}, "
-        f"{document.size} bytes). Open it before deciding (§7023(d)(1)).",
+        f"{document.size} bytes). Open it before deciding ("
+        + (
+            "§7023(d)(1))."
+            if privacy_request.request_type == words.CORRECT
+            else "the consumer's signed permission, §7026(j), §7027(j))."
+        ),
         data={DOCUMENT_KEY: document.pk},
     )
     return document

@@ -129,7 +129,9 @@ def privacy_request_create(
     ``language`` is the consumer's language: it is stored, and every later message uses it.
     ``details`` sets the type-specific fields listed in ``DETAIL_FIELDS`` (delete scope,
     correction, two-step confirmation), validated with the rest. ``documents`` are the
-    consumer's documentation for a request to correct (§7023(d)), stored encrypted.
+    consumer's documentation for a request to correct (§7023(d)), or an authorized agent's copy
+    of the consumer's signed permission to opt out or limit (§7026(j), §7027(j)); stored
+    encrypted.
     """
     for upload in documents:
         upload_check(upload)  # refuse before anything is written
@@ -231,9 +233,15 @@ def _check(
             gettext("Choose at least one kind of information to delete."),
             "delete_categories",
         )
-    if documents and request_type != words.CORRECT:
+    # A consumer's documentation of a correction (§7023(d)), or an authorized agent's copy of
+    # the consumer's signed permission to opt out or limit for them (§7026(j), §7027(j)).
+    agents_permission = channel == words.AGENT and request_type in deadlines.COMPLY_TYPES
+    if documents and request_type != words.CORRECT and not agents_permission:
         raise Refused(
-            "documents_not_allowed", "Only requests to correct take documents.", "document"
+            "documents_not_allowed",
+            "Only requests to correct, and an authorized agent's request to opt out or to "
+            "limit (with the consumer's signed permission), take documents.",
+            "document",
         )
 
 
