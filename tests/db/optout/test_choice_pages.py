@@ -504,3 +504,12 @@ def test_the_pages_use_no_legal_jargon_7004a1():
     files = list(folder.glob("*.html"))
     assert len(files) >= 8
     assert [str(path) for path in files if jargon.search(path.read_text())] == []
+
+
+def test_the_opt_out_and_limit_pages_lead_an_authorized_agent_to_their_form_7026_j(
+    client, tenant_a
+):
+    for page in (OPT_OUT, LIMIT_PAGE):
+        html = client.get(page).content.decode()
+        assert 'href="/acme/agent-opt-out/"' in html
+    assert client.get("/acme/agent-opt-out/").status_code == 200
