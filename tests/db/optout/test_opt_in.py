@@ -384,9 +384,7 @@ def test_the_12_months_run_in_the_business_time_zone(tenant_a, freeze):
     assert _prompt(tenant_a, {"email": EMAIL, "right": "sale_sharing"}).status_code == 200
 
 
-def test_a_consumer_initiated_transaction_may_be_prompted_within_12_months_7028b(
-    tenant_a, freeze
-):
+def test_a_consumer_initiated_transaction_may_be_prompted_within_12_months_7028b(tenant_a, freeze):
     _opt_out_on(tenant_a, freeze, _la(2026, 6, 1))
     freeze(_la(2026, 7, 1))
     response = _prompt(
@@ -418,9 +416,7 @@ def test_a_new_opt_out_after_an_opt_in_starts_the_12_months_again(tenant_a, free
     subject = consent_subject(tenant_a, SubjectKind.EMAIL, EMAIL)
     _opt_out_on(tenant_a, freeze, _la(2025, 1, 10))
     freeze(_la(2026, 2, 1))
-    consent_allow(
-        tenant=tenant_a, subject=subject, right=ConsentRight.SALE_SHARING, source="form"
-    )
+    consent_allow(tenant=tenant_a, subject=subject, right=ConsentRight.SALE_SHARING, source="form")
     _opt_out_on(tenant_a, freeze, _la(2026, 5, 5))
     freeze(_la(2026, 6, 1))
     response = _prompt(tenant_a, {"email": EMAIL, "right": "sale_sharing"})
