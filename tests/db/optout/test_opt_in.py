@@ -458,3 +458,44 @@ def test_the_prompt_check_needs_the_consent_read_scope(tenant_a):
     key = _key(tenant_a, ApiScope.REQUESTS_READ)
     response = _prompt(tenant_a, {"email": EMAIL, "right": "sale_sharing"}, key)
     assert response.status_code == 403
+
+
+def _main(response) -> str:
+    return response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_every_opt_in_page_is_in_spanish(tenant_a):
+    """No English left on the pages' main part in Spanish: every new string is translated."""
+    english = re.compile(
+        r"opt back in|opt in|\bconfirm\b|confirmation|nothing|browser|personal information|"
+        r"start again|choose|continue|minutes|keep my choice|\byes\b",
+        re.IGNORECASE,
+    )
+    _restrict(tenant_a, _device(tenant_a))
+    _restrict(tenant_a, _device(tenant_a), right=ConsentRight.SENSITIVE_USE)
+    browser = _browser()
+    pages = [browser.get(OPT_IN + "?lang=es")]
+    pages.append(browser.post(OPT_IN + "?lang=es", {}))  # the error message
+    _ask(browser, ConsentRight.SALE_SHARING, ConsentRight.SENSITIVE_USE)
+    confirmation = browser.get(CONFIRM + "?lang=es")
+    pages.append(confirmation)
+    _confirm(browser, _token(confirmation))
+    pages.append(browser.get(DONE + "?lang=es"))
+    pages.append(_confirm(browser, _token(confirmation)))  # used: the 410 page
+    pages.append(Client().get(OPT_IN + "?lang=es"))  # nothing to opt back in to
+    for page in pages:
+        text = re.sub(r"<[^>]+>|href=\"[^\"]*\"", " ", _main(page))
+        assert 'lang="es"' in page.content.decode()
+        assert not english.findall(text), (page.request["PATH_INFO"], english.findall(text))
+
+
+def test_the_expiry_task_closes_unconfirmed_requests(tenant_a, freeze):
+    from optout.tasks import opt_in_expire_task
+
+    _restrict(tenant_a, _device(tenant_a))
+    start = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    freeze(start)
+    _ask(_browser())
+    freeze(start + timedelta(hours=1))
+    assert opt_in_expire_task() == {"closed": 1}
+    assert _opt_in_requests(tenant_a).get().outcome == "withdrawn"
