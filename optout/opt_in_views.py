@@ -44,7 +44,7 @@ from .services import Subject, consent_subject
 from .subjects import SubjectKind
 
 # Session keys, per business: the token waiting for its confirmation, and what was decided.
-TOKEN_KEY = "portal_opt_in_{tenant_id}"
+WAITING_KEY = "portal_opt_in_{tenant_id}"
 DONE_KEY = "portal_opt_in_done_{tenant_id}"
 
 RIGHT_LABELS = {
@@ -133,7 +133,7 @@ def opt_in(request: HttpRequest) -> HttpResponse:
             except Refused as refused:
                 form.add_error("rights" if refused.field == "rights" else None, refused.message)
             else:
-                request.session[_key(TOKEN_KEY, tenant)] = raw
+                request.session[_key(WAITING_KEY, tenant)] = raw
                 return HttpResponseRedirect(portal_reverse(request, "opt_in_confirm"))
         status = 400
     else:
@@ -164,16 +164,16 @@ def opt_in_confirm_page(request: HttpRequest) -> HttpResponse:
                 done = {"outcome": "declined", "rights": []}
         except Refused as refused:
             return _invalid(request, refused.code)
-        request.session.pop(_key(TOKEN_KEY, tenant), None)
+        request.session.pop(_key(WAITING_KEY, tenant), None)
         request.session[_key(DONE_KEY, tenant)] = done
         return HttpResponseRedirect(portal_reverse(request, "opt_in_done"))
-    raw = request.session.get(_key(TOKEN_KEY, tenant))
+    raw = request.session.get(_key(WAITING_KEY, tenant))
     if not raw or device is None:
         return HttpResponseRedirect(portal_reverse(request, "opt_in"))
     scoped = OptInConfirmation.objects.for_tenant(tenant).filter(device_hash=device.hash)
     confirmation = token_usable(scoped, raw, clock.now()).first()
     if confirmation is None:
-        request.session.pop(_key(TOKEN_KEY, tenant), None)
+        request.session.pop(_key(WAITING_KEY, tenant), None)
         return _invalid(request, CONFIRMATION_EXPIRED)
     return portal_render(
         request,

@@ -13,6 +13,7 @@ from tenants.models import Tenant
 
 from . import consent_cache
 from .models import ConsentChange, ConsentState
+from .opt_in_rules import minor_may_be_sold
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def consent_answer_body(state: ConsentState | None) -> bytes:
     minor = _minor_answer(state)
     data = {
         # A known minor's information only after their (or a parent's) opt-in (§7070, §7071).
-        "may_sell_or_share": not opted_out and (minor is None or minor["opted_in"]),
+        "may_sell_or_share": not opted_out
+        and (minor is None or minor_may_be_sold(minor["age_band"], minor["opted_in"])),
         "may_use_sensitive_information": not limited,
         "sale_sharing": {
             "opted_out": opted_out,
