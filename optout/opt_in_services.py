@@ -196,9 +196,12 @@ def _refusal(tenant: Tenant, device: Subject, raw: str, now: datetime) -> Refuse
         if raw
         else None
     )
-    if row is not None and row.used_at is not None:
+    if row is None:
+        return Refused(CONFIRMATION_UNKNOWN, "This confirmation is not valid in this browser.")
+    # Used by the consumer (before it expired), or taken by the expiry sweep (once it had).
+    if row.used_at is not None and row.used_at < row.expires_at:
         return Refused(CONFIRMATION_USED, "This confirmation was already used.", conflict=True)
-    if row is not None and row.expires_at <= now:
+    if row.used_at is not None or row.expires_at <= now:
         return Refused(CONFIRMATION_EXPIRED, "This confirmation has expired.", conflict=True)
     return Refused(CONFIRMATION_UNKNOWN, "This confirmation is not valid in this browser.")
 

@@ -499,3 +499,21 @@ def test_the_expiry_task_closes_unconfirmed_requests(tenant_a, freeze):
     freeze(start + timedelta(hours=1))
     assert opt_in_expire_task() == {"closed": 1}
     assert _opt_in_requests(tenant_a).get().outcome == "withdrawn"
+
+
+def test_a_confirmation_after_the_sweep_closed_its_request_says_it_expired(tenant_a, freeze):
+    device = _device(tenant_a)
+    _restrict(tenant_a, device)
+    browser = _browser()
+    start = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    freeze(start)
+    _ask(browser)
+    token = _token(browser.get(CONFIRM))
+    freeze(start + timedelta(minutes=45))
+    opt_in_expire_unconfirmed()
+
+    late = _confirm(browser, token)
+
+    assert late.status_code == 410
+    assert "You did not confirm within 30 minutes" in late.content.decode()
+    assert _answer(tenant_a, device)["may_sell_or_share"] is False
