@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from core.tokens import OneTimeToken
 from tenants.models import TenantOwnedModel
 
+from . import opt_in_rules
 from . import recipient_rules as rules
 
 SUBJECT_HASH_LENGTH = 64
@@ -42,6 +44,26 @@ class ConsentSource(models.TextChoices):
     MAIL = "mail", "Mail, logged by staff"
 
 
+class AgeBand(models.TextChoices):
+    """What the business knows of a consumer's age, where it knows they are under 16 (§7070,
+    §7071). Blank: it does not know them to be under 16."""
+
+    UNDER_13 = opt_in_rules.UNDER_13, "Under 13 (a parent or guardian opts in, §7070)"
+    AGE_13_TO_15 = opt_in_rules.AGE_13_TO_15, "13 to 15 (opts in themselves, §7071)"
+
+
+class MinorOptInMethod(models.TextChoices):
+    """How an opt-in to the sale or sharing of a minor's personal information was given."""
+
+    TWO_STEP_OPT_IN = opt_in_rules.TWO_STEP_OPT_IN, "The consumer's two-step opt-in (§7071(a))"
+    SIGNED_FORM = opt_in_rules.SIGNED_FORM, "Consent form signed by the parent (§7070(a)(2)(A))"
+    PAYMENT_CARD = opt_in_rules.PAYMENT_CARD, "Parent's payment card (§7070(a)(2)(B))"
+    TOLL_FREE_CALL = opt_in_rules.TOLL_FREE_CALL, "Parent's toll-free call (§7070(a)(2)(C))"
+    VIDEO_CONFERENCE = opt_in_rules.VIDEO_CONFERENCE, "Parent's video call (§7070(a)(2)(D))"
+    IN_PERSON = opt_in_rules.IN_PERSON, "Parent in person (§7070(a)(2)(E))"
+    GOVERNMENT_ID = opt_in_rules.GOVERNMENT_ID, "Parent's government ID (§7070(a)(2)(F))"
+
+
 class ConsentState(TenantOwnedModel):
     """Whether a subject has opted out of sale/sharing and limited the use of sensitive personal
     information. No row means no choice made: sale and use are allowed.
@@ -60,6 +82,14 @@ class ConsentState(TenantOwnedModel):
     sensitive_use_source = models.CharField(
         max_length=10, choices=ConsentSource.choices, blank=True
     )
+    # Consumers under 16 (§7070-§7071): the business's actual knowledge of their age, and the
+    # opt-in without which their information is not sold or shared (Civ. Code §1798.120(c)).
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    age_band_changed_at = models.DateTimeField(null=True, blank=True)
+    minor_opt_in_method = models.CharField(
+        max_length=20, choices=MinorOptInMethod.choices, blank=True
+    )
+    minor_opted_in_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
 
@@ -115,6 +145,35 @@ class ConsentChange(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_right_display()}: {'restricted' if self.restricted else 'allowed'}"
+
+
+class OptInConfirmation(OneTimeToken, TenantOwnedModel):
+    """The second step of a portal opt-in (§7028(a)): the one-time, expiring token that the
+    consumer's separate confirmation uses, for the browser and rights they asked for in the
+    first step. Its request (type opt-in) holds the request time; ``used_at`` is the moment
+    of the confirmation or of the consumer's "no". Only the token's hash is stored."""
+
+    privacy_request = models.OneToOneField(
+        "requests_app.PrivacyRequest", on_delete=models.CASCADE, related_name="+"
+    )
+    device_hash = models.CharField(max_length=SUBJECT_HASH_LENGTH)
+    rights = models.JSONField(help_text="The rights asked for: sale_sharing, sensitive_use.")
+    # Which version of the opt-in pages the consumer saw (R-7028-P-1).
+    ui_version = models.CharField(max_length=40)
+    confirmed = models.BooleanField(default=False)
+
+    class Meta(TenantOwnedModel.Meta):
+        # The expiry sweep reads the tokens still waiting, oldest first.
+        indexes = [
+            models.Index(
+                fields=["tenant", "expires_at"],
+                condition=models.Q(used_at__isnull=True),
+                name="opt_in_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Opt-in confirmation for {self.privacy_request_id}"
 
 
 class DeviceLink(TenantOwnedModel):

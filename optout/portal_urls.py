@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import agent_views, signal_views, views
+from . import agent_views, opt_in_views, signal_views, views
 
 urlpatterns = [
     # The addresses every business's footer links point to (§7013(c), §7014(c), §7015(b)).
@@ -18,4 +18,11 @@ urlpatterns = [
 urlpatterns += [
     path("agent-opt-out/", agent_views.agent_choice, name="agent_opt_out"),
     path("agent-opt-out/sent/", agent_views.agent_choice_sent, name="agent_opt_out_sent"),
+]
+
+# Opting back in (§7028(a)): the request, its separate confirmation, and the result.
+urlpatterns += [
+    path("opt-in/", opt_in_views.opt_in, name="opt_in"),
+    path("opt-in/confirm/", opt_in_views.opt_in_confirm_page, name="opt_in_confirm"),
+    path("opt-in/done/", opt_in_views.opt_in_done, name="opt_in_done"),
 ]

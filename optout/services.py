@@ -114,6 +114,10 @@ def _change(
     setattr(state, flag, restricted)
     setattr(state, changed_at_field, at)
     setattr(state, source_field, source)
+    if restricted and right == ConsentRight.SALE_SHARING and state.minor_opt_in_method:
+        # A minor's (or their parent's) opt-out withdraws their opt-in (§7070(b), §7071(b)).
+        state.minor_opt_in_method = ""
+        state.minor_opted_in_at = None
     state.version += 1
     state.save()
     change = ConsentChange(

@@ -367,6 +367,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.relay",
         "schedule": float(OUTBOX_RELAY_INTERVAL),
     },
+    # Opt-in requests never confirmed (§7028(a)) are closed as withdrawn with the sweep's rhythm.
+    "opt-in-expiry": {
+        "task": "optout.tasks.opt_in_expire",
+        "schedule": float(DEADLINE_SWEEP_INTERVAL),
+    },
 }
 
 # --- Cache -------------------------------------------------------------------------------

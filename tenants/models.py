@@ -435,6 +435,11 @@ class ApiScope(models.TextChoices):
     )
     # For the key a business puts in its web servers: it must read no requests (§7101(d)).
     CONSENT_READ = "consent:read", "Look up consumers' consent state (sale/share, limit)"
+    # For the business's systems that learn consumers' ages and minors' opt-ins (§7070-§7071).
+    CONSENT_WRITE = (
+        "consent:write",
+        "Record what the business knows of consumers under 16 and their opt-ins",
+    )
 
 
 # The default: what keys could do before scopes. Every key made before scopes got these

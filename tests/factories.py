@@ -23,9 +23,11 @@ from optout.models import (
     ConsentSource,
     ConsentState,
     DeviceLink,
+    OptInConfirmation,
     Recipient,
     RecipientNotification,
 )
+from optout.opt_in_services import opt_in_request
 from optout.recipient_services import recipient_create
 from optout.services import consent_restrict, consent_subject, device_link
 from optout.subjects import SubjectKind
@@ -328,6 +330,17 @@ def _device_link(business: Business) -> DeviceLink:
     business.get(ConsentState)
     device = consent_subject(business.tenant, SubjectKind.DEVICE, DEVICE_ID)
     return device_link(tenant=business.tenant, device=device, consumer=consumer)
+
+
+@builds(OptInConfirmation)
+def _opt_in_confirmation(business: Business) -> OptInConfirmation:
+    """The consumer's browser asked to opt back in (§7028(a) first step); not confirmed yet."""
+    business.get(DeviceLink)  # the browser carries the consumer's opt-out
+    device = consent_subject(business.tenant, SubjectKind.DEVICE, DEVICE_ID)
+    _raw, confirmation = opt_in_request(
+        tenant=business.tenant, device=device, rights=[ConsentRight.SALE_SHARING]
+    )
+    return confirmation
 
 
 # --- Recipients (optout) -----------------------------------------------------------------------

@@ -205,6 +205,11 @@ def _check(
     anonymous_allowed = channel == words.GPC or (
         channel == words.WEBFORM and request_type in deadlines.COMPLY_TYPES
     )
+    # So may an opt-in (§7028): made in the browser it applies to, or recorded through the API
+    # by the business for a consumer it names by a subject id, not by contact details.
+    anonymous_allowed = anonymous_allowed or (
+        request_type == words.OPT_IN and channel in {words.WEBFORM, words.API}
+    )
     if not (requester.email or requester.phone or requester.name) and not anonymous_allowed:
         raise Refused(
             "requester_required",

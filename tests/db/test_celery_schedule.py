@@ -1,4 +1,5 @@
-"""The beat schedule runs the deadline sweep and the outbox relay, and both tasks exist."""
+"""The beat schedule runs the deadline sweep, the outbox relay and the opt-in expiry, and the
+tasks exist."""
 
 from privacyportal.celery import app
 
@@ -9,8 +10,10 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     assert set(schedule) == {
         "requests_app.tasks.sweep_deadlines",
         "outbox.relay",
+        "optout.tasks.opt_in_expire",
     }
     for task_name in schedule:
         assert task_name in app.tasks
     assert schedule["requests_app.tasks.sweep_deadlines"] == settings.DEADLINE_SWEEP_INTERVAL
     assert schedule["outbox.relay"] == settings.OUTBOX_RELAY_INTERVAL
+    assert schedule["optout.tasks.opt_in_expire"] == settings.DEADLINE_SWEEP_INTERVAL

@@ -44,6 +44,7 @@ def test_an_unknown_subject_may_be_sold_to(tenant_a):
         "may_use_sensitive_information": True,
         "sale_sharing": {"opted_out": False, "changed_at": None, "source": None},
         "sensitive_use": {"limited": False, "changed_at": None, "source": None},
+        "minor": None,
     }
 
 
