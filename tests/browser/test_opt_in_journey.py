@@ -16,6 +16,7 @@ from optout.services import consent_restrict, consent_subject
 from optout.subjects import SubjectKind
 from tests.browser.axe_check import assert_no_axe_violations
 from tests.browser.optin_steps import opt_in_journey, opt_in_steps
+from tests.browser.optout_steps import opt_out_steps
 from tests.factories import DEVICE_ID
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,11 +91,7 @@ def test_opting_in_works_without_javascript(browser, live_server, tenant_a):
 
 
 def test_opting_in_never_takes_fewer_steps_than_opting_out_7004a2A(page, live_server, tenant_a):
-    optout_steps = pytest.importorskip(
-        "tests.browser.optout_steps",
-        reason="tests/browser/optout_steps.py (the pages branch's opt_out_steps) is not here yet",
-    )
     base_url = f"{live_server.url}/acme/"
-    opt_out = optout_steps.opt_out_steps(page, base_url)
+    opt_out = opt_out_steps(page, base_url)
     opt_in = opt_in_steps(page, base_url)
     assert opt_in >= opt_out, f"opting in took {opt_in} steps, opting out {opt_out}"

@@ -513,3 +513,13 @@ def test_the_opt_out_and_limit_pages_lead_an_authorized_agent_to_their_form_7026
         html = client.get(page).content.decode()
         assert 'href="/acme/agent-opt-out/"' in html
     assert client.get("/acme/agent-opt-out/").status_code == 200
+
+
+def test_the_home_page_lets_a_consumer_find_the_opt_in_page_without_prompting_7026_k(
+    client, tenant_a
+):
+    # A plain link the consumer follows of their own accord (§7028(b)); the opt-out pages
+    # themselves never invite an opt-in within the 12 months (§7026(k)).
+    assert 'href="/acme/opt-in/"' in client.get("/acme/").content.decode()
+    client.post(OPT_OUT, {})
+    assert "/acme/opt-in/" not in client.get(OPT_OUT).content.decode()
