@@ -161,6 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     url = benchlib.db_url(f"{benchlib.DB_PREFIX}_consent")
     meta = seeded(url, reseed=args.reseed)
     key = meta["key"]
+    # DEBUG off serves the admin's CSS through whitenoise's manifest: gunicorn's readiness page
+    # (/admin/login/) needs the static files collected (into benchmarks/.var/, as run.py does).
+    subprocess.run(
+        [benchlib.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=benchlib.ROOT,
+        env=benchlib.child_env(url),
+        check=True,
+    )
     benchlib.clear_bench_redis()
     constant_env = benchlib.child_env(url, DJANGO_SETTINGS_MODULE="benchmarks.constant_settings")
     results: dict[str, list[dict[str, Any]]] = {"constant": [], "lookup": []}
