@@ -287,3 +287,11 @@ def test_with_the_cache_down_the_view_answers_from_the_database(tenant_a, monkey
     assert response.status_code == 200
     assert response.json()["may_sell_or_share"] is False
     assert queries >= 1
+
+
+def test_a_refused_key_is_read_from_the_database_once_per_call(tenant_a):
+    """The hot path's own check of an unknown key is the one the view uses: a flood of bad keys
+    costs the database what it did before the hot path."""
+    _, raw = _key(tenant_a)
+    response, queries = _queries(lambda: _lookup(raw + "x", email=EMAIL))
+    assert (response.status_code, queries) == (401, 1)
