@@ -1,7 +1,8 @@
 """The consent lookup's answers, kept in the cache per business and subject.
 
-The lookup runs on every page view of a business's site, so a cached answer is one Redis GET and
-no SQL. Each entry is ``"<version>|<JSON body>"``, where version is the consent state's (0: no
+The lookup runs on every page view of a business's site, so a cached answer is read with no SQL:
+one MGET with the API key's cached check on the hot path (``entry_and_key_get``, ``optout.api.fast``),
+one GET in the DRF view. Each entry is ``"<version>|<JSON body>"``, where version is the consent state's (0: no
 state). An entry is only ever replaced by one with a higher version (a compare-and-set script in
 Redis), so an answer read from the database just before a change commits cannot overwrite the
 change's own answer, which every change writes after it commits (``on_commit``): the next lookup

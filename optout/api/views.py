@@ -2,8 +2,11 @@
 personal information, for this consumer or browser?
 
 A business's site calls it on every page view, with a key holding only ``consent:read``: it is
-the hottest path in the system. A cached answer is one Redis GET and no SQL
-(``optout.selectors.consent_answer``), written out as cached, with no serializer.
+the hottest path in the system. A lookup whose key check and answer are both cached is answered
+before this view, by ``optout.api.fast``: one Redis round trip, no SQL, no DRF. This view answers
+everything else (the first lookup of a subject or a key, every error) and is what the URL
+resolves to and the schema documents. Either way the answer is written out as cached, with no
+serializer.
 
 A subject with no recorded choice answers "may sell or share" and "may use sensitive
 information": sale and sharing are opt-out rights (Civ. Code §1798.120, §1798.121), so until the
