@@ -9,12 +9,17 @@ hottest path in the system. This measures it the way the issue asks, in one run:
   Redis as the cache), and beside it *the smallest Django view*: no middleware, one URL, a
   constant JSON body (``constant_json.py``), under the same gunicorn configuration;
 * ``wrk`` at 4 connections, the two in turns (constant, lookup, lookup, constant), the lookup
-  going round 20,000 of the subjects (the first pass fills the cache, as a site's first visits
-  would; the figures are from the turns after it);
+  going round 20,000 of the subjects (a warm-up looks up each once first, filling the cache as a
+  site's first visits would; the figures are from the turns after it), with the server's CPU
+  per request and the machine's other load for each turn;
 * ``hey -q`` at a fixed 1,000 lookups/s (``apt-get install -y hey``; skipped without it).
 
 Targets: the lookup at least half the constant view's throughput; p95 under 5 ms in that run
 and at 1,000/s. ``.venv/bin/python benchmarks/consent_lookup.py [--seconds 10] [--reseed]``
+
+While test suites run on the machine, give it a Redis database of its own
+(``BENCH_REDIS_URL=redis://127.0.0.1:6379/3``): the drills' test clears database 11 when it ends,
+cached answers included.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponseBase, QueryDict
@@ -62,7 +63,12 @@ def takes_api_chain(environ: dict[str, Any]) -> bool:
 
 
 def _switches_language(query: str) -> bool:
-    return QueryDict(query).get("lang", "") in dict(settings.LANGUAGES)
+    try:
+        return QueryDict(query).get("lang", "") in dict(settings.LANGUAGES)
+    except SuspiciousOperation:
+        # Too many fields to parse: raised here, outside every chain, it was a 500. Whichever
+        # chain reads the query next refuses it with Django's 400.
+        return False
 
 
 @contextmanager

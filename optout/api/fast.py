@@ -120,7 +120,10 @@ def consent_lookup_fast(request: HttpRequest) -> HttpResponse | None:
     scheme, _, raw_key = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    params = request.GET
+    try:
+        params = request.GET
+    except Exception:  # e.g. too many fields: raised wherever DRF first reads them, after the key
+        return None
     if len(params) != 1:
         return None
     ((name, values),) = params.lists()
