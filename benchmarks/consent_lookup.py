@@ -150,11 +150,19 @@ end
 """
 
 
-def hey_fixed_rate(port: int, key: str, seconds: float) -> dict[str, float] | None:
+def hey_fixed_rate(port: int, key: str | None, seconds: float) -> dict[str, float] | None:
     """``hey`` at 1,000 requests/s in all (20 workers x 50/s: a hey worker waits for each answer,
-    so 4 workers could not keep the rate) on one subject's lookup."""
+    so 4 workers could not keep the rate) on one subject's lookup, or (no key) on the smallest
+    view. hey's workers start together and each sends on its own 20 ms ticker, so the rate
+    arrives as bursts of about 20 requests every 20 ms: the p95 is about the time two cores take
+    to clear a burst, hence the smallest view's figure beside the lookup's."""
     if not shutil.which("hey"):
         return None
+    if key is None:
+        target, auth = f"http://127.0.0.1:{port}/constant/", []
+    else:
+        target = f"http://127.0.0.1:{port}/api/v1/consent/?email=shopper-7@example.com"
+        auth = ["-H", f"Authorization: Bearer {key}"]
     cmd = [
         "hey",
         "-z",
@@ -163,11 +171,10 @@ def hey_fixed_rate(port: int, key: str, seconds: float) -> dict[str, float] | No
         "20",
         "-q",
         "50",
-        "-H",
-        f"Authorization: Bearer {key}",
+        *auth,
         "-o",
         "csv",
-        f"http://127.0.0.1:{port}/api/v1/consent/?email=shopper-7@example.com",
+        target,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60)
     rows = [line.split(",") for line in out.stdout.splitlines()[1:] if line]
@@ -244,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         fixed = hey_fixed_rate(portal.port, key, args.seconds)
+        fixed_constant = hey_fixed_rate(constant.port, None, args.seconds)
     best = {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     share = best["lookup"]["rps"] / best["constant"]["rps"]
     p95 = max(run["p95_ms"] for run in results["lookup"])
@@ -272,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
             f"consent lookup at 1,000/s (hey -q): {fixed['rps']:.0f}/s served, p50 "
             f"{fixed['p50_ms']} ms, p95 {fixed['p95_ms']} ms, {fixed['non_200']} not 200 "
             f"[target p95 < 5 ms: {'PASS' if fixed['p95_ms'] < 5 else 'FAIL'}]"
+        )
+    if fixed_constant is not None:
+        print(
+            f"smallest view at 1,000/s (hey -q, the same bursts): {fixed_constant['rps']:.0f}/s "
+            f"served, p50 {fixed_constant['p50_ms']} ms, p95 {fixed_constant['p95_ms']} ms"
         )
     ok = share >= 0.5 and p95 < 5 and (fixed is None or fixed["p95_ms"] < 5)
     return 0 if ok else 1
