@@ -12,7 +12,8 @@ hottest path in the system. This measures it the way the issue asks, in one run:
   going round 20,000 of the subjects (a warm-up looks up each once first, filling the cache as a
   site's first visits would; the figures are from the turns after it), with the server's CPU
   per request and the machine's other load for each turn;
-* ``hey -q`` at a fixed 1,000 lookups/s (``apt-get install -y hey``; skipped without it).
+* ``hey -q`` at a fixed 1,000 lookups/s, 4 workers x 250/s (and, reported, 20 x 50/s), and
+  the smallest view the same way (``apt-get install -y hey``; skipped without it).
 
 Targets: the lookup at least half the constant view's throughput; p95 under 5 ms in that run
 and at 1,000/s. ``.venv/bin/python benchmarks/consent_lookup.py [--seconds 10] [--reseed]``
@@ -150,12 +151,18 @@ end
 """
 
 
-def hey_fixed_rate(port: int, key: str | None, seconds: float) -> dict[str, float] | None:
-    """``hey`` at 1,000 requests/s in all (20 workers x 50/s: a hey worker waits for each answer,
-    so 4 workers could not keep the rate) on one subject's lookup, or (no key) on the smallest
-    view. hey's workers start together and each sends on its own 20 ms ticker, so the rate
-    arrives as bursts of about 20 requests every 20 ms: the p95 is about the time two cores take
-    to clear a burst, hence the smallest view's figure beside the lookup's."""
+def hey_fixed_rate(
+    port: int, key: str | None, seconds: float, *, workers: int = 4
+) -> dict[str, float] | None:
+    """``hey`` at 1,000 requests/s in all on one subject's lookup, or (no key) on the smallest
+    view: ``workers`` workers at 1,000/workers each.
+
+    Each hey worker sends on its own ticker and waits for each answer, and the workers start
+    together, so the rate arrives as bursts of ``workers`` requests: 4 (the verdict's) sends 4
+    every 4 ms, as evenly as hey can; a lookup slower than 4 ms shows as a served rate below
+    1,000/s. 20 workers x 50/s (the first runs') sends bursts of 20 every 20 ms, whose p95 is the
+    time two cores take to clear a burst: 10-15 ms for the smallest view itself.
+    """
     if not shutil.which("hey"):
         return None
     if key is None:
@@ -168,9 +175,9 @@ def hey_fixed_rate(port: int, key: str | None, seconds: float) -> dict[str, floa
         "-z",
         f"{max(1, round(seconds))}s",
         "-c",
-        "20",
+        str(workers),
         "-q",
-        "50",
+        str(round(1000 / workers)),
         *auth,
         "-o",
         "csv",
@@ -252,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         fixed = hey_fixed_rate(portal.port, key, args.seconds)
         fixed_constant = hey_fixed_rate(constant.port, None, args.seconds)
+        bursts = hey_fixed_rate(portal.port, key, args.seconds, workers=20)
+        bursts_constant = hey_fixed_rate(constant.port, None, args.seconds, workers=20)
     best = {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     share = best["lookup"]["rps"] / best["constant"]["rps"]
     p95 = max(run["p95_ms"] for run in results["lookup"])
@@ -277,17 +286,31 @@ def main(argv: list[str] | None = None) -> int:
         print("consent lookup at 1,000/s: not measured (apt-get install -y hey)")
     else:
         print(
-            f"consent lookup at 1,000/s (hey -q): {fixed['rps']:.0f}/s served, p50 "
+            f"consent lookup at 1,000/s (hey -c 4 -q 250): {fixed['rps']:.0f}/s served, p50 "
             f"{fixed['p50_ms']} ms, p95 {fixed['p95_ms']} ms, {fixed['non_200']} not 200 "
-            f"[target p95 < 5 ms: {'PASS' if fixed['p95_ms'] < 5 else 'FAIL'}]"
+            f"[target p95 < 5 ms at 1,000/s served: {'PASS' if _fixed_ok(fixed) else 'FAIL'}]"
         )
-    if fixed_constant is not None:
-        print(
-            f"smallest view at 1,000/s (hey -q, the same bursts): {fixed_constant['rps']:.0f}/s "
-            f"served, p50 {fixed_constant['p50_ms']} ms, p95 {fixed_constant['p95_ms']} ms"
-        )
-    ok = share >= 0.5 and p95 < 5 and (fixed is None or fixed["p95_ms"] < 5)
+    for label, lookup_run, constant_run in (
+        ("hey -c 4 -q 250", None, fixed_constant),
+        ("hey -c 20 -q 50, bursts of 20", bursts, bursts_constant),
+    ):
+        if lookup_run is not None:
+            print(
+                f"consent lookup at 1,000/s ({label}): {lookup_run['rps']:.0f}/s served, p50 "
+                f"{lookup_run['p50_ms']} ms, p95 {lookup_run['p95_ms']} ms"
+            )
+        if constant_run is not None:
+            print(
+                f"smallest view at 1,000/s ({label}): {constant_run['rps']:.0f}/s served, p50 "
+                f"{constant_run['p50_ms']} ms, p95 {constant_run['p95_ms']} ms"
+            )
+    ok = share >= 0.5 and p95 < 5 and (fixed is None or _fixed_ok(fixed))
     return 0 if ok else 1
+
+
+def _fixed_ok(run: dict[str, float]) -> bool:
+    # The rate must be kept too: a hey worker waits for each answer, so a slow lookup lowers it.
+    return run["p95_ms"] < 5 and run["rps"] >= 950 and run["non_200"] == 0
 
 
 if __name__ == "__main__":
