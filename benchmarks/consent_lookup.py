@@ -9,17 +9,24 @@ hottest path in the system. This measures it the way the issue asks, in one run:
   Redis as the cache), and beside it *the smallest Django view*: no middleware, one URL, a
   constant JSON body (``constant_json.py``), under the same gunicorn configuration;
 * ``wrk`` at 4 connections, the two in turns (constant, lookup, lookup, constant), the lookup
-  going round 20,000 of the subjects (the first pass fills the cache, as a site's first visits
-  would; the figures are from the turns after it);
-* ``hey -q`` at a fixed 1,000 lookups/s (``apt-get install -y hey``; skipped without it).
+  going round 20,000 of the subjects (a warm-up looks up each once first, filling the cache as a
+  site's first visits would; the figures are from the turns after it), with the server's CPU
+  per request and the machine's other load for each turn;
+* ``hey -q`` at a fixed 1,000 lookups/s, 4 workers x 250/s (and, reported, 20 x 50/s), and
+  the smallest view the same way (``apt-get install -y hey``; skipped without it).
 
 Targets: the lookup at least half the constant view's throughput; p95 under 5 ms in that run
 and at 1,000/s. ``.venv/bin/python benchmarks/consent_lookup.py [--seconds 10] [--reseed]``
+
+While test suites run on the machine, give it a Redis database of its own
+(``BENCH_REDIS_URL=redis://127.0.0.1:6379/3``): the drills' test clears database 11 when it ends,
+cached answers included.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shutil
 import subprocess
@@ -29,10 +36,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
+import http_load
 import ratios
 
 SUBJECTS = 100_000
 LOOKED_UP = 20_000
+# The warm-up stops after LOOKED_UP answers; this bounds it on a machine too busy to get there.
+# The answers it caches live optout.consent_cache.ENTRY_SECONDS (120 s): a warm-up this long
+# would see its first ones expire before the turns.
+WARM_UP_MAX = 90
 CONFIG = "gthread:3x2"
 CONSTANT_APP = "benchmarks.constant_json:application"
 SEED_CODE = """
@@ -103,6 +115,27 @@ end
     return path
 
 
+def warm_up(port: int, key: str) -> http_load.LoadResult:
+    """Every looked-up subject once, so the turns find each one's answer cached.
+
+    wrk starts its count again at each run, so every turn looks up the first subjects again; a
+    warm-up of so many seconds (as this was) left the later ones uncached, and a turn faster than
+    it measured the uncached path for its tail. wrk cannot stop after a number of requests (its
+    ``thread:stop()`` stops sending but runs out the duration), hence the Python client.
+    """
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+
+    def make(i: int) -> bytes:
+        path = f"/api/v1/consent/?email=shopper-{i}@example.com"
+        return http_load.build_request("GET", path, port, headers)
+
+    return asyncio.run(
+        http_load.closed_loop(
+            port, make, concurrency=8, seconds=WARM_UP_MAX, max_requests=LOOKED_UP
+        )
+    )
+
+
 def constant_script() -> Path:
     path = benchlib.VAR_DIR / "wrk-constant.lua"
     path.write_text(
@@ -118,24 +151,37 @@ end
 """
 
 
-def hey_fixed_rate(port: int, key: str, seconds: float) -> dict[str, float] | None:
-    """``hey`` at 1,000 requests/s in all (20 workers x 50/s: a hey worker waits for each answer,
-    so 4 workers could not keep the rate) on one subject's lookup."""
+def hey_fixed_rate(
+    port: int, key: str | None, seconds: float, *, workers: int = 4
+) -> dict[str, float] | None:
+    """``hey`` at 1,000 requests/s in all on one subject's lookup, or (no key) on the smallest
+    view: ``workers`` workers at 1,000/workers each.
+
+    Each hey worker sends on its own ticker and waits for each answer, and the workers start
+    together, so the rate arrives as bursts of ``workers`` requests: 4 (the verdict's) sends 4
+    every 4 ms, as evenly as hey can; a lookup slower than 4 ms shows as a served rate below
+    1,000/s. 20 workers x 50/s (the first runs') sends bursts of 20 every 20 ms, whose p95 is the
+    time two cores take to clear a burst: 10-15 ms for the smallest view itself.
+    """
     if not shutil.which("hey"):
         return None
+    if key is None:
+        target, auth = f"http://127.0.0.1:{port}/constant/", []
+    else:
+        target = f"http://127.0.0.1:{port}/api/v1/consent/?email=shopper-7@example.com"
+        auth = ["-H", f"Authorization: Bearer {key}"]
     cmd = [
         "hey",
         "-z",
         f"{max(1, round(seconds))}s",
         "-c",
-        "20",
+        str(workers),
         "-q",
-        "50",
-        "-H",
-        f"Authorization: Bearer {key}",
+        str(round(1000 / workers)),
+        *auth,
         "-o",
         "csv",
-        f"http://127.0.0.1:{port}/api/v1/consent/?email=shopper-7@example.com",
+        target,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60)
     rows = [line.split(",") for line in out.stdout.splitlines()[1:] if line]
@@ -161,6 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     url = benchlib.db_url(f"{benchlib.DB_PREFIX}_consent")
     meta = seeded(url, reseed=args.reseed)
     key = meta["key"]
+    # DEBUG off serves the admin's CSS through whitenoise's manifest: gunicorn's readiness page
+    # (/admin/login/) needs the static files collected (into benchmarks/.var/, as run.py does).
+    subprocess.run(
+        [benchlib.PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=benchlib.ROOT,
+        env=benchlib.child_env(url),
+        check=True,
+    )
     benchlib.clear_bench_redis()
     constant_env = benchlib.child_env(url, DJANGO_SETTINGS_MODULE="benchmarks.constant_settings")
     results: dict[str, list[dict[str, Any]]] = {"constant": [], "lookup": []}
@@ -177,20 +231,36 @@ def main(argv: list[str] | None = None) -> int:
     ):
         lookup_lua, constant_lua = lookup_script(key), constant_script()
         # Warm-up: every looked-up subject once (fills the cache), and the constant view.
-        ratios.run_wrk(portal.port, "/", lookup_lua, connections=4, seconds=args.seconds)
+        warm = warm_up(portal.port, key)
+        if warm.ok < LOOKED_UP:
+            print(
+                f"  warm-up: only {warm.ok} of {LOOKED_UP} lookups answered in {WARM_UP_MAX} s: "
+                "the turns may look up uncached subjects (the machine is busy)",
+                flush=True,
+            )
         ratios.run_wrk(constant.port, "/", constant_lua, connections=4, seconds=2)
         for name in ("constant", "lookup", "lookup", "constant"):
             server, script = (
                 (constant, constant_lua) if name == "constant" else (portal, lookup_lua)
             )
-            out = ratios.run_wrk(server.port, "/", script, connections=4, seconds=args.seconds)
+            idle = portal if server is constant else constant
+            roots = {"server": server.pid, "idle server": idle.pid}
+            with benchlib.LoadMeter(roots) as meter:
+                out = ratios.run_wrk(server.port, "/", script, connections=4, seconds=args.seconds)
+            out["cpu_ms"] = ratios._cpu(meter, out["ok"])
+            out["other"] = meter.other
             results[name].append(out)
             print(
                 f"  {name:8} wrk -c4: {out['rps']:.0f}/s, p50 {out['p50_ms']} ms, "
-                f"p95 {out['p95_ms']} ms, errors {out['errors']}",
+                f"p95 {out['p95_ms']} ms, errors {out['errors']}; CPU per request: server "
+                f"{out['cpu_ms']['server']:.3f} ms, wrk {out['cpu_ms']['client']:.3f} ms; "
+                f"other load {out['other']:.0%}",
                 flush=True,
             )
         fixed = hey_fixed_rate(portal.port, key, args.seconds)
+        fixed_constant = hey_fixed_rate(constant.port, None, args.seconds)
+        bursts = hey_fixed_rate(portal.port, key, args.seconds, workers=20)
+        bursts_constant = hey_fixed_rate(constant.port, None, args.seconds, workers=20)
     best = {name: max(runs, key=lambda r: r["rps"]) for name, runs in results.items()}
     share = best["lookup"]["rps"] / best["constant"]["rps"]
     p95 = max(run["p95_ms"] for run in results["lookup"])
@@ -203,16 +273,44 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"consent lookup p95 in that run: {p95} ms [target < 5 ms: {'PASS' if p95 < 5 else 'FAIL'}]"
     )
+    # Less sensitive to the other work on a shared machine than requests/s: the server's own
+    # CPU per request (gunicorn's process tree; Redis's share is not in it), best of the turns.
+    cpu = {name: min(run["cpu_ms"]["server"] for run in runs) for name, runs in results.items()}
+    print(
+        f"server CPU per request: lookup {cpu['lookup']:.3f} ms, smallest view "
+        f"{cpu['constant']:.3f} ms = {cpu['lookup'] / max(cpu['constant'], 1e-9):.2f}x "
+        f"(other load {max(run['other'] for runs in results.values() for run in runs):.0%} "
+        "at most)"
+    )
     if fixed is None:
         print("consent lookup at 1,000/s: not measured (apt-get install -y hey)")
     else:
         print(
-            f"consent lookup at 1,000/s (hey -q): {fixed['rps']:.0f}/s served, p50 "
+            f"consent lookup at 1,000/s (hey -c 4 -q 250): {fixed['rps']:.0f}/s served, p50 "
             f"{fixed['p50_ms']} ms, p95 {fixed['p95_ms']} ms, {fixed['non_200']} not 200 "
-            f"[target p95 < 5 ms: {'PASS' if fixed['p95_ms'] < 5 else 'FAIL'}]"
+            f"[target p95 < 5 ms at 1,000/s served: {'PASS' if _fixed_ok(fixed) else 'FAIL'}]"
         )
-    ok = share >= 0.5 and p95 < 5 and (fixed is None or fixed["p95_ms"] < 5)
+    for label, lookup_run, constant_run in (
+        ("hey -c 4 -q 250", None, fixed_constant),
+        ("hey -c 20 -q 50, bursts of 20", bursts, bursts_constant),
+    ):
+        if lookup_run is not None:
+            print(
+                f"consent lookup at 1,000/s ({label}): {lookup_run['rps']:.0f}/s served, p50 "
+                f"{lookup_run['p50_ms']} ms, p95 {lookup_run['p95_ms']} ms"
+            )
+        if constant_run is not None:
+            print(
+                f"smallest view at 1,000/s ({label}): {constant_run['rps']:.0f}/s served, p50 "
+                f"{constant_run['p50_ms']} ms, p95 {constant_run['p95_ms']} ms"
+            )
+    ok = share >= 0.5 and p95 < 5 and (fixed is None or _fixed_ok(fixed))
     return 0 if ok else 1
+
+
+def _fixed_ok(run: dict[str, float]) -> bool:
+    # The rate must be kept too: a hey worker waits for each answer, so a slow lookup lowers it.
+    return run["p95_ms"] < 5 and run["rps"] >= 950 and run["non_200"] == 0
 
 
 if __name__ == "__main__":

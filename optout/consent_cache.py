@@ -1,7 +1,8 @@
 """The consent lookup's answers, kept in the cache per business and subject.
 
-The lookup runs on every page view of a business's site, so a cached answer is one Redis GET and
-no SQL. Each entry is ``"<version>|<JSON body>"``, where version is the consent state's (0: no
+The lookup runs on every page view of a business's site, so a cached answer is read with no SQL:
+one MGET with the API key's cached check on the hot path (``entry_and_key_get``, ``optout.api.fast``),
+one GET in the DRF view. Each entry is ``"<version>|<JSON body>"``, where version is the consent state's (0: no
 state). An entry is only ever replaced by one with a higher version (a compare-and-set script in
 Redis), so an answer read from the database just before a change commits cannot overwrite the
 change's own answer, which every change writes after it commits (``on_commit``): the next lookup
@@ -20,6 +21,8 @@ settings use Redis.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from typing import Any
 
 from django.core.cache import caches
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 ENTRY_SECONDS = 120
 _PREFIX = "consent:v1"
+_thread = threading.local()
 
 # Sets KEYS[1] to ARGV[2] unless it holds an entry of a version >= ARGV[1].
 _SET_IF_NEWER = """
@@ -71,6 +75,50 @@ def entry_get(tenant_id: int, subject_hash: str) -> tuple[int, bytes] | None:
         return None
     version, _, body = bytes(raw).partition(b"|")
     return int(version), body
+
+
+def entry_and_key_get(
+    key_entry: str, tenant_id: int, subject_hash: str
+) -> tuple[bytes | None, tuple[int, bytes] | None]:
+    """The API key's entry (``tenants.api_key_cache``, by its cache key) and this subject's cached
+    (version, body), in one round trip: one MGET. Raises when the cache cannot be reached (the
+    caller, ``optout.api.fast``, then takes the path that reads the database)."""
+    cache = caches["default"]
+    key = _key(tenant_id, subject_hash)
+    if isinstance(cache, RedisCache):
+        # The keys are ours (a fixed prefix and hex digits): make_key, without the validation
+        # that walks every character looking for what memcached would refuse.
+        raw_key, raw = _mget(cache, cache.make_key(key_entry), cache.make_key(key))
+    else:
+        found = cache.get_many([key_entry, key])
+        raw_key, raw = found.get(key_entry), found.get(key)
+    if raw is None:
+        return raw_key, None
+    version, _, body = bytes(raw).partition(b"|")
+    return raw_key, (int(version), body)
+
+
+def _mget(cache: RedisCache, *keys: str) -> list[bytes | None]:
+    """MGET on this thread's own connection to the cache's Redis.
+
+    redis-py's client takes a connection from its pool and gives it back around every command,
+    through its retry and metrics wrappers: 4x the CPU of the command itself here (56 against 13
+    microseconds per lookup). The lookup's thread keeps one connection instead (a gthread worker
+    has a fixed few threads), made with the pool's own settings (address, database, timeouts);
+    after any error it is dropped and the next call connects again.
+    """
+    pool = _redis(cache).connection_pool
+    held = getattr(_thread, "held", None)
+    if held is None or held[0] is not pool or held[1] != os.getpid():
+        held = _thread.held = (pool, os.getpid(), pool.connection_class(**pool.connection_kwargs))
+    connection = held[2]
+    try:
+        connection.send_command("MGET", *keys)
+        return connection.read_response()
+    except BaseException:
+        _thread.held = None
+        connection.disconnect()
+        raise
 
 
 def entry_set(tenant_id: int, subject_hash: str, version: int, body: bytes) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponseBase, QueryDict
@@ -35,6 +36,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+
+from optout.api.fast import CONSENT_PATHS, consent_lookup_fast
 
 API_CHAIN_PREFIX = "/api/v1/"
 _ANONYMOUS = AnonymousUser()
@@ -60,7 +63,12 @@ def takes_api_chain(environ: dict[str, Any]) -> bool:
 
 
 def _switches_language(query: str) -> bool:
-    return QueryDict(query).get("lang", "") in dict(settings.LANGUAGES)
+    try:
+        return QueryDict(query).get("lang", "") in dict(settings.LANGUAGES)
+    except SuspiciousOperation:
+        # Too many fields to parse: raised here, outside every chain, it was a 500. Whichever
+        # chain reads the query next refuses it with Django's 400.
+        return False
 
 
 @contextmanager
@@ -102,7 +110,8 @@ class ApiLocaleMiddleware:
 
 
 class ApiChainMixin(BaseHandler):
-    """A handler whose chain is ``settings.API_MIDDLEWARE``.
+    """A handler whose chain is ``settings.API_MIDDLEWARE``, and whose innermost step first offers
+    a consent lookup to its hot path (``optout.api.fast``).
 
     Its requests look like the full chain's to the code they reach, and its answers carry the
     same headers: the ``user`` is anonymous, found lazily, as AuthenticationMiddleware finds it
@@ -114,6 +123,15 @@ class ApiChainMixin(BaseHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         with _middleware_setting(list(settings.API_MIDDLEWARE)):
             super().load_middleware(is_async)
+
+    def _get_response(self, request: HttpRequest) -> HttpResponseBase:
+        # The innermost step, inside the chain's middleware: the consent lookup's hot path
+        # answers before the URL is resolved, or hands over to the URLconf's (DRF) view.
+        if request.path_info in CONSENT_PATHS:
+            response = consent_lookup_fast(request)
+            if response is not None:
+                return response
+        return super()._get_response(request)
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
         consulted: list[bool] = []

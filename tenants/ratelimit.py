@@ -306,10 +306,17 @@ _key_counts = ApiKeyCounts()
 
 def api_key_hit(api_key: ApiKey) -> int | None:
     """Count one API call made with ``api_key``; seconds to wait if it is over the key's limit."""
+    return api_key_id_hit(tenant_id=api_key.tenant_id, key_id=api_key.pk)
+
+
+def api_key_id_hit(*, tenant_id: int, key_id: int) -> int | None:
+    """``api_key_hit`` by the key's and its tenant's ids (the consent lookup's hot path has no
+    ApiKey instance). A call found over the limit is not counted again by a second ask in the
+    same window: the key's process-wide state already says it is over."""
     limit = api_key_limit()
     now = clock.now().timestamp()
     window = int(now // limit.seconds)
-    if _key_counts.hit(f"{api_key.tenant_id}:key:{api_key.pk}", limit, window):
+    if _key_counts.hit(f"{tenant_id}:key:{key_id}", limit, window):
         return max(1, int((window + 1) * limit.seconds - now))
     return None
 

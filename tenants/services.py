@@ -12,6 +12,7 @@ from django.db import transaction
 
 from core import clock
 
+from . import api_key_cache
 from .models import API_KEY_DEFAULT_SCOPES, ApiKey, ApiScope, Membership, Role, Tenant, hash_api_key
 
 
@@ -98,4 +99,7 @@ def api_key_create(
 
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
+    """Revoke the key: every API call with it is refused from the next one on, the consent
+    lookup's cached key check included (``tenants.api_key_cache``)."""
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+    api_key_cache.revoked(api_key.key_hash)

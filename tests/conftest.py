@@ -11,9 +11,11 @@ import pytest
 import time_machine
 from django.test import Client
 
+from optout.api.fast import fast_lookup_forget
 from optout.consent_cache import consent_cache_forget
 from outbox.services import outbox_relay_poke_forget
 from requests_app.services.message_shapes import shapes_forget
+from tenants.api_key_cache import api_key_cache_forget
 from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
@@ -58,8 +60,11 @@ def _no_compiled_message_shapes() -> None:
 @pytest.fixture(autouse=True)
 def _no_cached_consent() -> None:
     # Consent answers are cached per business id and subject hash; ids repeat between test
-    # databases (and on SQLite between tests), so each test starts with none.
+    # databases (and on SQLite between tests), so each test starts with none. The same for the
+    # lookup's cached key checks, in the cache and in this process (optout.api.fast).
     consent_cache_forget()
+    api_key_cache_forget()
+    fast_lookup_forget()
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@
 personal information, for this consumer or browser?
 
 A business's site calls it on every page view, with a key holding only ``consent:read``: it is
-the hottest path in the system. A cached answer is one Redis GET and no SQL
-(``optout.selectors.consent_answer``), written out as cached, with no serializer.
+the hottest path in the system. A lookup whose key check and answer are both cached is answered
+before this view, by ``optout.api.fast``: one Redis round trip, no SQL, no DRF. This view answers
+everything else (the first lookup of a subject or a key, every error) and is what the URL
+resolves to and the schema documents. Either way the answer is written out as cached, with no
+serializer.
 
 A subject with no recorded choice answers "may sell or share" and "may use sensitive
 information": sale and sharing are opt-out rights (Civ. Code §1798.120, §1798.121), so until the
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,7 +35,7 @@ from tenants.models import ApiScope, Tenant
 from .. import opt_in_rules
 from ..minor_services import minor_record
 from ..opt_in_selectors import restriction_received_on
-from ..selectors import consent_answer, consent_answer_body, consent_state_get
+from ..selectors import ConsentAnswer, consent_answer, consent_answer_body, consent_state_get
 from ..services import Subject, consent_subject
 from ..subjects import SubjectKind
 from .serializers import (
@@ -107,15 +110,20 @@ class ConsentLookupApi(TenantScopedAPIView):
             subject = consent_subject(self.tenant, SUBJECT_PARAMETERS[name], params[name])
         except Refused as refused:
             raise Refused(refused.code, refused.message, name) from None
-        answer = consent_answer(self.tenant, subject.hash)
-        if _matches(request.META.get("HTTP_IF_NONE_MATCH", ""), answer.etag):
-            response = HttpResponse(status=304)
-        else:
-            response = HttpResponse(answer.body, content_type="application/json")
-        response["ETag"] = answer.etag
-        response["Cache-Control"] = CACHE_CONTROL
-        response["Vary"] = "Authorization"
-        return response
+        return consent_response(request, consent_answer(self.tenant, subject.hash))
+
+
+def consent_response(request: HttpRequest | Request, answer: ConsentAnswer) -> HttpResponse:
+    """The lookup's answer: the cached JSON as it is, or a 304 for a matching ``If-None-Match``
+    (the DRF view and the hot path, ``optout.api.fast``, answer with this)."""
+    if _matches(request.META.get("HTTP_IF_NONE_MATCH", ""), answer.etag):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(answer.body, content_type="application/json")
+    response["ETag"] = answer.etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response["Vary"] = "Authorization"
+    return response
 
 
 def _subject_from_body(tenant: Tenant, data: dict[str, Any]) -> Subject:
