@@ -9,8 +9,12 @@ change's own answer, which every change writes after it commits (``on_commit``):
 after an opt-out says "may not sell", never a stale "may sell".
 
 If Redis is down the lookup reads the database. If Redis misses a change's write (down at that
-moment, then back with its old entries), the entry's short lifetime bounds how long the old
-answer lives: ``ENTRY_SECONDS``.
+moment, then back with its old entries), the change's state row says so (its
+``published_version`` stays below its ``version``) and the repair task writes the answer again
+within ``CONSENT_CACHE_REPAIR_INTERVAL`` of Redis being back (``optout.services``). So entries
+can live long (``ENTRY_SECONDS``): each subject's answer is read from the database once per
+lifetime, not on every page view; the lifetime bounds a stale answer only if the repair task
+cannot run at all.
 
 Without Redis (the embedded demo) the cache is the process's local memory: right for the demo's
 one web process, where changes are made, but a change made in another process (a Celery worker,
@@ -30,7 +34,7 @@ from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
 
-ENTRY_SECONDS = 120
+ENTRY_SECONDS = 900
 _PREFIX = "consent:v1"
 _thread = threading.local()
 
@@ -121,8 +125,9 @@ def _mget(cache: RedisCache, *keys: str) -> list[bytes | None]:
         raise
 
 
-def entry_set(tenant_id: int, subject_hash: str, version: int, body: bytes) -> None:
-    """Store this answer unless the cache already holds one as new or newer."""
+def entry_set(tenant_id: int, subject_hash: str, version: int, body: bytes) -> bool:
+    """Store this answer unless the cache already holds one as new or newer. True when the
+    cache now holds this version or a newer one; False when it could not be reached."""
     cache = caches["default"]
     key = _key(tenant_id, subject_hash)
     value = str(version).encode() + b"|" + body
@@ -132,15 +137,17 @@ def entry_set(tenant_id: int, subject_hash: str, version: int, body: bytes) -> N
             cache._consent_set_if_newer(  # type: ignore[attr-defined]
                 keys=[cache.make_and_validate_key(key)], args=[version, value, ENTRY_SECONDS]
             )
-            return
+            return True
         # Other backends (local memory in the embedded demo: one process, no concurrency worth
         # a script): compare, then set.
         current = cache.get(key)
         if current is not None and int(bytes(current).partition(b"|")[0]) >= version:
-            return
+            return True
         cache.set(key, value, timeout=ENTRY_SECONDS)
+        return True
     except Exception:
         logger.warning("consent cache unavailable for a write", exc_info=True)
+        return False
 
 
 def consent_cache_forget() -> None:

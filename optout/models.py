@@ -91,6 +91,10 @@ class ConsentState(TenantOwnedModel):
     )
     minor_opted_in_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The newest version the lookup's cache is known to hold (``optout.consent_cache``): set when
+    # a change's answer is written after commit. Below ``version``, that write failed, and the
+    # repair task (``optout.tasks.consent_cache_repair``) writes it again.
+    published_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
 
     class Meta(TenantOwnedModel.Meta):
@@ -99,6 +103,15 @@ class ConsentState(TenantOwnedModel):
             models.UniqueConstraint(
                 fields=["tenant", "subject_hash"], name="consent_state_unique_subject"
             ),
+        ]
+        indexes = [
+            # The repair task reads only the states whose answer the cache may lack: a partial
+            # index, empty while every write succeeds.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(published_version__lt=models.F("version")),
+                name="consent_state_unpublished",
+            )
         ]
 
     def __str__(self) -> str:

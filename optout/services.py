@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from core import clock
 from core.refusals import Refused
@@ -93,10 +94,39 @@ def _locked_state(tenant: Tenant, subject: Subject) -> ConsentState:
     return state
 
 
+def _publish(state_id: int, tenant_id: int, subject: str, version: int, body: bytes) -> bool:
+    """Write a committed state's answer to the lookup's cache and, once it is there, say so on
+    the row (``published_version``); a failed write leaves the row for the repair task."""
+    if not consent_cache.entry_set(tenant_id, subject, version, body):
+        return False
+    # Keyed by the row's primary key, which the caller read through its business.
+    ConsentState.all_tenants.filter(pk=state_id, published_version__lt=version).update(
+        published_version=version
+    )
+    return True
+
+
 def _publish_after_commit(state: ConsentState) -> None:
-    tenant_id, subject, version = state.tenant_id, state.subject_hash, state.version
-    body = consent_answer_body(state)
-    transaction.on_commit(lambda: consent_cache.entry_set(tenant_id, subject, version, body))
+    state_id, tenant_id, subject = state.pk, state.tenant_id, state.subject_hash
+    version, body = state.version, consent_answer_body(state)
+    transaction.on_commit(lambda: _publish(state_id, tenant_id, subject, version, body))
+
+
+def consent_cache_repair(batch: int = 500) -> int:
+    """Write again the answers whose write after commit failed (Redis was unreachable), so the
+    lookup never keeps answering from an older entry (``optout.consent_cache``). Reads only the
+    rows the partial index ``consent_state_unpublished`` holds. Returns how many it wrote."""
+    repaired = 0
+    # Across businesses on purpose: one indexed read of what is due, each write keyed by its row.
+    due = ConsentState.all_tenants.filter(published_version__lt=F("version")).order_by("id")
+    for state in due[:batch]:
+        if _publish(
+            state.pk, state.tenant_id, state.subject_hash, state.version, consent_answer_body(state)
+        ):
+            repaired += 1
+        else:
+            break  # the cache is still unreachable: the next run tries again
+    return repaired
 
 
 def _change(

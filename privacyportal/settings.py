@@ -353,6 +353,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often the beat runs the sweep and the outbox relay (seconds).
 DEADLINE_SWEEP_INTERVAL = int(env_str("PORTAL_SWEEP_INTERVAL", "300"))
 OUTBOX_RELAY_INTERVAL = int(env_str("PORTAL_OUTBOX_INTERVAL", "30"))
+CONSENT_CACHE_REPAIR_INTERVAL = int(env_str("PORTAL_CONSENT_REPAIR_INTERVAL", "60"))
 # Webhooks: seconds to wait for the receiving end, and whether plain http:// addresses are
 # accepted (the demo and tests post to 127.0.0.1; production needs https).
 OUTBOX_WEBHOOK_TIMEOUT = float(env_str("PORTAL_WEBHOOK_TIMEOUT", "10"))
@@ -371,6 +372,11 @@ CELERY_BEAT_SCHEDULE = {
     "opt-in-expiry": {
         "task": "optout.tasks.opt_in_expire",
         "schedule": float(DEADLINE_SWEEP_INTERVAL),
+    },
+    # Consent lookup answers whose write to the cache failed are written again (optout.services).
+    "consent-cache-repair": {
+        "task": "optout.tasks.consent_cache_repair",
+        "schedule": float(CONSENT_CACHE_REPAIR_INTERVAL),
     },
 }
 

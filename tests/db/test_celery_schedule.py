@@ -1,5 +1,5 @@
-"""The beat schedule runs the deadline sweep, the outbox relay and the opt-in expiry, and the
-tasks exist."""
+"""The beat schedule runs the deadline sweep, the outbox relay, the opt-in expiry and the consent
+cache repair, and the tasks exist."""
 
 from privacyportal.celery import app
 
@@ -11,9 +11,11 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
         "requests_app.tasks.sweep_deadlines",
         "outbox.relay",
         "optout.tasks.opt_in_expire",
+        "optout.tasks.consent_cache_repair",
     }
     for task_name in schedule:
         assert task_name in app.tasks
     assert schedule["requests_app.tasks.sweep_deadlines"] == settings.DEADLINE_SWEEP_INTERVAL
     assert schedule["outbox.relay"] == settings.OUTBOX_RELAY_INTERVAL
     assert schedule["optout.tasks.opt_in_expire"] == settings.DEADLINE_SWEEP_INTERVAL
+    assert schedule["optout.tasks.consent_cache_repair"] == settings.CONSENT_CACHE_REPAIR_INTERVAL

@@ -68,6 +68,10 @@ REVIEWED_CROSS_TENANT_TASKS = {
         "the deadline sweep: one indexed query over what is due across businesses (house style, "
         "Celery); every write is keyed by the rows it read"
     ),
+    "optout.tasks.consent_cache_repair": (
+        "writes again the consent lookup answers whose cache write failed: one indexed read of "
+        "the unpublished states, each answer written under its own business's key"
+    ),
     "optout.tasks.opt_in_expire": (
         "closes expired, unconfirmed opt-in requests: visits each business in turn and reads "
         "its own confirmations through for_tenant; each close is keyed by the row it claimed"

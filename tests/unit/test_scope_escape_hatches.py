@@ -56,6 +56,16 @@ REVIEWED: dict[tuple[str, str], tuple[int, str]] = {
         1,
         "SQLite without RETURNING: reads back the events this statement wrote, by dedupe key",
     ),
+    ("optout/services.py", "_publish"): (
+        1,
+        "marks published the consent state row it just wrote to the cache, by its primary key, "
+        "read through its business by the caller",
+    ),
+    ("optout/services.py", "consent_cache_repair"): (
+        1,
+        "the cache repair reads the unpublished states across businesses (a partial index); "
+        "each write is keyed by the row's own business and primary key",
+    ),
     ("requests_app/selectors.py", "with_delivery"): (
         1,
         "a subquery bound to each communication's own business by OuterRef('tenant_id')",

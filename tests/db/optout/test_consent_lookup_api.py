@@ -208,3 +208,56 @@ def test_with_the_cache_down_the_database_answers(tenant_a, monkeypatch):
     response = _lookup(_key(tenant_a), email=EMAIL)
     assert response.status_code == 200
     assert response.json()["may_sell_or_share"] is False
+
+
+# --- A failed cache write is repaired (optout.services.consent_cache_repair) ----------------------
+
+
+def test_an_opt_out_whose_cache_write_failed_is_written_again_by_the_repair_task(
+    tenant_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Redis missed the opt-out's write (unreachable at that moment, then back with the old
+    entry): the lookup would go on saying "may sell" until the entry expired. The state row
+    remembers the write failed, and the repair task writes it again."""
+    from optout.models import ConsentState
+    from optout.tasks import consent_cache_repair_task
+
+    key = _key(tenant_a)
+    assert _lookup(key, email=EMAIL).json()["may_sell_or_share"] is True  # cached: may sell
+    real_entry_set = consent_cache.entry_set
+    monkeypatch.setattr(consent_cache, "entry_set", lambda *args: False)  # Redis unreachable
+    with django_capture_on_commit_callbacks(execute=True):
+        state = _opt_out(tenant_a)
+    monkeypatch.setattr(consent_cache, "entry_set", real_entry_set)  # Redis back, old entry
+    assert _lookup(key, email=EMAIL).json()["may_sell_or_share"] is True  # stale
+    state = ConsentState.objects.for_tenant(tenant_a).get(pk=state.pk)
+    assert state.published_version < state.version
+
+    assert consent_cache_repair_task() == {"repaired": 1}
+    assert _lookup(key, email=EMAIL).json()["may_sell_or_share"] is False
+    state.refresh_from_db()
+    assert state.published_version == state.version
+    assert consent_cache_repair_task() == {"repaired": 0}  # nothing left to do
+
+
+def test_a_change_written_to_the_cache_leaves_nothing_for_the_repair_task(
+    tenant_a, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from optout.services import consent_cache_repair
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _opt_out(tenant_a)
+    with django_assert_num_queries(1):  # one indexed read, nothing due
+        assert consent_cache_repair() == 0
+
+
+def test_the_repair_task_waits_while_the_cache_is_unreachable(
+    tenant_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    from optout.services import consent_cache_repair
+
+    monkeypatch.setattr(consent_cache, "entry_set", lambda *args: False)
+    with django_capture_on_commit_callbacks(execute=True):
+        _opt_out(tenant_a)
+        _opt_out(tenant_a, email="bo@example.com")
+    assert consent_cache_repair() == 0  # stops at the first failure; the next run tries again
