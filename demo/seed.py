@@ -33,7 +33,11 @@ from django.db import transaction
 
 from core import clock
 from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
+from optout.choice_services import choice_apply
+from optout.services import consent_subject
+from optout.subjects import SubjectKind, new_device_id
 from requests_app import deadlines
+from requests_app.deadlines import COMPLY_TYPES
 from requests_app.models import PrivacyRequest
 from requests_app.services import (
     Agent,
@@ -567,7 +571,19 @@ def _requests(tenant: Tenant, specs: tuple[DemoRequest, ...], users: dict[str, A
             when = _later(when, received_at + timedelta(days=spec.close_after), now)
             closer = staff if spec.close["outcome"] == "complied" else compliance
             with _replayed_at(when):
-                privacy_request_close(privacy_request=privacy_request, actor=closer, **spec.close)
+                if spec.request_type in COMPLY_TYPES and spec.close["outcome"] == "complied":
+                    # An opt-out or a limit is complied with by applying it to the consent
+                    # state (the signal's to the browser that sent it).
+                    browser = (
+                        [consent_subject(tenant, SubjectKind.DEVICE, new_device_id())]
+                        if spec.channel == "gpc"
+                        else []
+                    )
+                    choice_apply(privacy_request=privacy_request, subjects=browser, actor=closer)
+                else:
+                    privacy_request_close(
+                        privacy_request=privacy_request, actor=closer, **spec.close
+                    )
     return len(specs)
 
 

@@ -102,6 +102,66 @@ def _describe(subjects: Sequence[Subject]) -> str:
     return "the " + ", the ".join(labels[:-1]) + f" and the {labels[-1]}"
 
 
+def _record_applied(
+    privacy_request: PrivacyRequest,
+    right: str,
+    named: Sequence[Subject],
+    states: Sequence[ConsentState],
+    actor: Any,
+    actor_label: str | None,
+) -> None:
+    timeline_add(
+        privacy_request,
+        kind=EventKind.CONSENT_CHANGED,
+        at=clock.now(),
+        actor=actor,
+        label=actor_label or (None if actor is not None else SYSTEM_ACTOR),
+        message=f"{_RIGHT_DONE[right]} for {_describe(named)}. The consent lookup answers so "
+        "from now on.",
+        data={
+            "right": right,
+            "subjects": [subject.kind.value for subject in named],
+            "versions": [state.version for state in states],
+        },
+    )
+
+
+def choice_complied(*, privacy_request: PrivacyRequest) -> None:
+    """``settings.PRIVACY_REQUEST_COMPLIED``: an opt-out or a limit closed as complied some other
+    way than ``choice_apply`` (the requests API, the queue's "Close with outcome") is applied
+    here, to the consumer its email address and phone number name, inside the same close: the
+    record never says an opt-out was complied with while the lookup still says "may sell".
+    One naming nobody cannot be applied: the close is refused. Agents' requests have their own
+    rule (``staff_services.agent_choice_complied``)."""
+    right = RIGHT_FOR_REQUEST_TYPE.get(privacy_request.request_type)
+    if right is None or privacy_request.channel == words.AGENT:
+        return
+    if privacy_request.events.filter(kind=EventKind.CONSENT_CHANGED).exists():
+        return  # applied already (choice_apply)
+    tenant = privacy_request.tenant
+    named = request_subjects(tenant, privacy_request)
+    if not named:
+        raise Refused(
+            "no_subject",
+            "This request names no email address or phone number, so there is nothing to apply "
+            "the opt-out or limit to. Record the consumer's email address or phone number (log "
+            "the request again with it), or close it as denied with the reason.",
+            conflict=True,
+        )
+    source = SOURCE_FOR_CHANNEL.get(privacy_request.channel, ConsentSource.STAFF)
+    states = [
+        consent_restrict(
+            tenant=tenant,
+            subject=subject,
+            right=right,
+            source=source,
+            privacy_request=privacy_request,
+        )
+        for subject in named
+    ]
+    _record_applied(privacy_request, right, named, states, None, None)
+
+
 @transaction.atomic
 def choice_apply(
     *,
@@ -147,20 +207,7 @@ def choice_apply(
     for device in devices:
         for consumer in consumers:
             device_link(tenant=tenant, device=device, consumer=consumer)
-    timeline_add(
-        privacy_request,
-        kind=EventKind.CONSENT_CHANGED,
-        at=clock.now(),
-        actor=actor,
-        label=actor_label or (None if actor is not None else SYSTEM_ACTOR),
-        message=f"{_RIGHT_DONE[right]} for {_describe(named)}. The consent lookup answers so "
-        "from now on.",
-        data={
-            "right": right,
-            "subjects": [subject.kind.value for subject in named],
-            "versions": [state.version for state in states],
-        },
-    )
+    _record_applied(privacy_request, right, named, states, actor, actor_label)
     privacy_request_close(
         privacy_request=privacy_request,
         actor=actor,

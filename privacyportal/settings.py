@@ -238,6 +238,9 @@ PRIVACY_REQUEST_COMPLIED: list[str] = [
     # First: an agent's opt-out or limit closed without being applied is refused before any
     # recipient is told of it.
     "optout.staff_services.agent_choice_complied",
+    # Then: any other opt-out or limit closed as complied without being applied is applied to
+    # the consumer it names (or the close is refused), before recipients are told.
+    "optout.choice_services.choice_complied",
     "optout.recipient_services.recipients_notify_on_compliance",
 ]
 # Inlines the apps above requests_app add to a request's admin page (requests_app.admin.queue).

@@ -108,3 +108,52 @@ def test_a_signal_is_never_an_agents_request(tenant_a):
         choice_submit(
             tenant=tenant_a, rights=[SALE], channel="gpc", subjects=[device], agent=Agent(name="X")
         )
+
+
+# --- Closed as complied some other way (the API, the queue's "Close with outcome") ---------------
+
+
+def _open_opt_out(tenant, **requester):
+    from requests_app.services.intake import privacy_request_create
+
+    return privacy_request_create(
+        tenant=tenant, request_type="opt_out", channel="webform", requester=Requester(**requester)
+    )
+
+
+def test_an_opt_out_closed_as_complied_elsewhere_is_applied_to_its_consumer(tenant_a, staff_a):
+    """The record never says an opt-out was complied with while the lookup says "may sell"."""
+    from requests_app.services.transitions import privacy_request_close
+
+    privacy_request = _open_opt_out(tenant_a, email="ana@example.com")
+    privacy_request_close(privacy_request=privacy_request, actor=staff_a, outcome="complied")
+    email = consent_subject(tenant_a, SubjectKind.EMAIL, "ana@example.com")
+    [change] = consent_history(tenant_a, email.hash)
+    assert change.restricted
+    assert change.privacy_request_id == privacy_request.pk
+    kinds = list(privacy_request.events.values_list("kind", flat=True))
+    assert kinds.count(EventKind.CONSENT_CHANGED) == 1
+
+
+def test_an_opt_out_naming_nobody_cannot_be_closed_as_complied(tenant_a, staff_a):
+    from requests_app.services.transitions import privacy_request_close
+
+    privacy_request = _open_opt_out(tenant_a)
+    with pytest.raises(Refused) as refused:
+        privacy_request_close(privacy_request=privacy_request, actor=staff_a, outcome="complied")
+    assert refused.value.code == "no_subject"
+    privacy_request.refresh_from_db()
+    assert privacy_request.status != "closed"
+
+
+def test_choice_apply_records_its_change_once(tenant_a):
+    device = consent_subject(tenant_a, SubjectKind.DEVICE, DEVICE_ID)
+    [made] = choice_submit(
+        tenant=tenant_a,
+        rights=[SALE],
+        channel="webform",
+        subjects=[device],
+        requester=Requester(email="ana@example.com"),
+    )
+    kinds = list(made.privacy_request.events.values_list("kind", flat=True))
+    assert kinds.count(EventKind.CONSENT_CHANGED) == 1
