@@ -9,6 +9,10 @@
   portal form's. Bad input answers 4xx in JSON, having recorded nothing.
 * ``gpc_json``: the GPC specification's site support resource, on the platform's address and on
   each business's own domain: ``{"gpc": true, "lastUpdate": "YYYY-MM-DD"}``.
+* ``gpc_script`` (``/gpc.js``): the address businesses paste. It redirects to the current
+  version of the script, whose hashed name is cached for good; the redirect itself is cached for
+  a day, so a new version of the script reaches every site within a day with no new line to
+  paste.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -142,4 +147,17 @@ def gpc_json(request: HttpRequest) -> HttpResponse:
         last_update = max(last_update, tenant.created_at.astimezone(tenant.zone).date().isoformat())
     response = JsonResponse({"gpc": True, "lastUpdate": last_update})
     response["Cache-Control"] = f"public, max-age={GPC_JSON_MAX_AGE}"
+    return response
+
+
+SCRIPT = "optout/gpc-v1.js"
+SCRIPT_REDIRECT_MAX_AGE = 24 * 3600
+
+
+@require_http_methods(["GET", "HEAD"])
+def gpc_script(request: HttpRequest) -> HttpResponse:
+    """The stable address of the embeddable script: a redirect to its current version."""
+    del request
+    response = HttpResponseRedirect(static(SCRIPT))
+    response["Cache-Control"] = f"public, max-age={SCRIPT_REDIRECT_MAX_AGE}"
     return response

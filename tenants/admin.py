@@ -30,7 +30,6 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
-from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -279,11 +278,12 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Global Privacy Control on your website")
     def gpc_script(self, obj: Tenant | None) -> str:
-        """The line to paste into the business's own pages: optout's embeddable script
-        (its versioned, cached-for-good static file) reports the browser's signal (§7025(b))."""
+        """The line to paste into the business's own pages: optout's embeddable script (its
+        stable address, which redirects to the current version) reports the browser's signal
+        (§7025(b))."""
         if obj is None or obj.pk is None:
             return "Shown once the business is saved."
-        src = settings.PORTAL_BASE_URL + static("optout/gpc-v1.js")
+        src = settings.PORTAL_BASE_URL + reverse("gpc_script")
         return format_html(
             '<code>&lt;script src="{}" data-business="{}" async&gt;&lt;/script&gt;</code>'
             '<div class="help">Paste this line into every page of your website. When a '

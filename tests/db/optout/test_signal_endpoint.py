@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 from optout.devices import DEVICE_COOKIE
@@ -167,10 +169,20 @@ def test_the_script_is_small_and_has_no_third_party_dependency():
 def test_the_tenant_admin_shows_the_line_to_paste(acme, admin_a):
     html = login(admin_a).get(reverse("admin:tenants_tenant_change", args=[acme.pk])).content
     line = (
-        '&lt;script src="http://127.0.0.1:8000/static/optout/gpc-v1.js" data-business="acme" '
+        '&lt;script src="http://127.0.0.1:8000/gpc.js" data-business="acme" '
         "async&gt;&lt;/script&gt;"
     )
     assert line in html.decode()
+
+
+def test_the_pasted_address_leads_to_the_current_script_and_is_cached_a_day(client):
+    # A new version of the script gets a new hashed name; the pasted line never changes.
+    response = client.get("/gpc.js")
+    assert response.status_code == 302
+    assert response["Location"] == static("optout/gpc-v1.js")
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert finders.find(response["Location"].removeprefix(settings.STATIC_URL))
+    assert client.post("/gpc.js").status_code == 405
 
 
 _SERVE_SCRIPT = """
