@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "tenants",
     "outbox",
     "requests_app",
+    "verification",
     "notices",
     "optout",
     "demo",
@@ -231,7 +232,19 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_FAILURE_VIEW = "tenants.portal.csrf_failure"
 # Called with each new privacy request, inside intake's transaction (requests_app.services.intake):
 # how the apps above requests_app (verification, opt-out) join intake without being imported.
-PRIVACY_REQUEST_CREATED: list[str] = []
+PRIVACY_REQUEST_CREATED: list[str] = [
+    # A request to know, delete or correct gets its verification record and, where the consumer
+    # gave an email address, the link that proves it is theirs (§7060-§7062).
+    "verification.services.records.verification_on_created",
+]
+# Called when a request is marked verified (requests_app.services.transitions), with who and how.
+PRIVACY_REQUEST_VERIFIED: list[str] = [
+    "verification.services.records.verification_on_marked_verified",
+]
+# Called when a request is closed, whatever the outcome, inside the closing transaction.
+PRIVACY_REQUEST_CLOSED: list[str] = [
+    "verification.services.records.verification_on_closed",
+]
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = [

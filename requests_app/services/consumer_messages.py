@@ -136,12 +136,15 @@ def consumer_email_send(
     now: datetime,
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
+    recipient: str | None = None,
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent.
 
     ``secrets`` (a one-time link, by its name in the template) reach the consumer only: the
-    Communication and the outbox keep them redacted (``outbox.sealing``)."""
-    recipient = consumer_email_address(privacy_request)
+    Communication and the outbox keep them redacted (``outbox.sealing``). ``recipient`` sends
+    to that address rather than ``consumer_email_address`` (the consumer's own, when an agent
+    made the request and the consumer must act: verification, §7063(a))."""
+    recipient = recipient if recipient is not None else consumer_email_address(privacy_request)
     if not recipient:
         return None
     message = consumer_message_render(

@@ -170,7 +170,9 @@ def _written_out(day: date | None, language: str) -> str:
 
 
 def template_path(template: str) -> str:
-    return f"requests_app/emails/{template}.txt"
+    # "acknowledgement" is requests_app's own; "verification/verify_email" another app's.
+    app, _, name = template.rpartition("/")
+    return f"{app or 'requests_app'}/emails/{name}.txt"
 
 
 # Where a slot may be used: output as it is, by ``{{ slot }}`` or inside ``{% blocktranslate %}``

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -50,6 +50,29 @@ class PrivacyRequestComplied(Protocol):
 
 @functools.cache
 def _complied_hooks(paths: tuple[str, ...]) -> tuple[PrivacyRequestComplied, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+class PrivacyRequestVerified(Protocol):
+    """A function of ``settings.PRIVACY_REQUEST_VERIFIED``: called when a request is marked
+    verified, inside that transaction, with who did it and how (verification keeps its record
+    of a staff member's manual verification this way)."""
+
+    def __call__(
+        self, *, privacy_request: PrivacyRequest, actor: AbstractBaseUser | None, method: str
+    ) -> None: ...
+
+
+class PrivacyRequestClosed(Protocol):
+    """A function of ``settings.PRIVACY_REQUEST_CLOSED``: called once when a request is closed,
+    whatever the outcome, inside the closing transaction (raising rolls it back): verification
+    closes its record and deletes what it collected (§7060(d))."""
+
+    def __call__(self, *, privacy_request: PrivacyRequest) -> None: ...
+
+
+@functools.cache
+def _hooks(paths: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(import_string(path) for path in paths)
 
 
@@ -219,6 +242,8 @@ def privacy_request_mark_verified(
         message="Identity verified.",
         reason=method.strip(),
     )
+    for verified in _hooks(tuple(settings.PRIVACY_REQUEST_VERIFIED)):
+        verified(privacy_request=privacy_request, actor=actor, method=method.strip())
     return privacy_request
 
 
@@ -463,4 +488,6 @@ def privacy_request_close(
     if outcome in words.ANSWERED:
         for complied in _complied_hooks(tuple(settings.PRIVACY_REQUEST_COMPLIED)):
             complied(privacy_request=privacy_request)
+    for closed_hook in _hooks(tuple(settings.PRIVACY_REQUEST_CLOSED)):
+        closed_hook(privacy_request=privacy_request)
     return privacy_request

@@ -1,0 +1,197 @@
+"""Safeguards against fraudulent verification (§7060(f)).
+
+* Attempt limits: failed matches are counted per request, per email address (a keyed hash) and
+  per network address over the last hour. Past a limit, matching is refused (``locked``) with
+  a message saying when to try again; a request locked by its own failures stays locked for the
+  business's lockout time, and the timeline says so.
+* Alerts: a request locked, or more verifiable requests for one email address in a day than
+  the business expects, writes a ``FraudAlert`` and emails the business's admins, once per
+  pattern and day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
+
+from core.dates import long_date
+from core.fast_insert import insert_new
+from core.model_rows import new_instance
+from core.refusals import Refused
+from outbox.services import outbox_email_add
+from requests_app import vocabulary as words
+from requests_app.models import EventKind, PrivacyRequest
+from requests_app.services.timeline import timeline_add
+from tenants.models import Membership, Role, Tenant
+
+from .. import degrees
+from ..models import FraudAlert, Verification, VerificationAttempt, VerificationPolicy
+from ..normalize import Unreadable, hash_value
+from .policies import directory_key
+
+WINDOW = timedelta(hours=1)
+LOCKED = "locked"
+
+
+def _email_hash(policy: VerificationPolicy, email: str) -> str:
+    if not email:
+        return ""
+    try:
+        return hash_value(directory_key(policy), degrees.EMAIL, email)
+    except Unreadable:
+        return ""
+
+
+def _failures(tenant: Tenant, since: datetime, **match: object) -> int:
+    return (
+        VerificationAttempt.objects.for_tenant(tenant)
+        .filter(at__gte=since, succeeded=False, **match)
+        .count()
+    )
+
+
+def _locked(until: datetime, tenant: Tenant) -> Refused:
+    local = until.astimezone(tenant.zone)
+    return Refused(
+        LOCKED,
+        gettext(
+            "Too many tries did not match our records. To protect the consumer's information, "
+            "you can try again after %(time)s on %(date)s. If you need help, contact us."
+        )
+        % {"time": local.strftime("%H:%M"), "date": long_date(local.date())},
+    )
+
+
+def attempt_check(
+    *,
+    verification: Verification,
+    policy: VerificationPolicy,
+    ip_address: str | None,
+    now: datetime,
+) -> None:
+    """Refuse (``locked``) a try over any of the limits; counts nothing."""
+    tenant = verification.tenant
+    if verification.locked_until and verification.locked_until > now:
+        raise _locked(verification.locked_until, tenant)
+    since = now - WINDOW
+    email_hash = _email_hash(policy, verification.privacy_request.requester_email)
+    if (
+        email_hash
+        and _failures(tenant, since, email_hash=email_hash) >= policy.attempts_per_email_hour
+    ):
+        raise _locked(now + WINDOW, tenant)
+    if (
+        ip_address
+        and _failures(tenant, since, ip_address=ip_address) >= policy.attempts_per_ip_hour
+    ):
+        raise _locked(now + WINDOW, tenant)
+
+
+def attempt_record(
+    *,
+    verification: Verification,
+    policy: VerificationPolicy,
+    ip_address: str | None,
+    succeeded: bool,
+    now: datetime,
+) -> None:
+    """Count one try; a failed one past the request's limit locks it and alerts the admins."""
+    privacy_request = verification.privacy_request
+    insert_new(
+        new_instance(  # VerificationAttempt(...), see core.model_rows
+            VerificationAttempt,
+            tenant_id=verification.tenant_id,
+            privacy_request=privacy_request,
+            email_hash=_email_hash(policy, privacy_request.requester_email),
+            ip_address=ip_address,
+            at=now,
+            succeeded=succeeded,
+        )
+    )
+    if succeeded:
+        return
+    verification.failed_attempts += 1
+    fields = ["failed_attempts"]
+    if verification.failed_attempts >= policy.attempts_per_request:
+        verification.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+        verification.failed_attempts = 0
+        fields.append("locked_until")
+        timeline_add(
+            privacy_request,
+            kind=EventKind.FLAGGED,
+            at=now,
+            label="Identity verification",
+            message=f"Verification locked until "
+            f"{verification.locked_until.astimezone(verification.tenant.zone):%Y-%m-%d %H:%M %Z}: "
+            f"{policy.attempts_per_request} tries in a row did not match (§7060(f)).",
+        )
+        alert_raise(
+            tenant=verification.tenant,
+            kind="request_locked",
+            subject=privacy_request.reference,
+            message=f"Request {privacy_request.reference} was locked after "
+            f"{policy.attempts_per_request} failed verification attempts.",
+            now=now,
+        )
+    verification.save(update_fields=fields)
+
+
+def identity_requests_watch(
+    *, privacy_request: PrivacyRequest, policy: VerificationPolicy, now: datetime
+) -> None:
+    """Alert when one email address makes more verifiable requests in a day than expected."""
+    email = privacy_request.requester_email.strip()
+    if not email:
+        return
+    since = now - timedelta(days=1)
+    count = (
+        PrivacyRequest.objects.for_tenant(privacy_request.tenant)
+        .filter(
+            requester_email__iexact=email,
+            received_at__gte=since,
+            request_type__in=sorted(words.VERIFIABLE_TYPES),
+        )
+        .count()
+    )
+    if count > policy.requests_per_identity_day:
+        alert_raise(
+            tenant=privacy_request.tenant,
+            kind="identity_requests",
+            subject=_email_hash(policy, email),
+            message=f"{count} requests to know, delete or correct for one email address in the "
+            f"last 24 hours (latest: {privacy_request.reference}).",
+            now=now,
+        )
+
+
+def alert_raise(*, tenant: Tenant, kind: str, subject: str, message: str, now: datetime) -> bool:
+    """Record an alert and email the business's admins, once per kind, subject and day."""
+    dedupe_key = f"fraud:{tenant.pk}:{kind}:{subject}:{now.date().isoformat()}"[:160]
+    if FraudAlert.objects.for_tenant(tenant).filter(dedupe_key=dedupe_key).exists():
+        return False
+    insert_new(
+        new_instance(  # FraudAlert(...), see core.model_rows
+            FraudAlert,
+            tenant=tenant,
+            kind=kind,
+            message=message,
+            created_at=now,
+            dedupe_key=dedupe_key,
+        )
+    )
+    admin_ids = Membership.objects.filter(tenant=tenant, role=Role.ADMIN).values_list(
+        "user_id", flat=True
+    )
+    for user in get_user_model().objects.filter(pk__in=admin_ids, is_active=True).exclude(email=""):
+        outbox_email_add(
+            tenant=tenant,
+            recipient=user.email,
+            subject=f"Unusual verification activity at {tenant.legal_name}",
+            body=f"{message}\n\nSee Identity verification > Fraud alerts in the admin. "
+            "(§7060(f))\n",
+            dedupe_key=f"{dedupe_key}:{user.pk}",
+            now=now,
+        )
+    return True
