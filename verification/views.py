@@ -7,4 +7,4 @@ def verify_email(request: HttpRequest, **kwargs: object) -> HttpResponse:
     raise Http404
 
 
-verify = verify_new_link = verify_agent = verify_email
+verify = verify_new_link = verify_email
