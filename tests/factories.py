@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
+from core import clock
 from optout.models import (
     ConsentChange,
     ConsentRight,
@@ -52,6 +53,18 @@ from requests_app.services import (
 from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
 from tests.portal_helpers import PDF
+from verification.models import (
+    DataPointCheck,
+    Declaration,
+    FraudAlert,
+    Verification,
+    VerificationAttempt,
+    VerificationLink,
+    VerificationPolicy,
+)
+from verification.services.fraud import alert_raise
+from verification.services.policies import verification_policy
+from verification.services.records import DeclarationInput, verification_submit
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -372,3 +385,76 @@ def _recipient_notification(business: Business) -> RecipientNotification:
     )
     answered(privacy_request, business.admin)
     return business.only(RecipientNotification, recipient=recipient)
+
+
+# --- Verification ------------------------------------------------------------------------------
+
+
+@builds(VerificationPolicy)
+def _verification_policy(business: Business) -> VerificationPolicy:
+    """The business's verification policy, made with its defaults."""
+    return verification_policy(business.tenant)
+
+
+@builds(Verification)
+def _verification(business: Business) -> Verification:
+    """The verification record intake gave the request to correct."""
+    return business.only(Verification, privacy_request=business.get(PrivacyRequest))
+
+
+@builds(VerificationLink)
+def _verification_link(business: Business) -> VerificationLink:
+    """The email link intake sent the consumer; its token only in the email
+    (``secrets["verification_link_token"]``)."""
+    privacy_request = business.get(PrivacyRequest)
+    link = business.only(VerificationLink, privacy_request=privacy_request)
+    email = first(
+        business,
+        OutboxMessage,
+        about_key=privacy_request.outbox_about_key,
+        subject__startswith="Confirm your email address",
+    )
+    sent_body = unseal(email.body, email.body_encrypted)
+    business.secrets["verification_link_token"] = re.search(r"\?t=(\S+)", sent_body).group(1)
+    return link
+
+
+@builds(Declaration)
+def _declaration(business: Business) -> Declaration:
+    """The consumer's signed declaration under penalty of perjury (§7062(c))."""
+    verification = business.get(Verification)
+    today = clock.now().astimezone(business.tenant.zone).date()
+    verification_submit(
+        verification=verification,
+        values={},
+        declaration=DeclarationInput(f"{business.consumer_name} {business.label}", today, "en"),
+    )
+    return business.only(Declaration, privacy_request=verification.privacy_request)
+
+
+@builds(VerificationAttempt)
+def _verification_attempt(business: Business) -> VerificationAttempt:
+    """A try at matching a phone number the directory does not hold."""
+    verification = business.get(Verification)
+    verification_submit(verification=verification, values={"phone": "+1 415 555 0100"})
+    return first(business, VerificationAttempt)
+
+
+@builds(DataPointCheck)
+def _data_point_check(business: Business) -> DataPointCheck:
+    """The result of that try (no value kept)."""
+    business.get(VerificationAttempt)
+    return first(business, DataPointCheck, verification=business.get(Verification))
+
+
+@builds(FraudAlert)
+def _fraud_alert(business: Business) -> FraudAlert:
+    """An alert to the business's admins of unusual verification activity (§7060(f))."""
+    alert_raise(
+        tenant=business.tenant,
+        kind="request_locked",
+        subject=business.label,
+        message=f"{business.label}: request locked after failed attempts.",
+        now=clock.now(),
+    )
+    return first(business, FraudAlert)

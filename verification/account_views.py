@@ -5,4 +5,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 def _missing(request: HttpRequest, **kwargs: object) -> HttpResponse:
     raise Http404
+
+
 verify_account = _missing

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext
 
 from core.dates import long_date
@@ -52,7 +53,7 @@ def _failures(tenant: Tenant, since: datetime, **match: object) -> int:
     )
 
 
-def _locked(until: datetime, tenant: Tenant) -> Refused:
+def locked_refusal(until: datetime, tenant: Tenant) -> Refused:
     local = until.astimezone(tenant.zone)
     return Refused(
         LOCKED,
@@ -64,29 +65,50 @@ def _locked(until: datetime, tenant: Tenant) -> Refused:
     )
 
 
-def attempt_check(
+def attempt_refusal(
     *,
     verification: Verification,
     policy: VerificationPolicy,
     ip_address: str | None,
     now: datetime,
-) -> None:
-    """Refuse (``locked``) a try over any of the limits; counts nothing."""
+) -> Refused | None:
+    """The refusal (``locked``) of a try over any of the limits, or None; counts nothing. Over
+    the per-email or per-address limit, the admins are alerted (once a day per pattern). Call it
+    outside the try's transaction: the alert must outlive the refusal."""
     tenant = verification.tenant
     if verification.locked_until and verification.locked_until > now:
-        raise _locked(verification.locked_until, tenant)
+        return locked_refusal(verification.locked_until, tenant)
     since = now - WINDOW
     email_hash = _email_hash(policy, verification.privacy_request.requester_email)
     if (
         email_hash
         and _failures(tenant, since, email_hash=email_hash) >= policy.attempts_per_email_hour
     ):
-        raise _locked(now + WINDOW, tenant)
+        alert_raise(
+            tenant=tenant,
+            kind="email_attempts",
+            subject=email_hash,
+            message=f"{policy.attempts_per_email_hour} failed verification attempts within an "
+            f"hour for one email address (latest request: "
+            f"{verification.privacy_request.reference}); further tries are refused for an hour.",
+            now=now,
+        )
+        return locked_refusal(now + WINDOW, tenant)
     if (
         ip_address
         and _failures(tenant, since, ip_address=ip_address) >= policy.attempts_per_ip_hour
     ):
-        raise _locked(now + WINDOW, tenant)
+        alert_raise(
+            tenant=tenant,
+            kind="ip_attempts",
+            subject=ip_address,
+            message=f"{policy.attempts_per_ip_hour} failed verification attempts within an hour "
+            f"from the network address {ip_address}; further tries from it are refused for an "
+            "hour.",
+            now=now,
+        )
+        return locked_refusal(now + WINDOW, tenant)
+    return None
 
 
 def attempt_record(
@@ -166,6 +188,7 @@ def identity_requests_watch(
         )
 
 
+@transaction.atomic
 def alert_raise(*, tenant: Tenant, kind: str, subject: str, message: str, now: datetime) -> bool:
     """Record an alert and email the business's admins, once per kind, subject and day."""
     dedupe_key = f"fraud:{tenant.pk}:{kind}:{subject}:{now.date().isoformat()}"[:160]

@@ -390,6 +390,11 @@ def verification_submit(
     tenant = verification.tenant
     policy = verification_policy(tenant)
     now = clock.now()
+    refusal = fraud.attempt_refusal(
+        verification=verification, policy=policy, ip_address=ip_address, now=now
+    )
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         verification = _for_update(verification)
         privacy_request = verification.privacy_request
@@ -399,9 +404,8 @@ def verification_submit(
                 gettext("This request no longer needs verifying."),
                 conflict=True,
             )
-        fraud.attempt_check(
-            verification=verification, policy=policy, ip_address=ip_address, now=now
-        )
+        if verification.locked_until and verification.locked_until > now:  # locked meanwhile
+            raise fraud.locked_refusal(verification.locked_until, tenant)
         if declaration is not None:
             _declaration_check(declaration, privacy_request_today(privacy_request, now))
         given = {
