@@ -218,7 +218,8 @@ def webhook_match_send(*, tenant: Tenant, verification_id: int, attempt: int) ->
         reason = ""
     except WebhookUnreachable as error:
         reason = (
-            f"The business's system did not answer within {policy.webhook_timeout_seconds} seconds."
+            f"The business's system did not answer within {policy.webhook_timeout_seconds} "
+            f"second{'s' if policy.webhook_timeout_seconds != 1 else ''}."
             if error.timed_out
             else f"The business's system could not be reached: {error.reason}."
         )

@@ -200,7 +200,7 @@ def test_one_match_and_one_not_held_is_not_enough(
 @pytest.mark.parametrize(
     ("status", "answer", "delay", "reason"),
     [
-        (200, b"{}", 1.5, "did not answer within 1 seconds"),
+        (200, b"{}", 1.5, "did not answer within 1 second."),
         (500, b'{"matches": {"phone": true, "name": true}}', 0, "answered 500"),
         (200, b"<html>yes</html>", 0, "answered with something that is not the expected JSON"),
         (200, b'{"matches": {"phone": "yes", "name": 1}}', 0, "not the expected JSON"),
