@@ -404,30 +404,76 @@ def _post_webhook(message: OutboxMessage) -> None:
     endpoint = message.endpoint
     if endpoint is None or not endpoint.active:
         raise DeliveryFailed("The webhook endpoint was turned off.")
-    body = _body_to_send(message).encode()
+    try:
+        answer = webhook_signed_post(
+            url=message.recipient,
+            endpoint=endpoint,
+            body=_body_to_send(message).encode(),
+            event=message.subject,
+            idempotency_key=str(message.pk),
+            timeout=settings.OUTBOX_WEBHOOK_TIMEOUT,
+        )
+    except WebhookUnreachable as error:
+        raise DeliveryFailed(f"The endpoint could not be reached: {error.reason}.") from error
+    if not 200 <= answer.status < 300:
+        raise DeliveryFailed(f"The endpoint answered HTTP {answer.status}.")
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """What an endpoint answered: its HTTP status and (when asked for) the start of its body."""
+
+    status: int
+    body: bytes = b""
+
+
+class WebhookUnreachable(Exception):
+    """No HTTP answer: the endpoint could not be reached, or did not answer in time."""
+
+    def __init__(self, reason: object, *, timed_out: bool) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+def webhook_signed_post(
+    *,
+    url: str,
+    endpoint: WebhookEndpoint,
+    body: bytes,
+    event: str,
+    idempotency_key: str,
+    timeout: float,
+    answer_limit: int = 0,
+) -> WebhookAnswer:
+    """POST ``body`` to ``url``, signed with ``endpoint``'s secret (``outbox.signing``), without
+    following redirects. Any HTTP answer is returned (with up to ``answer_limit`` bytes of its
+    body); no answer at all raises ``WebhookUnreachable``. Used by the relay and by callers that
+    need the answer (verification asks a business's system which data points match)."""
     secret = webhook_endpoint_secret(endpoint)
     request = urllib.request.Request(  # noqa: S310 - http(s) only: checked at creation
-        message.recipient,
+        url,
         data=body,
         method="POST",
         headers={
             "Content-Type": "application/json",
             "User-Agent": WEBHOOK_USER_AGENT,
             signing.SIGNATURE_HEADER: signing.sign(secret, int(clock.now().timestamp()), body),
-            signing.IDEMPOTENCY_HEADER: str(message.pk),
-            signing.EVENT_HEADER: message.subject,
+            signing.IDEMPOTENCY_HEADER: idempotency_key,
+            signing.EVENT_HEADER: event,
         },
     )
     try:
-        with _opener.open(request, timeout=settings.OUTBOX_WEBHOOK_TIMEOUT) as response:
-            status = response.status
+        with _opener.open(request, timeout=timeout) as response:
+            return WebhookAnswer(
+                response.status, response.read(answer_limit) if answer_limit else b""
+            )
     except urllib.error.HTTPError as error:
-        raise DeliveryFailed(f"The endpoint answered HTTP {error.code}.") from error
+        return WebhookAnswer(error.code)
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise DeliveryFailed(f"The endpoint could not be reached: {reason}.") from error
-    if not 200 <= status < 300:
-        raise DeliveryFailed(f"The endpoint answered HTTP {status}.")
+        timed_out = isinstance(error, TimeoutError) or isinstance(reason, TimeoutError)
+        raise WebhookUnreachable(reason, timed_out=timed_out) from error
 
 
 def outbox_due_ids(*, now: datetime, limit: int = 500) -> list[tuple[int, int]]:

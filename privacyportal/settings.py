@@ -248,7 +248,10 @@ PRIVACY_REQUEST_CLOSED: list[str] = [
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = [
-    # First: an agent's opt-out or limit closed without being applied is refused before any
+    # First: a request verified by the business's sign-in is refused when that sign-in is older
+    # than the policy allows: §7061(a) asks for a fresh one before disclosing or deleting.
+    "verification.services.account.account_reauth_complied",
+    # An agent's opt-out or limit closed without being applied is refused before any
     # recipient is told of it.
     "optout.staff_services.agent_choice_complied",
     # Then: any other opt-out or limit closed as complied without being applied is applied to

@@ -405,6 +405,9 @@ class Declaration(TenantOwnedModel):
 class LinkPurpose(models.TextChoices):
     EMAIL = "email", "Prove possession of the email address"
     AGENT_CONFIRMATION = "agent", "The consumer confirms their agent (§7063(a)(2))"
+    # Not sent: an account assertion accepted once, kept until it expires so it cannot be
+    # used again (verification.services.account).
+    ACCOUNT_ASSERTION = "account", "A sign-in asserted by the business's site (§7061), used"
 
 
 class VerificationLink(OneTimeToken, TenantOwnedModel):
