@@ -52,7 +52,8 @@ def document_add(privacy_request: PrivacyRequest, kind: str, name: str) -> Verif
     )
     encrypted_save(document.file, b"%PDF-1.4\n", name)
     document.save()
-    assert document.file.name and document.file.storage.exists(document.file.name)
+    assert document.file.name
+    assert document.file.storage.exists(document.file.name)
     return document
 
 
@@ -75,9 +76,7 @@ def collected(tenant_a, freeze):
     verification_submit(
         verification=verification,
         values={"phone": HELD["phone"]},
-        declaration=DeclarationInput(
-            typed_name="Ana López", typed_date=NOW.date(), language="en"
-        ),
+        declaration=DeclarationInput(typed_name="Ana López", typed_date=NOW.date(), language="en"),
     )
     verification = verification_for(privacy_request)
     assert verification.status == VerificationStatus.PENDING  # 2 points: not enough
@@ -91,9 +90,11 @@ def collected(tenant_a, freeze):
             DocumentKind.AGENT_PERMISSION,
         )
     }
-    assert VerificationLink.objects.for_tenant(tenant_a).filter(
-        privacy_request=privacy_request
-    ).exists()
+    assert (
+        VerificationLink.objects.for_tenant(tenant_a)
+        .filter(privacy_request=privacy_request)
+        .exists()
+    )
     return privacy_request, documents
 
 
@@ -123,9 +124,11 @@ def test_close_deletes_verification_data_and_keeps_the_record(
     assert verification.status == VerificationStatus.UNVERIFIABLE
     assert verification.purged_at is not None
     # Deleted: the email links and the values waiting for the business's system.
-    assert not VerificationLink.objects.for_tenant(tenant_a).filter(
-        privacy_request=privacy_request
-    ).exists()
+    assert (
+        not VerificationLink.objects.for_tenant(tenant_a)
+        .filter(privacy_request=privacy_request)
+        .exists()
+    )
     assert verification.pending_values_encrypted == ""
     assert pending_values_read(verification) == {}
     # Deleted from storage, the row kept as the record that it existed.
@@ -150,7 +153,8 @@ def test_close_deletes_verification_data_and_keeps_the_record(
     assert {point for point, _ in checks_after} >= {"email", "phone"}
     # The checks hold no value the consumer typed.
     for note in DataPointCheck.objects.for_tenant(tenant_a).values_list("note", flat=True):
-        assert HELD["phone"] not in note and "555" not in note
+        assert HELD["phone"] not in note
+        assert "555" not in note
     # The timeline says what was deleted, and what was kept.
     (event,) = privacy_request.events.filter(message__startswith="Deleted what was collected")
     assert "the email links" in event.message
@@ -180,9 +184,11 @@ def test_a_rolled_back_close_deletes_nothing(
     verification = verification_for(privacy_request)
     assert verification.purged_at is None
     assert pending_values_read(verification) == {"name": "Ana María López"}
-    assert VerificationLink.objects.for_tenant(tenant_a).filter(
-        privacy_request=privacy_request
-    ).exists()
+    assert (
+        VerificationLink.objects.for_tenant(tenant_a)
+        .filter(privacy_request=privacy_request)
+        .exists()
+    )
     for kind, document in documents.items():
         document.refresh_from_db()
         assert document.deleted_at is None
