@@ -5,9 +5,11 @@ the categories-only answer (§7024(a))."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 
 from requests_app import vocabulary as words
 from requests_app.models import Communication, PrivacyRequest, RequestEvent
@@ -367,3 +369,34 @@ def test_denial_is_idempotent_and_the_task_reports_it(tenant_a, freeze):
         privacy_request=privacy_request, kind="closed"
     )
     assert closed.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_reminder_once(tenant_a, freeze):
+    """Each row is locked (skip_locked) and re-checked as due under the lock, and a reminder's
+    timeline entry has a unique key per day: two sweeps racing never remind twice."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    freeze(NOW)
+    made = [request_made(tenant_a) for _ in range(8)]
+    when = day_after_receipt(made[0], 3)
+    freeze(when)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            results.append(verification_sweep(when, batch_size=3))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(result.reminders_sent for result in results) == len(made)
+    for privacy_request in made:
+        assert len(reminders(privacy_request)) == 1
+        assert verification_for(privacy_request).reminders_sent == 1
