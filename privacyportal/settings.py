@@ -392,6 +392,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "optout.tasks.opt_in_expire",
         "schedule": float(DEADLINE_SWEEP_INTERVAL),
     },
+    # Reminders to consumers who have not finished verifying; denial as unverifiable only when
+    # the response period ends (verification.services.outcomes, §7021(b), §7024(a)).
+    "verification-sweep": {
+        "task": "verification.tasks.verification_sweep",
+        "schedule": float(DEADLINE_SWEEP_INTERVAL),
+    },
     # Consent lookup answers whose write to the cache failed are written again (optout.services).
     "consent-cache-repair": {
         "task": "optout.tasks.consent_cache_repair",

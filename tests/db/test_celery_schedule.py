@@ -1,5 +1,5 @@
-"""The beat schedule runs the deadline sweep, the outbox relay, the opt-in expiry and the consent
-cache repair, and the tasks exist."""
+"""The beat schedule runs the deadline sweep, the outbox relay, the opt-in expiry, the consent
+cache repair and the verification sweep, and the tasks exist."""
 
 from privacyportal.celery import app
 
@@ -12,6 +12,7 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
         "outbox.relay",
         "optout.tasks.opt_in_expire",
         "optout.tasks.consent_cache_repair",
+        "verification.tasks.verification_sweep",
     }
     for task_name in schedule:
         assert task_name in app.tasks
@@ -19,3 +20,4 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     assert schedule["outbox.relay"] == settings.OUTBOX_RELAY_INTERVAL
     assert schedule["optout.tasks.opt_in_expire"] == settings.DEADLINE_SWEEP_INTERVAL
     assert schedule["optout.tasks.consent_cache_repair"] == settings.CONSENT_CACHE_REPAIR_INTERVAL
+    assert schedule["verification.tasks.verification_sweep"] == settings.DEADLINE_SWEEP_INTERVAL

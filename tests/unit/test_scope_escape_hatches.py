@@ -52,6 +52,11 @@ REVIEWED: dict[tuple[str, str], tuple[int, str]] = {
         1,
         "updates rows by the primary keys the sweep just read",
     ),
+    ("verification/services/outcomes.py", "verification_sweep"): (
+        1,
+        "the verification sweep reads what is due across businesses; each row is then locked "
+        "and handled through Verification.objects.for_tenant(its business)",
+    ),
     ("requests_app/services/timeline.py", "timeline_milestone_add"): (
         1,
         "SQLite without RETURNING: reads back the events this statement wrote, by dedupe key",

@@ -9,12 +9,13 @@ apply it when the response period runs out.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core import clock
 from core.refusals import Refused, conflict
 from requests_app import vocabulary as words
 from requests_app.models import EventKind
+from requests_app.services.consumer_messages import consumer_email_send
 from requests_app.services.timeline import timeline_add
 from requests_app.services.transitions import privacy_request_mark_verified
 
@@ -23,6 +24,9 @@ from ..models import Verification, VerificationStatus
 from . import blockers
 from .records import VERIFICATION_ACTOR, _for_update, assessment
 
+CATEGORIES_ONLY_SUBJECT = gettext_noop(
+    "We will tell you the categories of information for your request %(reference)s"
+)
 CATEGORIES_ONLY_METHOD = (
     "Reasonable degree only: categories of personal information, no specific pieces (§7024(a))."
 )
@@ -78,13 +82,26 @@ def verification_accept_categories_only(
             "updated_at",
         ]
     )
+    # The consumer learns that no specific piece will be disclosed, but the categories will.
+    communication = consumer_email_send(
+        privacy_request,
+        template="verification/categories_only",
+        subject=CATEGORIES_ONLY_SUBJECT,
+        now=now,
+    )
+    told = (
+        f" The consumer was emailed at {communication.recipient}."
+        if communication is not None
+        else " No email address on file: tell the consumer by phone or letter."
+    )
     timeline_add(
         privacy_request,
         kind=EventKind.NOTE,
         at=now,
         label=actor_label,
         message="Identity verified to a reasonable degree only: the request will be answered "
-        "with the categories of personal information, no specific pieces (§7024(a), §7062(f)).",
+        "with the categories of personal information, no specific pieces (§7024(a), §7062(f))."
+        + told,
     )
     if privacy_request.status in {words.RECEIVED, words.AWAITING_VERIFICATION}:
         privacy_request_mark_verified(

@@ -57,7 +57,9 @@ def verification_data_purge(*, verification: Verification, now: datetime) -> lis
     )
     for document in documents:
         verification_document_delete(document, now)
-        deleted.append(f"the document {document.original_name}")
+        # Named by its kind, not the consumer's file name: the timeline outlives the purge,
+        # and a file name can carry the very information deleted ("ana_lopez_licence.jpg").
+        deleted.append(f"a document ({document.get_kind_display()})")
     VerificationAttempt.objects.for_tenant(tenant).filter(privacy_request=privacy_request).update(
         privacy_request=None
     )

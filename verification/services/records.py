@@ -169,6 +169,24 @@ def verification_link_send(
     *, privacy_request: PrivacyRequest, purpose: str, email: str, now: datetime
 ) -> None:
     """A new one-time link to ``email`` (the consumer's own address), in their language."""
+    url = verification_link_new(
+        privacy_request=privacy_request, purpose=purpose, email=email, now=now
+    )
+    consumer_email_send(
+        privacy_request,
+        template=LINK_TEMPLATES[purpose],
+        subject=LINK_SUBJECTS[purpose],
+        now=now,
+        secrets={"link": Secret("verification link", url)},
+        recipient=email,
+    )
+
+
+def verification_link_new(
+    *, privacy_request: PrivacyRequest, purpose: str, email: str, now: datetime
+) -> str:
+    """A new one-time link for ``email``: its full address, to put in an email (only there:
+    the token is never stored, only its hash)."""
     tenant = privacy_request.tenant
     policy = verification_policy(tenant)
     raw, token_hash = token_new()
@@ -184,15 +202,7 @@ def verification_link_send(
         used_at=None,
     )
     insert_new(link)
-    url = f"{portal_absolute_url(tenant, LINK_PAGES[purpose])}?t={raw}"
-    consumer_email_send(
-        privacy_request,
-        template=LINK_TEMPLATES[purpose],
-        subject=LINK_SUBJECTS[purpose],
-        now=now,
-        secrets={"link": Secret("verification link", url)},
-        recipient=email,
-    )
+    return f"{portal_absolute_url(tenant, LINK_PAGES[purpose])}?t={raw}"
 
 
 def verification_link_valid(*, tenant: Tenant, token: str, purpose: str) -> bool:
