@@ -10,6 +10,7 @@ import django.test.client
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from optout.api.fast import fast_lookup_forget
 from optout.consent_cache import consent_cache_forget
@@ -20,6 +21,14 @@ from tenants.models import Role, Tenant
 from tenants.selectors import api_tenant_cache_clear
 from tenants.services import api_key_create, staff_create, tenant_create
 from tests.helpers import PASSWORD, RoutedClientHandler, login
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    # A test client request in Spanish leaves Spanish active in the thread (LocaleMiddleware
+    # activates, nothing deactivates): the next test's services would speak Spanish.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
