@@ -244,10 +244,15 @@ PRIVACY_REQUEST_VERIFIED: list[str] = [
 # Called when a request is closed, whatever the outcome, inside the closing transaction.
 PRIVACY_REQUEST_CLOSED: list[str] = [
     "verification.services.records.verification_on_closed",
+    # On an authorized agent's request, the consumer's own address gets a copy of the answer.
+    "verification.services.agents.agent_outcome_copy",
 ]
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = [
+    # First of all: a household request is complied with only when every member joined, was
+    # verified and was confirmed a current member (§7031(a)).
+    "verification.services.households.household_on_complied",
     # First: an agent's opt-out or limit closed without being applied is refused before any
     # recipient is told of it.
     "optout.staff_services.agent_choice_complied",
