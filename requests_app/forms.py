@@ -299,9 +299,10 @@ class RequestForm(PortalForm):
                     "agent_email",
                     _("Enter your email address as the authorized agent, like name@example.com."),
                 )
-            if cleaned.get("agent_kind") == AGENT_BUSINESS and not cleaned.get(
-                "agent_entity_number", ""
-            ).strip():
+            if (
+                cleaned.get("agent_kind") == AGENT_BUSINESS
+                and not cleaned.get("agent_entity_number", "").strip()
+            ):
                 self.add_error(
                     "agent_entity_number",
                     _(

@@ -24,7 +24,10 @@ class AgentAnswerForm(forms.Form):
     t = forms.CharField(max_length=100, widget=forms.HiddenInput)
     choice = forms.ChoiceField(
         choices=[(YES, YES), (NO, NO)],
-        error_messages={"required": _("Choose “Yes” or “No”."), "invalid_choice": _("Choose “Yes” or “No”.")},
+        error_messages={
+            "required": _("Choose “Yes” or “No”."),
+            "invalid_choice": _("Choose “Yes” or “No”."),
+        },
     )
     leave_empty = forms.CharField(label=_("Leave this field empty"), required=False)
 

@@ -246,7 +246,11 @@ def agent_authorization_record(
             + "."
         )
     timeline_add(
-        privacy_request, kind=EventKind.NOTE, at=now, label=VERIFICATION_ACTOR, message=" ".join(parts)
+        privacy_request,
+        kind=EventKind.NOTE,
+        at=now,
+        label=VERIFICATION_ACTOR,
+        message=" ".join(parts),
     )
     return authorization
 
@@ -400,7 +404,9 @@ def _locked(privacy_request: PrivacyRequest) -> tuple[Verification, AgentAuthori
     authorization = _authorization_for_update(privacy_request)
     if verification is None or authorization is None:
         raise Refused(
-            "not_an_agent_request", "This request was not made by an authorized agent.", conflict=True
+            "not_an_agent_request",
+            "This request was not made by an authorized agent.",
+            conflict=True,
         )
     return _for_update(verification), authorization
 

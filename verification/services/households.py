@@ -334,7 +334,10 @@ def parental_check_start(*, privacy_request: PrivacyRequest, now: datetime) -> P
     """A request about a child under 13: the parent or guardian is verified first (§7070(c),
     §7031(c))."""
     check = new_instance(  # ParentalCheck(...), see core.model_rows
-        ParentalCheck, tenant=privacy_request.tenant, privacy_request=privacy_request, created_at=now
+        ParentalCheck,
+        tenant=privacy_request.tenant,
+        privacy_request=privacy_request,
+        created_at=now,
     )
     insert_new(check)
     timeline_add(
@@ -371,7 +374,7 @@ def parental_check_complete(
             "The parent or guardian of this request was already verified.",
             conflict=True,
         )
-    enabled = [m for m in verification_policy(tenant).parental_methods or []]
+    enabled = list(verification_policy(tenant).parental_methods or [])
     if method not in enabled:
         offered = ", ".join(ParentalMethod(m).label for m in enabled if m in ParentalMethod.values)
         raise Refused(
@@ -397,7 +400,9 @@ def parental_check_complete(
     )
     ids = (
         VerificationDocument.objects.for_tenant(tenant)
-        .filter(privacy_request=privacy_request, kind=DocumentKind.PARENT_ID, deleted_at__isnull=True)
+        .filter(
+            privacy_request=privacy_request, kind=DocumentKind.PARENT_ID, deleted_at__isnull=True
+        )
         .order_by("id")
     )
     deleted = []

@@ -212,9 +212,7 @@ def test_business_agent_without_entity_number_is_refused_and_nothing_is_created(
     """§7001(d): an agent that is a business is registered with the Secretary of State."""
     settings.MEDIA_ROOT = tmp_path
     with pytest.raises(Refused) as refused:
-        agent_request(
-            tenant_a, extras={"agent_kind": "business", "agent_permission_file": pdf()}
-        )
+        agent_request(tenant_a, extras={"agent_kind": "business", "agent_permission_file": pdf()})
     assert refused.value.code == "entity_number_required"
     assert "Secretary of State" in refused.value.message
     assert not PrivacyRequest.objects.for_tenant(tenant_a).exists()
@@ -306,3 +304,38 @@ def test_confirmation_page_asks_with_two_equal_buttons(tenant_a, client, freeze)
     assert "You confirmed" in answered.text
     assert client.post(url, {"t": token, "choice": "no"}).status_code == 404  # used once
     assert AgentAuthorization.objects.for_tenant(tenant_a).get().consumer_refused_at is None
+
+
+def test_portal_form_takes_the_agents_kind_and_permission(tenant_a, client, freeze):
+    from tests.portal_helpers import AGENT, DELETE
+
+    freeze(NOW)
+    data = {
+        **DELETE,
+        **AGENT,
+        "email": CONSUMER_EMAIL,
+        "agent_kind": "business",
+        "agent_entity_number": "",
+        "agent_permission_file": pdf(),
+    }
+    refused = client.post(f"/{tenant_a.slug}/delete/", data)
+    assert refused.status_code == 400
+    assert "California Secretary of State: give its entity number" in refused.text
+    assert not PrivacyRequest.objects.for_tenant(tenant_a).exists()
+
+    data |= {"agent_entity_number": "C0806592", "agent_permission_file": pdf()}
+    assert client.post(f"/{tenant_a.slug}/delete/", data).status_code == 302
+    authorization = AgentAuthorization.objects.for_tenant(tenant_a).get()
+    assert (authorization.agent_kind, authorization.entity_number) == ("business", "C0806592")
+    document = VerificationDocument.objects.for_tenant(tenant_a).get()
+    assert document.kind == DocumentKind.AGENT_PERMISSION
+
+
+def test_portal_form_refuses_a_permission_that_is_not_a_pdf_or_image(tenant_a, client):
+    from tests.portal_helpers import AGENT, DELETE
+
+    data = {**DELETE, **AGENT, "agent_permission_file": SimpleUploadedFile("p.pdf", EXE)}
+    page = client.post(f"/{tenant_a.slug}/delete/", data)
+    assert page.status_code == 400
+    assert "We can only accept PDF, JPEG or PNG files" in page.text
+    assert not PrivacyRequest.objects.for_tenant(tenant_a).exists()

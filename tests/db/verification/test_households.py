@@ -65,7 +65,10 @@ def test_household_with_two_of_three_members_cannot_be_complied_with(tenant_a, s
     lead = household_request(tenant_a)
     household = lead.household
     second = household_join(
-        tenant=tenant_a, code=household.code.lower(), name="Bo López", email="bo@example.com",
+        tenant=tenant_a,
+        code=household.code.lower(),
+        name="Bo López",
+        email="bo@example.com",
         under_13=False,
     )
     for member in HouseholdMember.objects.for_tenant(tenant_a).select_related("privacy_request"):
@@ -93,9 +96,7 @@ def test_household_all_joined_verified_and_confirmed_can_be_complied_with(
         household_join(
             tenant=tenant_a, code=code, name=name, email=f"{name}@example.com", under_13=False
         )
-    members = list(
-        HouseholdMember.objects.for_tenant(tenant_a).select_related("privacy_request")
-    )
+    members = list(HouseholdMember.objects.for_tenant(tenant_a).select_related("privacy_request"))
     assert len(members) == 3
     for member in members:
         verified(member.privacy_request, staff_a)
@@ -117,7 +118,10 @@ def test_a_member_who_is_not_verified_holds_the_household_back(tenant_a, staff_a
     freeze(NOW)
     lead = household_request(tenant_a, members=2)
     other = household_join(
-        tenant=tenant_a, code=lead.household.code, name="Bo", email="bo@example.com",
+        tenant=tenant_a,
+        code=lead.household.code,
+        name="Bo",
+        email="bo@example.com",
         under_13=False,
     )
     verified(lead, staff_a)
@@ -133,19 +137,28 @@ def test_a_full_household_or_an_unknown_code_refuses_to_join(tenant_a, freeze):
     freeze(NOW)
     lead = household_request(tenant_a, members=2)
     household_join(
-        tenant=tenant_a, code=lead.household.code, name="Bo", email="bo@example.com",
+        tenant=tenant_a,
+        code=lead.household.code,
+        name="Bo",
+        email="bo@example.com",
         under_13=False,
     )
     before = PrivacyRequest.objects.for_tenant(tenant_a).count()
     with pytest.raises(Refused) as full:
         household_join(
-            tenant=tenant_a, code=lead.household.code, name="Cy", email="cy@example.com",
+            tenant=tenant_a,
+            code=lead.household.code,
+            name="Cy",
+            email="cy@example.com",
             under_13=False,
         )
     assert full.value.code == "household_full"
     with pytest.raises(Refused) as unknown:
         household_join(
-            tenant=tenant_a, code="HH-0000-0000", name="Cy", email="cy@example.com",
+            tenant=tenant_a,
+            code="HH-0000-0000",
+            name="Cy",
+            email="cy@example.com",
             under_13=False,
         )
     assert unknown.value.code == "household_unknown"
@@ -157,7 +170,10 @@ def test_a_member_under_13_waits_for_the_parental_check(tenant_a, staff_a, freez
     freeze(NOW)
     lead = household_request(tenant_a, members=2)
     child = household_join(
-        tenant=tenant_a, code=lead.household.code, name="Dee López", email="ana@example.com",
+        tenant=tenant_a,
+        code=lead.household.code,
+        name="Dee López",
+        email="ana@example.com",
         under_13=True,
     )
     assert child.under_13
@@ -231,6 +247,26 @@ def test_the_parents_id_is_deleted_once_the_check_is_done(
     assert document.deleted_at is not None
     assert not document.file
     assert not path.exists()
-    assert RequestEvent.objects.for_tenant(tenant_a).filter(
-        privacy_request=privacy_request, message__startswith="ID deleted"
-    ).exists()
+    assert (
+        RequestEvent.objects.for_tenant(tenant_a)
+        .filter(privacy_request=privacy_request, message__startswith="ID deleted")
+        .exists()
+    )
+
+
+def test_household_join_page_creates_the_members_request(tenant_a, client, freeze):
+    freeze(NOW)
+    lead = household_request(tenant_a, members=2)
+    url = f"/{tenant_a.slug}/household/join/"
+    assert client.get(url).status_code == 200
+    wrong = client.post(url, {"code": "HH-2222-2222", "name": "Bo", "email": "bo@example.com"})
+    assert wrong.status_code == 400
+    assert "could not find a household request with this code" in wrong.text
+
+    joined = client.post(
+        url, {"code": lead.household.code, "name": "Bo López", "email": "bo@example.com"}
+    )
+    assert joined.status_code == 200
+    member = HouseholdMember.objects.for_tenant(tenant_a).exclude(privacy_request=lead).get()
+    assert member.privacy_request.reference in joined.text
+    assert member.privacy_request.requester_email == "bo@example.com"
