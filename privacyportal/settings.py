@@ -244,12 +244,17 @@ PRIVACY_REQUEST_VERIFIED: list[str] = [
 # Called when a request is closed, whatever the outcome, inside the closing transaction.
 PRIVACY_REQUEST_CLOSED: list[str] = [
     "verification.services.records.verification_on_closed",
+    # On an authorized agent's request, the consumer's own address gets a copy of the answer.
+    "verification.services.agents.agent_outcome_copy",
 ]
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = [
-    # First: a request verified by the business's sign-in is refused when that sign-in is older
-    # than the policy allows: §7061(a) asks for a fresh one before disclosing or deleting.
+    # First: a household request is complied with only when every member joined, was verified
+    # and was confirmed a current member (§7031(a)).
+    "verification.services.households.household_on_complied",
+    # A request verified by the business's sign-in is refused when that sign-in is older than
+    # the policy allows: §7061(a) asks for a fresh one before disclosing or deleting.
     "verification.services.account.account_reauth_complied",
     # An agent's opt-out or limit closed without being applied is refused before any
     # recipient is told of it.

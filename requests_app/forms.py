@@ -26,6 +26,16 @@ from .services.portal import PortalSubmission
 CONSUMER = "consumer"
 AGENT = "agent"
 OUTSIDE_US = "outside"
+# An authorized agent is a person, or a business registered with the California Secretary of
+# State (§7001(d)); the values of verification's AgentKind, which reads them from the extras.
+AGENT_PERSON = "person"
+AGENT_BUSINESS = "business"
+UPLOAD_ERRORS = {
+    "invalid": _("We could not read this file. Send a PDF, JPEG or PNG file."),
+    "empty": _("The file is empty."),
+    "max_length": _("The file name is too long. Rename the file and send it again."),
+}
+UPLOAD_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 US_STATES = [
     ("AL", _("Alabama")),
@@ -130,7 +140,15 @@ class RequestForm(PortalForm):
     """Who is asking, and about whom: the fields every request type needs."""
 
     request_type = ""
-    optional_fields = frozenset({"phone", "agent_organization", "agent_phone"})
+    optional_fields = frozenset(
+        {
+            "phone",
+            "agent_organization",
+            "agent_phone",
+            "agent_permission_file",
+            "agent_entity_number",
+        }
+    )
 
     requester_role = forms.ChoiceField(
         label=_("Who is making this request?"),
@@ -194,7 +212,81 @@ class RequestForm(PortalForm):
         error_messages={"invalid": PHONE_INVALID},
     )
 
-    AGENT_FIELDS = ("agent_name", "agent_organization", "agent_email", "agent_phone")
+    agent_kind = forms.ChoiceField(
+        label=_("Are you acting as a person or as a business?"),
+        choices=[
+            (AGENT_PERSON, _("As a person")),
+            (AGENT_BUSINESS, _("As a business registered with the California Secretary of State")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=AGENT_PERSON,  # none chosen: a person
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
+    agent_entity_number = forms.CharField(
+        label=_("Secretary of State entity number"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Only for a business: the number the California Secretary of State gave it, like "
+            "C0806592."
+        ),
+        error_messages={"max_length": TOO_LONG},
+    )
+    agent_permission_file = forms.FileField(
+        label=_("The consumer’s signed permission"),
+        required=False,
+        help_text=_(
+            "PDF, JPEG or PNG, up to 10 MB. If you do not have it now, we will ask you for it."
+        ),
+        error_messages=UPLOAD_ERRORS,
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT}),
+    )
+    agent_power_of_attorney = forms.BooleanField(
+        label=_("I hold a power of attorney from the consumer"),
+        required=False,
+        help_text=_("With a power of attorney, the consumer’s signed permission is not needed."),
+    )
+    agent_power_of_attorney_file = forms.FileField(
+        label=_("The power of attorney"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG, up to 10 MB. Only if you hold a power of attorney."),
+        error_messages=UPLOAD_ERRORS,
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT}),
+    )
+    about_child_under_13 = forms.BooleanField(
+        label=_("The request is about my child, who is under 13"),
+        required=False,
+        help_text=_("We will first check that you are the child’s parent or guardian."),
+    )
+
+    AGENT_FIELDS = (
+        "agent_name",
+        "agent_organization",
+        "agent_email",
+        "agent_phone",
+        "agent_kind",
+        "agent_entity_number",
+        "agent_permission_file",
+        "agent_power_of_attorney",
+        "agent_power_of_attorney_file",
+    )
+
+    def _upload(self, name: str) -> UploadedFile | None:
+        upload = self.cleaned_data.get(name)
+        if not upload:
+            return None
+        try:
+            upload_check(upload, field=name)
+        except Refused as refused:
+            raise forms.ValidationError(refused.message, code=refused.code) from refused
+        return upload
+
+    def clean_agent_permission_file(self) -> UploadedFile | None:
+        return self._upload("agent_permission_file")
+
+    def clean_agent_power_of_attorney_file(self) -> UploadedFile | None:
+        return self._upload("agent_power_of_attorney_file")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -206,6 +298,26 @@ class RequestForm(PortalForm):
                 self.add_error(
                     "agent_email",
                     _("Enter your email address as the authorized agent, like name@example.com."),
+                )
+            if (
+                cleaned.get("agent_kind") == AGENT_BUSINESS
+                and not cleaned.get("agent_entity_number", "").strip()
+            ):
+                self.add_error(
+                    "agent_entity_number",
+                    _(
+                        "A business acting as an authorized agent must be registered with the "
+                        "California Secretary of State: give its entity number."
+                    ),
+                )
+            if (
+                cleaned.get("agent_power_of_attorney")
+                and not cleaned.get("agent_power_of_attorney_file")
+                and "agent_power_of_attorney_file" not in self.errors
+            ):
+                self.add_error(
+                    "agent_power_of_attorney_file",
+                    _("Send a copy of the power of attorney, or untick the box above."),
                 )
         elif role == CONSUMER:
             if "email" in cleaned and not cleaned.get("email"):
@@ -233,6 +345,17 @@ class RequestForm(PortalForm):
                 email=data["agent_email"],
                 phone=str(data["agent_phone"] or ""),
             )
+        extras: dict[str, Any] = {"child_under_13": bool(data.get("about_child_under_13"))}
+        if agent is not None:
+            # Read by verification's intake hook (verification.services.agents).
+            extras |= {
+                "agent_kind": data.get("agent_kind") or AGENT_PERSON,
+                "agent_entity_number": (data.get("agent_entity_number") or "").strip(),
+                "agent_power_of_attorney": bool(data.get("agent_power_of_attorney")),
+            }
+            for name in ("agent_permission_file", "agent_power_of_attorney_file"):
+                if data.get(name):
+                    extras[name] = data[name]
         return PortalSubmission(
             request_type=self.request_type,
             requester=Requester(
@@ -244,6 +367,7 @@ class RequestForm(PortalForm):
             agent=agent,
             is_california_consumer=state == "CA",
             language=language,
+            extras=extras,
             **self.details(),
         )
 

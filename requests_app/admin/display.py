@@ -52,6 +52,8 @@ FLAG_SHORT = {
 }
 AWAITING_CONFIRMATION = "Awaiting the consumer's confirmation (two-step delete, §7020(d))"
 NEVER_CONFIRMED = "Never confirmed by the consumer (two-step delete, §7020(d))"
+# An agent's request waits for the consumer's signed permission or power of attorney (§7063).
+MADE_BY_AGENT = "Made by an authorized agent (§7063)"
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 # The class of an alert: red and bold (static/portal/admin.css; a style attribute would need the
 # Content-Security-Policy to allow inline styles). The words say it too: never colour alone.
@@ -141,6 +143,8 @@ class RequestDisplayMixin:
         notes = [FLAG_SHORT.get(flag, flag) for flag in obj.flags or []]
         if obj.awaiting_consumer_confirmation:
             notes.append(AWAITING_CONFIRMATION if obj.is_open else NEVER_CONFIRMED)
+        if obj.submitted_by_agent:
+            notes.append(MADE_BY_AGENT)
         if not notes:
             return "—"
         return format_html_join(BR, "⚑ {}", ((note,) for note in notes))

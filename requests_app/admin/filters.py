@@ -125,3 +125,22 @@ class ConsumerConfirmationFilter(admin.SimpleListFilter):
         if value == "confirmed":
             return queryset.filter(consumer_confirmed_at__isnull=False)
         return queryset.none()
+
+
+class AgentFilter(admin.SimpleListFilter):
+    """Requests an authorized agent made for a consumer (§7001(d), §7063): they wait for the
+    consumer's signed permission or power of attorney, which staff check."""
+
+    title = "made by"
+    parameter_name = "made_by"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("agent", "Made by an authorized agent"), ("consumer", "Made by the consumer")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in {"agent", "consumer"}:
+            return queryset.none()
+        return queryset.filter(submitted_by_agent=value == "agent")

@@ -26,7 +26,13 @@ from ..models import QUEUE_CLOSED_LAST, QUEUE_DUE_DATE, PrivacyRequest, RequestT
 from .actions import QUEUE_ACTIONS, QueueActionsMixin, changelist_action
 from .display import RequestDisplayMixin
 from .documents import DocumentDownloadMixin
-from .filters import AssigneeFilter, ConsumerConfirmationFilter, DeadlineFilter, FlaggedFilter
+from .filters import (
+    AgentFilter,
+    AssigneeFilter,
+    ConsumerConfirmationFilter,
+    DeadlineFilter,
+    FlaggedFilter,
+)
 from .inlines import (
     AgentPermissionInline,
     CommunicationInline,
@@ -70,6 +76,7 @@ class PrivacyRequestAdmin(
         AssigneeFilter,
         FlaggedFilter,
         ConsumerConfirmationFilter,
+        AgentFilter,
     )
     search_fields = ("reference", "requester_email", "requester_name")
     search_help_text = "A reference (e.g. LL-7KQ3-9XW2), an email address, or part of a name."

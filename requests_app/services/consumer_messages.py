@@ -70,6 +70,7 @@ def consumer_message_render(
     subject: str,
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
+    greeting_name: str | None = None,
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
@@ -77,7 +78,10 @@ def consumer_message_render(
     link) are in the template's context by name, e.g. ``{{ verification_link }}``.
 
     The hot templates (the acknowledgement) are filled in from a shape compiled once per
-    business, type and language (``message_shapes``): the same text, without the engine."""
+    business, type and language (``message_shapes``): the same text, without the engine.
+
+    ``greeting_name`` greets someone else than the usual addressee (the agent, else the
+    consumer): the consumer themselves, told of an agent's request (§7063)."""
     tenant = privacy_request.tenant
     language = language or privacy_request.language or settings.LANGUAGE_CODE
 
@@ -97,7 +101,8 @@ def consumer_message_render(
     def plain() -> tuple[str, str]:
         with translation.override(language):
             slots = {
-                "greeting_name": privacy_request.agent_name
+                "greeting_name": greeting_name
+                or privacy_request.agent_name
                 or privacy_request.requester_name
                 or gettext("there"),
                 "received_date": _human_date(privacy_request.received_date),
@@ -111,10 +116,11 @@ def consumer_message_render(
                 render_to_string(message_shapes.template_path(template), context(slots)),
             )
 
-    # A shape would keep the first message's secret as fixed text: with secrets, the plain way.
+    # A shape would keep the first message's secret as fixed text, and fills the usual
+    # greeting: with secrets or another greeting, the plain way.
     rendered = (
         None
-        if secrets
+        if secrets or greeting_name
         else message_shapes.shape_render(
             privacy_request,
             template=template,
@@ -137,6 +143,7 @@ def consumer_email_send(
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
     recipient: str | None = None,
+    greeting_name: str | None = None,
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent.
 
@@ -148,7 +155,12 @@ def consumer_email_send(
     if not recipient:
         return None
     message = consumer_message_render(
-        privacy_request, template=template, subject=subject, language=language, secrets=secrets
+        privacy_request,
+        template=template,
+        subject=subject,
+        language=language,
+        secrets=secrets,
+        greeting_name=greeting_name,
     )
     hidden = list(secrets.values()) if secrets else []
     communication = new_instance(  # Communication(...), see core.model_rows

@@ -95,9 +95,15 @@ class Agent:
 
 class PrivacyRequestCreated(Protocol):
     """A function of ``settings.PRIVACY_REQUEST_CREATED``: called once per new request, inside
-    the intake transaction (raising rolls the whole request back)."""
+    the intake transaction (raising rolls the whole request back).
 
-    def __call__(self, *, privacy_request: PrivacyRequest) -> None: ...
+    ``extras`` is what the caller of ``privacy_request_create`` gave for the apps above
+    requests_app (an authorized agent's kind and permission, a household, a child under 13):
+    requests_app passes it on without reading it; each hook takes the keys it knows."""
+
+    def __call__(
+        self, *, privacy_request: PrivacyRequest, extras: Mapping[str, Any] | None = None
+    ) -> None: ...
 
 
 @functools.cache
@@ -120,6 +126,7 @@ def privacy_request_create(
     language: str = "en",
     details: Mapping[str, Any] | None = None,
     documents: Sequence[UploadedFile] = (),
+    extras: Mapping[str, Any] | None = None,
 ) -> PrivacyRequest:
     """Record a new request, compute its deadlines, apply the intake rules, acknowledge it.
 
@@ -132,9 +139,18 @@ def privacy_request_create(
     consumer's documentation for a request to correct (§7023(d)), or an authorized agent's copy
     of the consumer's signed permission to opt out or limit (§7026(j), §7027(j)); stored
     encrypted.
+
+    ``extras`` are handed, unread, to the ``settings.PRIVACY_REQUEST_CREATED`` hooks (see
+    ``PrivacyRequestCreated``). Any uploaded file among them (a value, or a list of them) is
+    checked here first like ``documents``: a wrong or oversize file is refused before anything
+    is written.
     """
     for upload in documents:
         upload_check(upload)  # refuse before anything is written
+    for name, value in (extras or {}).items():
+        for upload in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(upload, UploadedFile):
+                upload_check(upload, field=name)
     saved_files: list[str] = []
     try:
         for attempt in range(3):
@@ -154,6 +170,7 @@ def privacy_request_create(
                     details=details or {},
                     documents=documents,
                     saved_files=saved_files,
+                    extras=extras or {},
                 )
             except IntegrityError:
                 if attempt == 2:
@@ -267,6 +284,7 @@ def _create(
     details: Mapping[str, Any],
     documents: Sequence[UploadedFile],
     saved_files: list[str],
+    extras: Mapping[str, Any],
 ) -> PrivacyRequest:
     now = clock.now()
     received_at = received_at or now
@@ -420,7 +438,7 @@ def _create(
     if deny_at_once:
         privacy_request = _deny_over_know_limit(privacy_request, email_on_file, now, who)
     for created in _created_hooks(tuple(settings.PRIVACY_REQUEST_CREATED)):
-        created(privacy_request=privacy_request)
+        created(privacy_request=privacy_request, extras=extras)
     return privacy_request
 
 

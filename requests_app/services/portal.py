@@ -8,8 +8,10 @@ confirmation) are the same here as in the API and the staff log.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -47,6 +49,9 @@ class PortalSubmission:
     correction_information: str = ""
     correction_requested: str = ""
     documents: tuple[UploadedFile, ...] = field(default=())
+    # For the apps above requests_app, handed unread to intake's hooks (an agent's kind,
+    # entity number and permission; a request about a child under 13).
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def portal_request_submit(*, tenant: Tenant, submission: PortalSubmission) -> Su
         language=submission.language,
         details=_details(tenant, submission),
         documents=submission.documents,
+        extras=submission.extras,
         received_at=clock.now(),
     )
     denied_at_once = privacy_request.status == words.CLOSED

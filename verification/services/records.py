@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -94,11 +95,18 @@ def _for_update(verification: Verification) -> Verification:
 # --- Start -------------------------------------------------------------------------------------
 
 
-def verification_on_created(*, privacy_request: PrivacyRequest) -> None:
+def verification_on_created(
+    *, privacy_request: PrivacyRequest, extras: Mapping[str, Any] | None = None
+) -> None:
     """Intake's hook: every request to know, delete or correct gets its verification record;
-    opt-out, limit and opt-in never do (§7060(b))."""
+    opt-out, limit and opt-in never do (§7060(b)).
+
+    ``extras`` (from the portal's forms): an authorized agent's kind, entity number, power of
+    attorney and documents (``agents``); a request about a child under 13 (``households``,
+    §7070(c)); a household request and how many members it has (§7031(a))."""
     if not privacy_request.needs_verification or not privacy_request.is_open:
         return
+    extras = extras or {}
     tenant = privacy_request.tenant
     policy = verification_policy(tenant)
     required = degrees.required_degree(
@@ -134,6 +142,14 @@ def verification_on_created(*, privacy_request: PrivacyRequest) -> None:
         privacy_request, kind=EventKind.NOTE, at=now, label=VERIFICATION_ACTOR, message=message
     )
     fraud.identity_requests_watch(privacy_request=privacy_request, policy=policy, now=now)
+    if privacy_request.submitted_by_agent:
+        # First: whether the consumer verifies themselves depends on it (blockers).
+        from .agents import agent_request_on_created  # agents imports this module
+
+        agent_request_on_created(privacy_request=privacy_request, extras=extras, now=now)
+    from .households import household_extras_apply  # households imports this module
+
+    household_extras_apply(privacy_request=privacy_request, extras=extras, now=now)
     if privacy_request.requester_email and blockers.consumer_verifies(privacy_request):
         verification_link_send(
             privacy_request=privacy_request,

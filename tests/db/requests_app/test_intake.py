@@ -127,7 +127,11 @@ def test_an_agent_request_is_acknowledged_to_the_agent(tenant_a):
         agent=Agent(name="Pat Agent", organization="Rights Co", email="pat@agent.example"),
     )
     assert privacy_request.submitted_by_agent
-    assert OutboxMessage.objects.for_tenant(tenant_a).get().recipient == "pat@agent.example"
+    sent = OutboxMessage.objects.for_tenant(tenant_a).order_by("id")
+    assert sent[0].recipient == "pat@agent.example"
+    assert sent[0].subject.startswith("We received your privacy request")
+    # The consumer's own address is told that an agent asked for them (verification, §7063).
+    assert [m.recipient for m in sent[1:]] == ["consumer@example.com"]
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 SEEN: list[tuple[str, bool]] = []
 
 
-def remember(*, privacy_request: PrivacyRequest) -> None:
+def remember(*, privacy_request: PrivacyRequest, extras=None) -> None:
     from django.db import connection
 
     SEEN.append((privacy_request.reference, connection.in_atomic_block))
 
 
-def refuse(*, privacy_request: PrivacyRequest) -> None:
+def refuse(*, privacy_request: PrivacyRequest, extras=None) -> None:
     raise RuntimeError("the verification app could not start its record")
 
 

@@ -439,7 +439,7 @@ def test_the_form_only_asks_for_what_the_request_needs(client, tenant_a):
     """Nothing like ID numbers, dates of birth or passwords is asked on any form (§7002)."""
     for form in ("know", "delete", "correct"):
         html = client.get(f"/acme/{form}/").content.decode()
-        names = set(re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z_]+)"', html))
+        names = set(re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z0-9_]+)"', html))
         names -= {"csrfmiddlewaretoken"}
         expected = {
             "leave_empty",
@@ -452,6 +452,13 @@ def test_the_form_only_asks_for_what_the_request_needs(client, tenant_a):
             "agent_organization",
             "agent_email",
             "agent_phone",
+            # §7001(d), §7063: who the agent is and what backs their request; §7070(c).
+            "agent_kind",
+            "agent_entity_number",
+            "agent_permission_file",
+            "agent_power_of_attorney",
+            "agent_power_of_attorney_file",
+            "about_child_under_13",
         } | {
             "know": {"know_scope"},
             "delete": {"delete_scope", "delete_categories"},
