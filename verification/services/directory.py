@@ -23,10 +23,9 @@ On PostgreSQL each batch is copied (``COPY``) into a temporary table, then one
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -38,8 +37,9 @@ from core.refusals import Refused
 from tenants.models import Tenant
 
 from .. import degrees
+from ..bulk_hashing import RowHasher
 from ..models import DirectoryImport, DirectoryRecord
-from ..normalize import HASH_HEX_LENGTH, Unreadable, normalize
+from ..normalize import HASH_HEX_LENGTH, Unreadable
 from .matching import HASH_FIELDS
 from .policies import directory_key, verification_policy
 
@@ -106,20 +106,7 @@ class _FileUnreadable(Exception):
 # --- One row -> its hashes --------------------------------------------------------------------
 
 
-PointHash = Callable[[str, str], str]
-
-
-def _hasher(key: bytes) -> PointHash:
-    def point_hash(kind: str, normalized: str) -> str:
-        # normalize.point_hash, one-shot (the same HMAC-SHA256, cut the same way).
-        return hmac.digest(key, f"{kind}:{normalized}".encode(), "sha256").hex()[:HASH_HEX_LENGTH]
-
-    return point_hash
-
-
-def _row_hashes(
-    point_hash: PointHash, row: Mapping[str, Any]
-) -> tuple[tuple[str, ...] | None, list]:
+def _row_hashes(hasher: RowHasher, row: Mapping[str, Any]) -> tuple[tuple[str, ...] | None, list]:
     """(record_key, one hash or "" per data point) for a good row, else (None, its problems)."""
     problems: list[tuple[str, str]] = []
     consumer_id = str(row.get(CONSUMER_ID) or "").strip()
@@ -140,7 +127,7 @@ def _row_hashes(
             problems.append((point, f"{_COLUMN_WORDS[point].capitalize()} is too long."))
             continue
         try:
-            hashes.append(point_hash(point, normalize(point, text)))
+            hashes.append(hasher.hash(point, text))
         except Unreadable as error:
             problems.append((point, str(error)))
     if not problems and not any(hashes[degrees.DATA_POINTS.index(a)] for a in degrees.ANCHORS):
@@ -154,7 +141,7 @@ def _row_hashes(
         )
     if problems:
         return None, problems
-    return (point_hash(RECORD_KIND, consumer_id), *hashes), []
+    return (hasher.point_hash(RECORD_KIND, consumer_id), *hashes), []
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -217,14 +204,14 @@ def _csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _checked(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], point_hash: PointHash, report: _Report
+    rows: Iterable[tuple[int, Mapping[str, Any]]], hasher: RowHasher, report: _Report
 ) -> Iterator[tuple]:
     for line, row in rows:
         report.rows_read += 1
         if _PROBLEMS in row:
             report.refuse(line, row[_PROBLEMS])
             continue
-        hashes, problems = _row_hashes(point_hash, row)
+        hashes, problems = _row_hashes(hasher, row)
         if hashes is None:
             report.refuse(line, problems)
         else:
@@ -323,7 +310,7 @@ def _run(
     all_or_nothing: bool,
 ) -> DirectoryImport:
     started = clock.now()
-    point_hash = _hasher(directory_key(verification_policy(tenant)))
+    hasher = RowHasher(directory_key(verification_policy(tenant)))
     report = _Report()
     good = 0
     whole_file_refusal: dict[str, Any] | None = None
@@ -332,7 +319,7 @@ def _run(
             with transaction.atomic():
                 writer = _writer(tenant, started)
                 batch: list[tuple] = []
-                for row in _checked(rows, point_hash, report):
+                for row in _checked(rows, hasher, report):
                     good += 1
                     if all_or_nothing and report.rows_refused:
                         continue  # nothing will be written: only read on, to report every row
