@@ -302,3 +302,43 @@ def test_staff_without_the_admin_role_cannot_use_the_api(tenant_a, staff_a, admi
 
     assert login(staff_a).post(API, body, content_type="application/json").status_code == 403
     assert login(admin_a).post(API, body, content_type="application/json").status_code == 201
+
+
+# --- Admin -------------------------------------------------------------------------------------
+
+UPLOAD = "/admin/verification/directoryimport/upload/"
+
+
+def _upload(client, text: str, mode: str = "all"):
+    upload = io.BytesIO(text.encode())
+    upload.name = "customers.csv"
+    return client.post(UPLOAD, {"file": upload, "mode": mode})
+
+
+def test_admin_uploads_a_csv_and_sees_each_refused_row_without_any_value(tenant_a, admin_a):
+    client = login(admin_a)
+    assert client.get("/admin/verification/directoryimport/").status_code == 200
+
+    response = _upload(client, HEADER + ANA + "C-2,not-an-email,,,,,,,\n", mode="partial")
+
+    result = DirectoryImport.objects.for_tenant(tenant_a).get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/directoryimport/{result.pk}/change/")
+    assert (result.rows_imported, result.rows_refused, result.all_or_nothing) == (1, 1, False)
+    page = client.get(response["Location"]).content.decode()
+    assert "This is not an email address." in page
+    assert "not-an-email" not in page
+    assert "Ana" not in page
+    assert records(tenant_a) == 1
+
+
+def test_only_a_business_admin_may_upload_or_see_imports(tenant_a, staff_a, admin_a, admin_b):
+    imported(tenant_a, HEADER + ANA)
+    change = f"/admin/verification/directoryimport/{DirectoryImport.objects.for_tenant(tenant_a).get().pk}/change/"
+    staff = login(staff_a)
+
+    assert staff.get(UPLOAD).status_code == 403
+    assert _upload(staff, HEADER + BEN).status_code == 403
+    assert staff.get(change).status_code == 403
+    assert login(admin_b).get(change).status_code == 404
+    assert records(tenant_a) == 1
