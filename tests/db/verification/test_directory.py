@@ -5,8 +5,11 @@ silently."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -342,3 +345,23 @@ def test_only_a_business_admin_may_upload_or_see_imports(tenant_a, staff_a, admi
     assert staff.get(change).status_code == 403
     assert login(admin_b).get(change).status_code == 404
     assert records(tenant_a) == 1
+
+
+def test_the_directory_benchmark_runs_at_small_scale(tenant_a, tmp_path):
+    """benchmarks/verification_directory.py at 1,000 rows (the figures are in its README)."""
+    spec = importlib.util.spec_from_file_location(
+        "verification_directory_bench",
+        Path(__file__).resolve().parents[3] / "benchmarks" / "verification_directory.py",
+    )
+    bench = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(Path(spec.origin).parent))
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        sys.path.remove(str(Path(spec.origin).parent))
+    path = tmp_path / "directory.csv"
+    bench.csv_write(path, 1_000)
+
+    assert bench.measure_import(tenant_a, path)["imported"] == 1_000
+    figures = bench.measure_match(tenant_a, 1_000, 100)
+    assert figures["found"] == 90  # a tenth are consumers the directory does not hold
