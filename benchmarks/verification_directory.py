@@ -74,6 +74,15 @@ def csv_write(path: Path, rows: int) -> None:
             writer.writerow(consumer(i).values())
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> float:
+    return round(float(Path("/proc/loadavg").read_text().split()[0]), 1)
+
+
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -82,6 +91,7 @@ def measure_import(tenant: Any, path: Path) -> dict[str, Any]:
     from verification.services.directory import directory_import
 
     before = max_rss_mb()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     with path.open("rb") as handle:
         result = directory_import(
@@ -92,6 +102,7 @@ def measure_import(tenant: Any, path: Path) -> dict[str, Any]:
             file_name=path.name,
         )
     seconds = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     if not result.succeeded:
         raise SystemExit(f"the import failed: {result.refusals[:3]}")
     return {
@@ -99,6 +110,10 @@ def measure_import(tenant: Any, path: Path) -> dict[str, Any]:
         "imported": result.rows_imported,
         "seconds": round(seconds, 2),
         "rows_per_s": round(result.rows_read / seconds),
+        # The import's own Python (reading, normalizing, hashing, COPY); the rest of the wall
+        # time is PostgreSQL, or other work on a busy machine (load_average).
+        "python_cpu_s": round(cpu, 1),
+        "load_average": load_average(),
         "max_rss_before_mb": round(before, 1),
         "max_rss_after_mb": round(max_rss_mb(), 1),
     }
@@ -109,7 +124,7 @@ def measure_match(tenant: Any, rows: int, matches: int) -> dict[str, Any]:
     from verification.services.matching import directory_match
     from verification.services.policies import verification_policy
 
-    chooser = random.Random(13)  # noqa: S311 - picks test data, no secret
+    chooser = random.Random(13)
     times: list[float] = []
     found = 0
     for n in range(matches + 50):
@@ -202,7 +217,8 @@ def main() -> None:
     rows = [
         (
             f"import {first['rows']:,} rows",
-            f"{first['seconds']} s ({first['rows_per_s']:,}/s)",
+            f"{first['seconds']} s ({first['rows_per_s']:,}/s; Python CPU "
+            f"{first['python_cpu_s']} s, load {first['load_average']})",
             f"< {TARGET_IMPORT_SECONDS} s",
             first["seconds"] < TARGET_IMPORT_SECONDS,
         ),
@@ -214,7 +230,8 @@ def main() -> None:
         ),
         (
             f"re-import (replace {again['imported']:,})",
-            f"{again['seconds']} s, RSS {again['max_rss_after_mb']} MB",
+            f"{again['seconds']} s (Python CPU {again['python_cpu_s']} s), RSS "
+            f"{again['max_rss_after_mb']} MB",
             f"< {TARGET_IMPORT_SECONDS} s",
             again["seconds"] < TARGET_IMPORT_SECONDS,
         ),
@@ -227,7 +244,7 @@ def main() -> None:
     ]
     print(f"directory table: {out['table_size']}")
     for what, figure, target, ok in rows:
-        print(f"{what:<34} {figure:<48} {target:<18} {'PASS' if ok else 'FAIL'}")
+        print(f"{what:<34} {figure:<60} {target:<18} {'PASS' if ok else 'FAIL'}")
     if not all(ok for *_, ok in rows):
         raise SystemExit(1)
 

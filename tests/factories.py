@@ -52,6 +52,7 @@ from requests_app.services import (
 from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
 from tests.portal_helpers import PDF
+from verification.models import DirectoryImport, DirectoryRecord
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -372,3 +373,32 @@ def _recipient_notification(business: Business) -> RecipientNotification:
     )
     answered(privacy_request, business.admin)
     return business.only(RecipientNotification, recipient=recipient)
+
+
+# --- Consumer directory (verification) ---------------------------------------------------------
+
+
+@builds(DirectoryImport)
+def _directory_import(business: Business) -> DirectoryImport:
+    """The business's consumer imported from a CSV by its admin (keyed hashes only)."""
+    from io import BytesIO
+
+    from verification.services.directory import directory_import
+
+    return directory_import(
+        tenant=business.tenant,
+        rows_or_file=BytesIO(
+            f"consumer_id,email,name\n{business.label}-1,{business.consumer_email},"
+            f"{business.consumer_name}\n".encode()
+        ),
+        actor_label=business.admin.get_username(),
+        all_or_nothing=True,
+        file_name=f"{business.label}-customers.csv",
+    )
+
+
+@builds(DirectoryRecord)
+def _directory_record(business: Business) -> DirectoryRecord:
+    """The consumer's record in the directory, from the import."""
+    business.get(DirectoryImport)
+    return first(business, DirectoryRecord)
