@@ -278,6 +278,9 @@ class _PostgresWriter:
         hash_list = ", ".join(_HASH_COLUMNS)
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*_HASH_COLUMNS, "imported_at"))
         with connection.cursor() as cursor:
+            # The sort below holds a million short rows in memory rather than on disk (for
+            # this transaction only).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
             # DISTINCT ON: a file that repeats a consumer id writes its last row (one INSERT may
             # not update a row twice).
             cursor.execute(
