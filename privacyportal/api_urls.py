@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from optout.api import urls as optout_api_urls
 from outbox.api import urls as outbox_api_urls
 from requests_app.api import urls as requests_api_urls
+from verification.api import urls as verification_api_urls
 
 _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
@@ -21,6 +22,7 @@ urlpatterns = [
     *requests_api_urls.urlpatterns,
     *outbox_api_urls.urlpatterns,
     *optout_api_urls.urlpatterns,
+    *verification_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"

@@ -440,6 +440,12 @@ class ApiScope(models.TextChoices):
         "consent:write",
         "Record what the business knows of consumers under 16 and their opt-ins",
     )
+    # For the business's system that keeps the verification directory up to date (§7060(c)(1)):
+    # it writes keyed hashes of consumers' data points and reads nothing back.
+    DIRECTORY_WRITE = (
+        "directory:write",
+        "Add or replace consumers in the verification directory (stored as keyed hashes only)",
+    )
 
 
 # The default: what keys could do before scopes. Every key made before scopes got these

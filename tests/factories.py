@@ -56,6 +56,8 @@ from tests.portal_helpers import PDF
 from verification.models import (
     DataPointCheck,
     Declaration,
+    DirectoryImport,
+    DirectoryRecord,
     FraudAlert,
     Verification,
     VerificationAttempt,
@@ -458,3 +460,32 @@ def _fraud_alert(business: Business) -> FraudAlert:
         now=clock.now(),
     )
     return first(business, FraudAlert)
+
+
+# --- Consumer directory (verification) ---------------------------------------------------------
+
+
+@builds(DirectoryImport)
+def _directory_import(business: Business) -> DirectoryImport:
+    """The business's consumer imported from a CSV by its admin (keyed hashes only)."""
+    from io import BytesIO
+
+    from verification.services.directory import directory_import
+
+    return directory_import(
+        tenant=business.tenant,
+        rows_or_file=BytesIO(
+            f"consumer_id,email,name\n{business.label}-1,{business.consumer_email},"
+            f"{business.consumer_name}\n".encode()
+        ),
+        actor_label=business.admin.get_username(),
+        all_or_nothing=True,
+        file_name=f"{business.label}-customers.csv",
+    )
+
+
+@builds(DirectoryRecord)
+def _directory_record(business: Business) -> DirectoryRecord:
+    """The consumer's record in the directory, from the import."""
+    business.get(DirectoryImport)
+    return first(business, DirectoryRecord)
