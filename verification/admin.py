@@ -528,8 +528,7 @@ class VerificationPolicyForm(forms.ModelForm):
 
 @admin.register(VerificationPolicy)
 class VerificationPolicyAdmin(TenantScopedModelAdmin):
-    """How the business verifies requests; its admins only. One per business: the list opens
-    it."""
+    """How the business verifies requests; its admins only. One per business, listed alone."""
 
     ability = "settings"
     form = VerificationPolicyForm
@@ -579,13 +578,17 @@ class VerificationPolicyAdmin(TenantScopedModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made with its defaults when first needed
 
+    list_display = ("__str__", "delete_degree", "correct_degree", "use_directory", "updated")
+
+    @admin.display(description="changed", ordering="updated_at")
+    def updated(self, obj: VerificationPolicy) -> str:
+        return _local(obj.updated_at, obj.tenant)
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        # The list holds the business's one policy: made with its defaults if it has none yet.
         tenant = staff_tenant(request)
         if tenant is not None and self.has_view_permission(request):
-            policy = verification_policy(tenant)
-            return HttpResponseRedirect(
-                reverse("admin:verification_verificationpolicy_change", args=[policy.pk])
-            )
+            verification_policy(tenant)
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -526,7 +526,7 @@ def _method_words(result: degrees.Assessment) -> str:
 
 # A staff member's justification for verifying by hand: at least a sentence (§7060(a)(1)-(2),
 # §7101(a): the record must show how the identity was verified, not just that someone said so).
-MIN_JUSTIFICATION_WORDS = 5
+MIN_JUSTIFICATION_WORDS = 4
 NOT_A_JUSTIFICATION = frozenset(
     {"verified", "ok", "okay", "checked", "done", "yes", "n/a", "na", "manual", "by hand"}
 )
