@@ -268,6 +268,13 @@ PRIVACY_REQUEST_COMPLIED: list[str] = [
 PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     "optout.admin.RecipientNotificationInline",
     "optout.staff_admin.RequestConsentChangeInline",
+    # A request to know, delete or correct: its verification record and evidence (§7060-§7063).
+    "verification.admin.VerificationInline",
+]
+# Columns and filters the apps above requests_app add to the review queue (see
+# requests_app.admin.queue.queue_extensions): each joins what it reads into the list's query.
+PRIVACY_REQUEST_QUEUE_EXTENSIONS: list[str] = [
+    "verification.admin.QUEUE_VERIFICATION",
 ]
 # Links the apps above requests_app add to the review queue (label, admin URL name, the request
 # types that page logs: the queue's own "Log a request" form leaves those to it).

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -553,21 +554,54 @@ def _method_words(result: degrees.Assessment) -> str:
     return (words_ + ".")[:200]
 
 
+# A staff member's justification for verifying by hand: at least a sentence (§7060(a)(1)-(2),
+# §7101(a): the record must show how the identity was verified, not just that someone said so).
+MIN_JUSTIFICATION_WORDS = 4
+NOT_A_JUSTIFICATION = frozenset(
+    {"verified", "ok", "okay", "checked", "done", "yes", "n/a", "na", "manual", "by hand"}
+)
+
+
+def justification_problem(justification: str) -> str | None:
+    """Why a written justification for verifying by hand is not one (None when it is)."""
+    text = " ".join(justification.split())
+    if (
+        text.lower().strip(" .!") in NOT_A_JUSTIFICATION
+        or len(re.findall(r"[^\W_]+", text)) < MIN_JUSTIFICATION_WORDS
+    ):
+        return (
+            "Write how you verified the identity, in at least a sentence: what you compared, "
+            f"with what, and what matched (at least {MIN_JUSTIFICATION_WORDS} words; "
+            "§7060, §7062). It is kept with the request's verification record."
+        )
+    return None
+
+
 def verification_on_marked_verified(
     *, privacy_request: PrivacyRequest, actor: AbstractBaseUser | None, method: str
 ) -> None:
     """A request marked verified elsewhere (staff, by hand, with their written reason): the
-    record says so; the checks show what the matcher found, the method what staff relied on."""
+    record says so and who; the staff check joins the evidence as one ``DataPointCheck``
+    (source STAFF) with the justification as its note; the matcher's own checks stay as found.
+
+    A justification shorter than a sentence is refused (``Refused``, field ``method``): the
+    transition's transaction is rolled back, nothing is marked verified."""
     verification = verification_for(privacy_request)
     if verification is None or verification.status == VerificationStatus.VERIFIED:
         return
+    problem = justification_problem(method)
+    if problem is not None:
+        raise Refused("justification_too_short", problem, "method")
     verification = _for_update(verification)
     now = clock.now()
+    who = actor.get_username() if actor is not None else "staff"
+    suffix = f" ({who})"
     verification.status = VerificationStatus.VERIFIED
     verification.verified_at = now
     verification.reached_degree = verification.required_degree
-    verification.method = f"By hand: {method}"[:200]
+    verification.method = f"By hand: {method[: 200 - len('By hand: ') - len(suffix)]}{suffix}"
     verification.next_due_at = None
+    verification.locked_until = None
     verification.updated_at = now
     verification.save(
         update_fields=[
@@ -576,17 +610,24 @@ def verification_on_marked_verified(
             "reached_degree",
             "method",
             "next_due_at",
+            "locked_until",
             "updated_at",
         ]
     )
+    # One check stands for the staff member's judgement; on a point the request does not contest
+    # (§7060(h)), so it reads as what it is.
+    point = next(
+        (p for p in (degrees.NAME, *degrees.DATA_POINTS) if p not in verification.contested_points),
+        degrees.NAME,
+    )
     _check_add(
         verification,
-        point=degrees.NAME,
+        point=point,
         source=CheckSource.STAFF,
         result=degrees.MATCHED,
         reliability=Reliability.STAFF,
         now=now,
-        note=f"Verified by hand by {actor.get_username() if actor else 'staff'}: {method}",
+        note=f"Verified by hand by {who}: {method}",
     )
 
 

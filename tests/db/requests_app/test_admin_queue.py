@@ -351,14 +351,16 @@ def test_mark_verified_needs_the_method(tenant_a, staff_a):
     client = login(staff_a)
 
     refused = client.post(act_url(privacy_request, "mark_verified"), {"method": " "})
-    done = client.post(act_url(privacy_request, "mark_verified"), {"method": "3 data points"})
+    done = client.post(
+        act_url(privacy_request, "mark_verified"), {"method": "Matched 3 data points on file"}
+    )
 
     assert refused.status_code == 200
     assert "This field is required." in text(refused)
     assert done.status_code == 302
     assert reload(privacy_request).status == "verified"
     event = RequestEvent.objects.for_tenant(tenant_a).get(kind="verified")
-    assert event.reason == "3 data points"
+    assert event.reason == "Matched 3 data points on file"
 
 
 def test_start_work_before_verification_is_refused_with_the_service_message(tenant_a, staff_a):

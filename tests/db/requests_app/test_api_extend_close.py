@@ -179,7 +179,9 @@ def test_close_as_complied_before_verification_is_a_409(api_a, tenant_a):
 
 def test_close_as_complied_after_verification_is_accepted(api_a, tenant_a, staff_a):
     privacy_request = make_request(tenant_a)
-    privacy_request_mark_verified(privacy_request=privacy_request, actor=staff_a, method="Email.")
+    privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=staff_a, method="Email link and two data points."
+    )
     response = api_a.post(f"{REQUESTS}{privacy_request.reference}/close", {"outcome": "complied"})
     assert response.status_code == 200
     assert response.json()["outcome"] == "complied"

@@ -116,7 +116,9 @@ def every_kind(tenant_a, staff_a) -> list[PrivacyRequest]:
         explanation="We could not verify who you are.",
     )
     complied = _create(tenant_a, "delete")
-    privacy_request_mark_verified(privacy_request=complied, actor=staff_a, method="email")
+    privacy_request_mark_verified(
+        privacy_request=complied, actor=staff_a, method="Email link and two data points."
+    )
     privacy_request_close(privacy_request=complied, actor=staff_a, outcome="complied")
     withdrawn = _create(tenant_a, "opt_out")
     privacy_request_close(privacy_request=withdrawn, actor=staff_a, outcome="withdrawn")
