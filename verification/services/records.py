@@ -51,6 +51,7 @@ from ..models import (
     Reliability,
     Verification,
     VerificationLink,
+    VerificationPolicy,
     VerificationStatus,
 )
 from . import blockers, fraud
@@ -135,13 +136,9 @@ def verification_on_created(
         updated_at=now,
     )
     verification.next_due_at = next_due_at(verification, policy.reminder_days, now)
+    # No timeline entry: the record itself (on the request's page) says what is required;
+    # the timeline says what happens to it (email confirmed, declaration signed, verified).
     insert_new(verification)
-    message = f"Identity to be verified to {DEGREE_WORDS[required]}."
-    if verification.contested_points:
-        message += " The information to correct is not used to verify (§7060(h))."
-    timeline_add(
-        privacy_request, kind=EventKind.NOTE, at=now, label=VERIFICATION_ACTOR, message=message
-    )
     fraud.identity_requests_watch(privacy_request=privacy_request, policy=policy, now=now)
     if privacy_request.submitted_by_agent:
         # First: whether the consumer verifies themselves depends on it (blockers).
@@ -157,6 +154,7 @@ def verification_on_created(
             purpose=LinkPurpose.EMAIL,
             email=privacy_request.requester_email,
             now=now,
+            policy=policy,
         )
 
 
@@ -183,11 +181,16 @@ LINK_SUBJECTS = {
 
 
 def verification_link_send(
-    *, privacy_request: PrivacyRequest, purpose: str, email: str, now: datetime
+    *,
+    privacy_request: PrivacyRequest,
+    purpose: str,
+    email: str,
+    now: datetime,
+    policy: VerificationPolicy | None = None,
 ) -> None:
     """A new one-time link to ``email`` (the consumer's own address), in their language."""
     url = verification_link_new(
-        privacy_request=privacy_request, purpose=purpose, email=email, now=now
+        privacy_request=privacy_request, purpose=purpose, email=email, now=now, policy=policy
     )
     consumer_email_send(
         privacy_request,
@@ -200,12 +203,17 @@ def verification_link_send(
 
 
 def verification_link_new(
-    *, privacy_request: PrivacyRequest, purpose: str, email: str, now: datetime
+    *,
+    privacy_request: PrivacyRequest,
+    purpose: str,
+    email: str,
+    now: datetime,
+    policy: VerificationPolicy | None = None,
 ) -> str:
     """A new one-time link for ``email``: its full address, to put in an email (only there:
     the token is never stored, only its hash)."""
     tenant = privacy_request.tenant
-    policy = verification_policy(tenant)
+    policy = policy or verification_policy(tenant)
     raw, token_hash = token_new()
     link = new_instance(  # VerificationLink(...), see core.model_rows
         VerificationLink,
