@@ -54,17 +54,23 @@ from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
 from tests.portal_helpers import PDF
 from verification.models import (
+    AgentAuthorization,
     DataPointCheck,
     Declaration,
     DirectoryImport,
     DirectoryRecord,
     FraudAlert,
+    Household,
+    HouseholdMember,
+    ParentalCheck,
     Verification,
     VerificationAttempt,
+    VerificationDocument,
     VerificationLink,
     VerificationPolicy,
 )
 from verification.services.fraud import alert_raise
+from verification.services.households import household_join
 from verification.services.policies import verification_policy
 from verification.services.records import DeclarationInput, verification_submit
 
@@ -400,8 +406,15 @@ def _verification_policy(business: Business) -> VerificationPolicy:
 
 @builds(Verification)
 def _verification(business: Business) -> Verification:
-    """The verification record intake gave the request to correct."""
-    return business.only(Verification, privacy_request=business.get(PrivacyRequest))
+    """The verification record intake gave the request to correct, waiting for the business's
+    own system (asked by webhook) about the phone number the consumer gave."""
+    policy = business.get(VerificationPolicy)
+    policy.webhook_endpoint = business.get(WebhookEndpoint)
+    policy.save(update_fields=["webhook_endpoint"])
+    verification = business.only(Verification, privacy_request=business.get(PrivacyRequest))
+    verification_submit(verification=verification, values={"phone": "+1 415 555 0100"})
+    verification.refresh_from_db()
+    return verification
 
 
 @builds(VerificationLink)
@@ -436,9 +449,8 @@ def _declaration(business: Business) -> Declaration:
 
 @builds(VerificationAttempt)
 def _verification_attempt(business: Business) -> VerificationAttempt:
-    """A try at matching a phone number the directory does not hold."""
-    verification = business.get(Verification)
-    verification_submit(verification=verification, values={"phone": "+1 415 555 0100"})
+    """That try at matching the phone number (§7060(f) counts it)."""
+    business.get(Verification)
     return first(business, VerificationAttempt)
 
 
@@ -489,3 +501,65 @@ def _directory_record(business: Business) -> DirectoryRecord:
     """The consumer's record in the directory, from the import."""
     business.get(DirectoryImport)
     return first(business, DirectoryRecord)
+
+
+@builds(AgentAuthorization)
+def _agent_authorization(business: Business) -> AgentAuthorization:
+    """An authorized agent's request to delete, with the consumer's signed permission (§7063)."""
+    privacy_request = privacy_request_create(
+        tenant=business.tenant,
+        request_type="delete",
+        channel="agent",
+        requester=Requester(name=business.consumer_name, email=business.consumer_email),
+        agent=Agent(name=f"{business.label}-agent", email=f"agent@{business.label}.example"),
+        extras={
+            "agent_kind": "person",
+            "agent_permission_file": SimpleUploadedFile(
+                f"{business.label}-permission.pdf",
+                PDF + f"% {business.label}-permission\n".encode(),
+                content_type="application/pdf",
+            ),
+        },
+    )
+    return business.only(AgentAuthorization, privacy_request=privacy_request)
+
+
+@builds(VerificationDocument)
+def _verification_document(business: Business) -> VerificationDocument:
+    """That agent's copy of the consumer's signed permission (stored encrypted)."""
+    authorization = business.get(AgentAuthorization)
+    return business.only(VerificationDocument, privacy_request=authorization.privacy_request)
+
+
+@builds(Household)
+def _household(business: Business) -> Household:
+    """A household request to know without a household account (§7031(a)), for two members."""
+    privacy_request = privacy_request_create(
+        tenant=business.tenant,
+        request_type="know",
+        know_scope="specific",
+        channel="webform",
+        requester=Requester(name=business.consumer_name, email=business.consumer_email),
+        extras={"household_members": 2},
+    )
+    return business.only(Household, lead_request=privacy_request)
+
+
+@builds(HouseholdMember)
+def _household_member(business: Business) -> HouseholdMember:
+    """The second member, joined with the household's code; under 13 (§7031(c))."""
+    household = business.get(Household)
+    return household_join(
+        tenant=business.tenant,
+        code=household.code,
+        name=f"{business.label} Junior",
+        email=f"junior@{business.label}.example",
+        under_13=True,
+    )
+
+
+@builds(ParentalCheck)
+def _parental_check(business: Business) -> ParentalCheck:
+    """The parental check that under-13 member's request waits for (§7070(c))."""
+    member = business.get(HouseholdMember)
+    return business.only(ParentalCheck, privacy_request=member.privacy_request)

@@ -379,19 +379,24 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def object_for_argument(name: str, objects: dict[type[models.Model], models.Model]) -> Any:
+def object_for_argument(
+    name: str, objects: dict[type[models.Model], models.Model], app_label: str | None = None
+) -> Any:
     """The object an argument named ``<thing>_id`` points at: of the one model whose name, in
     snake case, is or ends in ``<thing>`` (``message_id`` → OutboxMessage, ``document_id`` →
-    RequestDocument, ``request_id`` → PrivacyRequest). None when no model, or several, fit."""
+    RequestDocument, ``request_id`` → PrivacyRequest); of several, the one of ``app_label``
+    (the app whose admin page the route is). None when no model, or several, fit."""
     if not name.endswith("_id"):
         return None
     thing = name.removesuffix("_id")
     fits = [
-        obj
+        (model, obj)
         for model, obj in objects.items()
         if _snake(model.__name__) == thing or _snake(model.__name__).endswith(f"_{thing}")
     ]
-    return fits[0] if len(fits) == 1 else None
+    if len(fits) > 1 and app_label is not None:
+        fits = [(model, obj) for model, obj in fits if model._meta.app_label == app_label]
+    return fits[0][1] if len(fits) == 1 else None
 
 
 def _values(route: str, name: str, world: World) -> list[str] | None:
@@ -412,7 +417,9 @@ def _values(route: str, name: str, world: World) -> list[str] | None:
         # The admin's catch-all (adds the slash and redirects): towards A's request's page.
         opts = PrivacyRequest._meta
         return [f"{opts.app_label}/{opts.model_name}/{world.privacy_request.pk}/change"]
-    target = object_for_argument(name, world.objects)
+    target = object_for_argument(
+        name, world.objects, admin_model._meta.app_label if admin_model is not None else None
+    )
     return [str(target.pk)] if target is not None else None
 
 
