@@ -53,6 +53,8 @@ from requests_app.services import (
 from tenants.models import ApiKey, RequestMethod, Role, Tenant, hash_api_key
 from tenants.services import api_key_create, staff_create, tenant_create
 from tenants.two_factor import totp_device_set
+from verification.models import DirectoryRecord
+from verification.services.directory import directory_records_add
 
 API_KEYS_FILE = "demo-api-keys.json"
 # The demo logins' second factor: public, like their passwords (base32, as apps take it).
@@ -443,6 +445,49 @@ class SeededTenant:
     totp_secret: str = DEMO_TOTP_SECRET
 
 
+# Consumers each demo business holds in its verification directory (kept as keyed hashes only):
+# submit a request to know, delete or correct with one of these email addresses, open the link
+# the email in var/mail/ carries, and give the details to be verified (§7060-§7062).
+DEMO_DIRECTORY: dict[str, tuple[dict[str, str], ...]] = {
+    "leads-library": (
+        {
+            "consumer_id": "LL-1001",
+            "email": "jordan.rivera@example.com",
+            "phone": "(415) 555-0134",
+            "name": "Jordan Rivera",
+            "postal_address": "88 Mission Street, San Francisco, CA 94105",
+            "account": "LL-1001",
+            "last_purchase_amount": "24.99",
+        },
+        {
+            "consumer_id": "LL-1002",
+            "email": "sam.lee@example.com",
+            "phone": "(510) 555-0199",
+            "name": "Sam Lee",
+            "account": "LL-1002",
+        },
+    ),
+    "bravo": (
+        {
+            "consumer_id": "B-2001",
+            "email": "alex.kim@example.com",
+            "phone": "(559) 555-0110",
+            "name": "Alex Kim",
+            "postal_address": "12 Oak Avenue, Fresno, CA 93721",
+        },
+    ),
+}
+
+
+def _directory(tenant: Tenant, slug: str) -> None:
+    """Fill the business's verification directory with its demo consumers, once."""
+    consumers = DEMO_DIRECTORY.get(slug, ())
+    if consumers and not DirectoryRecord.objects.for_tenant(tenant).exists():
+        directory_records_add(
+            tenant=tenant, records=[dict(c) for c in consumers], actor_label="Demo seed"
+        )
+
+
 def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
     """Create whatever of the demo is missing; return the logins and keys to show."""
     var_dir = Path(var_dir or settings.VAR_DIR)
@@ -458,6 +503,7 @@ def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
             made = 0
             if not PrivacyRequest.objects.for_tenant(tenant).exists():
                 made = _requests(tenant, DEMO_REQUESTS[demo.slug], users)
+            _directory(tenant, demo.slug)
             total = PrivacyRequest.objects.for_tenant(tenant).count()
         seeded.append(
             SeededTenant(

@@ -135,3 +135,39 @@ def test_the_demo_sellers_portals_offer_their_opt_out_pages(settings, tmp_path, 
     page = client.get("/bravo/do-not-sell-or-share/").content.decode()
     assert 'name="phone"' in page
     assert 'name="email"' not in page
+
+
+def test_a_demo_consumer_can_be_verified_against_the_demo_directory(settings, tmp_path, freeze):
+    """The README's walk-through: Jordan Rivera asks Leads Library what it holds (categories),
+    confirms the email, gives the phone number: verified (§7062(b)), nothing held in clear."""
+    from core.tokens import token_new
+    from requests_app.services import Requester, privacy_request_create
+    from verification.models import DirectoryRecord, LinkPurpose, VerificationLink
+    from verification.services.records import (
+        verification_for,
+        verification_link_use,
+        verification_submit,
+    )
+
+    settings.VAR_DIR = tmp_path
+    demo.seed()
+    demo.seed()  # idempotent: the directory is filled once
+    leads = Tenant.objects.get(slug="leads-library")
+    assert DirectoryRecord.objects.for_tenant(leads).count() == len(demo.DEMO_DIRECTORY[leads.slug])
+    privacy_request = privacy_request_create(
+        tenant=leads,
+        request_type="know",
+        know_scope="categories",
+        channel="webform",
+        requester=Requester(name="Jordan Rivera", email="jordan.rivera@example.com"),
+    )
+    raw, token_hash = token_new()  # stands in for the link in the email
+    VerificationLink.objects.for_tenant(leads).filter(
+        privacy_request=privacy_request, purpose=LinkPurpose.EMAIL
+    ).update(token_hash=token_hash)
+    verification_link_use(tenant=leads, token=raw, purpose=LinkPurpose.EMAIL)
+    verification_submit(
+        verification=verification_for(privacy_request), values={"phone": "415-555-0134"}
+    )
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == "verified"
