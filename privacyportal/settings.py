@@ -410,6 +410,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "verification.tasks.verification_sweep",
         "schedule": float(DEADLINE_SWEEP_INTERVAL),
     },
+    # Questions to a business's own system whose task was lost (the broker down) are asked
+    # again (verification.services.webhook), with the outbox relay's rhythm.
+    "verification-webhook-catch-up": {
+        "task": "verification.tasks.webhook_match_catch_up",
+        "schedule": float(OUTBOX_RELAY_INTERVAL),
+    },
     # Consent lookup answers whose write to the cache failed are written again (optout.services).
     "consent-cache-repair": {
         "task": "optout.tasks.consent_cache_repair",

@@ -305,6 +305,9 @@ class Verification(TenantOwnedModel):
     )
     matcher_error = models.TextField(blank=True)
     matcher_attempts = models.PositiveSmallIntegerField(default=0)
+    # When a question to the business's system should have been asked by: past it, the catch-up
+    # (``services.webhook.webhook_match_catch_up``) queues it again (a broker that was down).
+    matcher_next_at = models.DateTimeField(null=True, blank=True)
     # What the consumer typed in, encrypted, while the business's system is asked about it;
     # emptied once answered, and at close (§7060(d)).
     pending_values_encrypted = models.TextField(blank=True, editable=False)
@@ -323,6 +326,11 @@ class Verification(TenantOwnedModel):
 
     class Meta(TenantOwnedModel.Meta):
         indexes = [
+            models.Index(
+                fields=["matcher_next_at"],
+                name="verification_matcher_due",
+                condition=Q(matcher_next_at__isnull=False),
+            ),
             models.Index(
                 fields=["next_due_at"],
                 name="verification_due",

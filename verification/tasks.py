@@ -15,7 +15,7 @@ from tenants.models import Tenant
 from tenants.tasks import TenantTask
 
 from .services.outcomes import verification_sweep
-from .services.webhook import webhook_match_send
+from .services.webhook import webhook_match_catch_up, webhook_match_send
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +51,9 @@ def verification_sweep_task() -> dict[str, int]:
         "categories_only": result.categories_only,
         "left_to_staff": result.left_to_staff,
     }
+
+
+@shared_task(name="verification.tasks.webhook_match_catch_up", acks_late=True)
+def webhook_match_catch_up_task() -> int:
+    """Ask again every business's system whose question was lost (``services.webhook``)."""
+    return webhook_match_catch_up()

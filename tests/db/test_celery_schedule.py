@@ -13,6 +13,7 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
         "optout.tasks.opt_in_expire",
         "optout.tasks.consent_cache_repair",
         "verification.tasks.verification_sweep",
+        "verification.tasks.webhook_match_catch_up",
     }
     for task_name in schedule:
         assert task_name in app.tasks
@@ -21,3 +22,4 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     assert schedule["optout.tasks.opt_in_expire"] == settings.DEADLINE_SWEEP_INTERVAL
     assert schedule["optout.tasks.consent_cache_repair"] == settings.CONSENT_CACHE_REPAIR_INTERVAL
     assert schedule["verification.tasks.verification_sweep"] == settings.DEADLINE_SWEEP_INTERVAL
+    assert schedule["verification.tasks.webhook_match_catch_up"] == settings.OUTBOX_RELAY_INTERVAL

@@ -76,6 +76,10 @@ REVIEWED_CROSS_TENANT_TASKS = {
         "closes expired, unconfirmed opt-in requests: visits each business in turn and reads "
         "its own confirmations through for_tenant; each close is keyed by the row it claimed"
     ),
+    "verification.tasks.webhook_match_catch_up": (
+        "asks again the businesses' systems whose question was lost: one indexed read of the "
+        "overdue questions; each is queued as a TenantTask with its own business"
+    ),
     "verification.tasks.verification_sweep": (
         "reminders and end-of-period denials: one indexed query over the due verifications "
         "across businesses, then each row locked through Verification.objects.for_tenant(its "

@@ -52,6 +52,11 @@ REVIEWED: dict[tuple[str, str], tuple[int, str]] = {
         1,
         "updates rows by the primary keys the sweep just read",
     ),
+    ("verification/services/webhook.py", "webhook_match_catch_up"): (
+        1,
+        "the catch-up reads the overdue questions to businesses' systems across businesses; each "
+        "is then queued, or cleared, through Verification.objects.for_tenant(its business)",
+    ),
     ("verification/services/outcomes.py", "verification_sweep"): (
         1,
         "the verification sweep reads what is due across businesses; each row is then locked "

@@ -298,3 +298,42 @@ def test_retry_delays_grow_and_stop_after_the_last_try():
     assert webhook.retry_delay(2) == timedelta(minutes=5)
     assert webhook.retry_delay(7) > webhook.retry_delay(6)
     assert webhook.retry_delay(webhook.MAX_ATTEMPTS) is None
+
+
+def test_a_question_whose_task_was_lost_is_asked_again_by_the_catch_up(
+    tenant_a, freeze, secret, system, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The broker was down when the question was queued: nothing is lost. After the grace
+    time the catch-up queues it again, the system answers, the request is verified; a copy
+    queued twice asks once."""
+    freeze(NOW)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.webhook_match, "apply_async", broker_down)
+    verification = submitted(tenant_a, django_capture_on_commit_callbacks)
+    assert verification.matcher_state == MatcherState.WAITING
+    assert webhook.webhook_match_catch_up(now=NOW + timedelta(minutes=1)) == 0  # not late yet
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(
+        tasks.webhook_match,
+        "apply_async",
+        lambda args, countdown=None: calls.append(tuple(args)),
+    )
+    later = NOW + webhook.CATCH_UP_GRACE + timedelta(seconds=1)
+    freeze(later)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook.webhook_match_catch_up(now=later) == 1
+    assert calls == [(tenant_a.pk, verification.pk, 0)]
+    system.answer = json.dumps({"matches": {"phone": True, "name": True}}).encode()
+    assert send(verification, 0)
+    assert not send(verification, 0)  # the same copy again: already claimed
+    verification.refresh_from_db()
+    assert verification.status == VerificationStatus.VERIFIED
+    # Answered: the next catch-up clears the row and queues nothing.
+    freeze(later + webhook.CATCH_UP_GRACE * 2)
+    assert webhook.webhook_match_catch_up(now=later + webhook.CATCH_UP_GRACE * 2) == 0
+    verification.refresh_from_db()
+    assert verification.matcher_next_at is None
