@@ -10,7 +10,8 @@ business also asks of the consumer.
   neither (§7063(b)).
 * ``agent_request_on_created``: that record, then the consumer's own email (where the agent
   gave it): the confirmation link, or a notice that someone asked for them.
-* ``agent_permission_accept``: staff checked the signed permission (or the power of attorney).
+* ``agent_permission_accept``: staff checked the signed permission (or the power of attorney),
+  refused until they opened it (``documents.verification_document_open``).
 * ``agent_confirmation_answer``: the consumer answers the confirmation link; "no" closes the
   request denied (agent without permission). The request waits meanwhile; its 45 days never
   move (§7021(b)).
