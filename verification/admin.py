@@ -7,7 +7,10 @@
   shown), the declarations signed (§7062(c)) and an agent's authorization (§7063). Read-only;
   a "retry the business's system" link when its webhook failed.
 * ``VerificationAdmin``: the same records as a list, and the retry page
-  (``<id>/retry-matcher/``, a small form: the request's page is itself a form).
+  (``<id>/retry-matcher/``, a small form: the request's page is itself a form). Its staff
+  actions (``staff_actions``): open a verification document, accept the agent's permission,
+  confirm a household member, complete a parental check — each linked from the section above
+  when it applies.
 * ``QUEUE_VERIFICATION`` (``settings.PRIVACY_REQUEST_QUEUE_EXTENSIONS``): the queue's
   "verification" column and filter, joined into the queue's one query.
 * ``VerificationPolicyAdmin``: the business's admins set how requests are verified; one row per
@@ -37,6 +40,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from core import clock
+from core.dates import long_date
 from core.refusals import Refused
 from requests_app import vocabulary as words
 from requests_app.admin.display import ALERT
@@ -53,9 +57,12 @@ from .models import (
     DataPointCheck,
     Declaration,
     FraudAlert,
+    HouseholdMember,
     MatcherState,
+    ParentalCheck,
     ParentalMethod,
     Verification,
+    VerificationDocument,
     VerificationPolicy,
     VerificationStatus,
 )
@@ -63,6 +70,13 @@ from .services.policies import (
     verification_policy,
     verification_policy_check,
     verification_policy_save,
+)
+from .staff_actions import (
+    ACCEPT_PERMISSION_URL,
+    CONFIRM_HOUSEHOLD_URL,
+    DOCUMENT_URL,
+    PARENTAL_CHECK_URL,
+    StaffActionsMixin,
 )
 
 try:  # the webhook backend is written on its own branch; without it there is nothing to retry
@@ -127,6 +141,9 @@ class VerificationFields:
         "checks",
         "declarations",
         "agent",
+        "documents",
+        "household_membership",
+        "parent_verification",
     )
 
     @admin.display(description="state")
@@ -221,6 +238,18 @@ class VerificationFields:
             permission = f"Received {_local(authorization.permission_received_at, obj.tenant)}"
         else:
             permission = "⚠ Not received yet"
+        if (
+            authorization.permission_received_at is None
+            and (authorization.permission_required or authorization.power_of_attorney)
+            and obj.is_open
+        ):
+            what = "power of attorney" if authorization.power_of_attorney else "signed permission"
+            permission = format_html(
+                '{} <a class="button" href="{}">Accept the {}</a>',
+                permission if authorization.permission_required else "Not checked yet",
+                reverse(ACCEPT_PERMISSION_URL, args=[obj.pk]),
+                what,
+            )
         if authorization.consumer_confirmed_at:
             confirmed = f"Confirmed {_local(authorization.consumer_confirmed_at, obj.tenant)}"
         elif authorization.consumer_refused_at:
@@ -249,6 +278,84 @@ class VerificationFields:
             "",
         )
 
+    @admin.display(description="documents given for verification")
+    def documents(self, obj: Verification) -> SafeString:
+        """Each document, opened through its download page (which records the opening and
+        refuses staff who may not open it, §7023(d)(3)); a deleted one says when (§7060(d))."""
+        rows = []
+        for document in (
+            VerificationDocument.objects.for_tenant(obj.tenant)
+            .filter(privacy_request_id=obj.privacy_request_id)
+            .order_by("uploaded_at", "id")
+        ):
+            if document.deleted_at is not None:
+                shown = format_html(
+                    "Deleted on {} (§7060(d))",
+                    long_date(document.deleted_at.astimezone(obj.tenant.zone)),
+                )
+            else:
+                shown = format_html(
+                    '<a href="{}">Open {}</a>',
+                    reverse(DOCUMENT_URL, args=[document.pk]),
+                    document.original_name,
+                )
+            rows.append(
+                (document.get_kind_display(), _local(document.uploaded_at, obj.tenant), shown)
+            )
+        return _table(("kind", "received", "file"), rows, "None.")
+
+    @admin.display(description="household membership (§7031(a)(3))")
+    def household_membership(self, obj: Verification) -> SafeString:
+        member = (
+            HouseholdMember.objects.for_tenant(obj.tenant)
+            .filter(privacy_request_id=obj.privacy_request_id)
+            .select_related("household", "membership_confirmed_by")
+            .first()
+        )
+        if member is None:
+            return format_html("{}", "Not a household request.")
+        if member.membership_confirmed_at is not None:
+            by = member.membership_confirmed_by
+            return format_html(
+                "Household {}: confirmed {} by {}: {}",
+                member.household.code,
+                _local(member.membership_confirmed_at, obj.tenant),
+                by.get_username() if by else "—",
+                member.membership_evidence,
+            )
+        return format_html(
+            '<span class="{}">⚠ Household {}: not confirmed a current member yet</span> '
+            '<a class="button" href="{}">Confirm household membership</a>',
+            ALERT,
+            member.household.code,
+            reverse(CONFIRM_HOUSEHOLD_URL, args=[member.pk]),
+        )
+
+    @admin.display(description="parent or guardian (§7070)")
+    def parent_verification(self, obj: Verification) -> SafeString:
+        check = (
+            ParentalCheck.objects.for_tenant(obj.tenant)
+            .filter(privacy_request_id=obj.privacy_request_id)
+            .select_related("completed_by")
+            .first()
+        )
+        if check is None:
+            return format_html("{}", "Not about a child under 13.")
+        if check.completed_at is not None:
+            by = check.completed_by
+            return format_html(
+                "Verified {} by {}: {}",
+                _local(check.completed_at, obj.tenant),
+                by.get_username() if by else "—",
+                check.get_method_display(),
+            )
+        return format_html(
+            '<span class="{}">⚠ About a child under 13: the parent or guardian is not verified '
+            'yet (§7070(c))</span> <a class="button" href="{}">Complete the parental check</a>',
+            ALERT,
+            reverse(PARENTAL_CHECK_URL, args=[check.pk]),
+        )
+
 
 class VerificationInline(VerificationFields, TenantScopedInlineMixin, admin.StackedInline):
     """On a request to know, delete or correct: its verification record and evidence."""
@@ -273,7 +380,7 @@ class VerificationInline(VerificationFields, TenantScopedInlineMixin, admin.Stac
 
 
 @admin.register(Verification)
-class VerificationAdmin(VerificationFields, TenantScopedModelAdmin):
+class VerificationAdmin(StaffActionsMixin, VerificationFields, TenantScopedModelAdmin):
     """The verification records, read-only; the retry page of a failed webhook."""
 
     list_display = ("request_reference", "state", "required_degree", "reached_degree", "updated")
@@ -311,6 +418,7 @@ class VerificationAdmin(VerificationFields, TenantScopedModelAdmin):
                 self.admin_site.admin_view(self.retry_view),
                 name="verification_verification_retry_matcher",
             ),
+            *self.staff_action_urls(),
             *super().get_urls(),
         ]
 

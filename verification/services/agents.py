@@ -10,7 +10,8 @@ business also asks of the consumer.
   neither (§7063(b)).
 * ``agent_request_on_created``: that record, then the consumer's own email (where the agent
   gave it): the confirmation link, or a notice that someone asked for them.
-* ``agent_permission_accept``: staff checked the signed permission (or the power of attorney).
+* ``agent_permission_accept``: staff checked the signed permission (or the power of attorney),
+  refused until they opened it (``documents.verification_document_open``).
 * ``agent_confirmation_answer``: the consumer answers the confirmation link; "no" closes the
   request denied (agent without permission). The request waits meanwhile; its 45 days never
   move (§7021(b)).
@@ -72,6 +73,7 @@ from ..models import (
     VerificationStatus,
 )
 from . import blockers
+from .documents import verification_documents_opened_by
 from .policies import verification_policy
 from .records import (
     VERIFICATION_ACTOR,
@@ -411,12 +413,42 @@ def _locked(privacy_request: PrivacyRequest) -> tuple[Verification, AgentAuthori
     return _for_update(verification), authorization
 
 
+def _agent_document_opened_check(
+    privacy_request: PrivacyRequest, authorization: AgentAuthorization, actor: AbstractBaseUser
+) -> None:
+    """Staff who accept the permission have read it: with the signed permission or power of
+    attorney on file, ``actor`` must have opened one of them first (the opening is on the
+    timeline, ``documents.verification_document_open``), like the documentation of a correction
+    (§7023(d)(1)). With none on file (a request logged by staff, the permission sent by post),
+    the staff member's note says what was checked."""
+    on_file = list(
+        VerificationDocument.objects.for_tenant(privacy_request.tenant)
+        .filter(
+            privacy_request=privacy_request,
+            kind__in=sorted(AGENT_DOCUMENT_KINDS),
+            deleted_at__isnull=True,
+        )
+        .values_list("pk", flat=True)
+    )
+    if on_file and not verification_documents_opened_by(
+        privacy_request=privacy_request, actor=actor, documents=on_file
+    ):
+        what = "power of attorney" if authorization.power_of_attorney else "signed permission"
+        raise Refused(
+            "agent_document_not_opened",
+            f"Open the agent's {what} before accepting it: you have not opened it yet "
+            "(§7063(a)-(b); consider the document before deciding, as §7023(d)(1)).",
+            conflict=True,
+        )
+
+
 @transaction.atomic
 def agent_permission_accept(
     *, privacy_request: PrivacyRequest, actor: AbstractBaseUser, note: str = ""
 ) -> AgentAuthorization:
     """Staff checked the consumer's signed permission, or the agent's power of attorney
-    (§7063(a)-(b)): the block lifts, and the request is verified if nothing else is needed."""
+    (§7063(a)-(b)): the block lifts, and the request is verified if nothing else is needed.
+    Refused while a permission or power of attorney on file was not opened by ``actor``."""
     verification, authorization = _locked(privacy_request)
     if authorization.permission_received_at is not None:
         raise Refused(
@@ -428,6 +460,7 @@ def agent_permission_accept(
         raise Refused(
             "verification_closed", "This request no longer needs verifying.", conflict=True
         )
+    _agent_document_opened_check(privacy_request, authorization, actor)
     now = clock.now()
     authorization.permission_received_at = now
     authorization.save(update_fields=["permission_received_at"])

@@ -14,7 +14,7 @@ from core.uploads import UPLOAD_MAX_BYTES, OversizeUpload
 from requests_app import vocabulary as words
 from requests_app.models import PrivacyRequest, RequestEvent
 from requests_app.services import Agent, Requester, privacy_request_create
-from requests_app.services.transitions import privacy_request_close
+from requests_app.services.transitions import privacy_request_assign, privacy_request_close
 from tests.portal_helpers import EXE, PDF, outbox, stored_files
 from verification.models import (
     AgentAuthorization,
@@ -30,6 +30,7 @@ from verification.services.agents import (
     agent_confirmation_answer,
     agent_permission_accept,
 )
+from verification.services.documents import verification_document_open
 from verification.services.policies import verification_policy
 from verification.services.records import verification_for
 
@@ -93,6 +94,8 @@ def test_agent_request_waits_for_the_signed_permission_until_staff_accept_it(
     assert document.kind == DocumentKind.AGENT_PERMISSION
     assert PDF not in document.file.read()  # stored encrypted
     assert verification_for(privacy_request).status == VerificationStatus.PENDING
+    privacy_request_assign(privacy_request=privacy_request, actor=staff_a, assignee=staff_a)
+    verification_document_open(document=document, actor=staff_a)
 
     agent_permission_accept(privacy_request=privacy_request, actor=staff_a, note="Signed, dated.")
 
@@ -130,6 +133,11 @@ def test_a_power_of_attorney_needs_no_permission_and_no_consumer_confirmation(
     assert (
         VerificationDocument.objects.for_tenant(tenant_a).get().kind
         == DocumentKind.POWER_OF_ATTORNEY
+    )
+    # Staff accept the power of attorney once they have opened it (verification_document_open).
+    privacy_request_assign(privacy_request=privacy_request, actor=staff_a, assignee=staff_a)
+    verification_document_open(
+        document=VerificationDocument.objects.for_tenant(tenant_a).get(), actor=staff_a
     )
 
     agent_permission_accept(privacy_request=privacy_request, actor=staff_a)
