@@ -16,6 +16,7 @@ from requests_app.models import (
     RequestEvent,
     StatusLink,
 )
+from requests_app.services.consumer_messages import communication_dedupe_key
 from tenants.models import Tenant
 
 TENANT_OWNED = (
@@ -74,3 +75,48 @@ def sent_emails() -> list[EmailMessage]:
     far (Django's locmem backend): what consumers' mailboxes received, one-time links included."""
     relay_outbox()
     return list(mail.outbox)
+
+
+# --- Which message is which ------------------------------------------------------------------
+#
+# A request to know, delete or correct with an email address gets two emails at intake: the
+# acknowledgement (§7021(a)) and "Confirm your email address …", the one-time link that proves
+# the address is the requester's (§7060-§7062, verification.services.records). Tests about one
+# of them select it by its Communication's template, never "the only message".
+
+ACKNOWLEDGEMENT = "acknowledgement"
+VERIFY_EMAIL = "verification/verify_email"
+
+
+def acknowledgement_subject(privacy_request: PrivacyRequest) -> str:
+    return f"We received your privacy request {privacy_request.reference}"
+
+
+def verify_email_subject(privacy_request: PrivacyRequest) -> str:
+    return f"Confirm your email address for your privacy request {privacy_request.reference}"
+
+
+def communication_of(
+    privacy_request: PrivacyRequest, template: str = ACKNOWLEDGEMENT
+) -> Communication:
+    """The request's one message of ``template`` (the acknowledgement unless told)."""
+    return Communication.objects.for_tenant(privacy_request.tenant).get(
+        privacy_request=privacy_request, template=template
+    )
+
+
+def email_of(privacy_request: PrivacyRequest, template: str = ACKNOWLEDGEMENT) -> OutboxMessage:
+    """The outbox message that carries the request's message of ``template``."""
+    communication = communication_of(privacy_request, template)
+    return OutboxMessage.objects.for_tenant(privacy_request.tenant).get(
+        dedupe_key=communication_dedupe_key(communication)
+    )
+
+
+def outbox_of_template(tenant: Tenant, template: str = ACKNOWLEDGEMENT) -> list[OutboxMessage]:
+    """The tenant's outbox messages carrying a message of ``template``, oldest first."""
+    keys = [
+        communication_dedupe_key(communication)
+        for communication in Communication.objects.for_tenant(tenant).filter(template=template)
+    ]
+    return [message for message in outbox(tenant) if message.dedupe_key in keys]

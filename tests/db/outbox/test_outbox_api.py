@@ -10,6 +10,7 @@ from django.test import Client
 
 from outbox.services import outbox_email_add
 from tests.factories import make_request
+from tests.portal_helpers import acknowledgement_subject, verify_email_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +41,26 @@ def test_outbox_lists_own_emails_newest_first_with_their_reference(
     response = Client().get(OUTBOX, headers=_auth(api_key_a))
     assert response.status_code == 200
     rows = response.json()["results"]
+    # Each request to delete has two emails: the acknowledgement, then the link that proves the
+    # address is the requester's (§7060), written after it in the same transaction.
     assert [row["recipient"] for row in rows] == [
         "admin@acme.example",
         "second@example.com",
+        "second@example.com",
+        "first@example.com",
         "first@example.com",
     ]
-    assert [row["reference"] for row in rows] == [None, second.reference, first.reference]
+    assert [row["reference"] for row in rows] == [
+        None,
+        second.reference,
+        second.reference,
+        first.reference,
+        first.reference,
+    ]
+    assert [row["subject"] for row in rows[1:3]] == [
+        verify_email_subject(second),
+        acknowledgement_subject(second),
+    ]
     assert set(rows[1]) == {
         "id",
         "channel",
@@ -73,8 +88,12 @@ def test_outbox_never_shows_another_businesss_emails(api_key_b, tenant_a):
 
 
 def test_outbox_for_staff_session_shows_their_business_only(client_a, client_b, tenant_a):
-    make_request(tenant_a)
-    assert len(client_a.get(OUTBOX).json()["results"]) == 1
+    privacy_request = make_request(tenant_a)
+    # The acknowledgement and the email-verification link (§7060).
+    assert {row["subject"] for row in client_a.get(OUTBOX).json()["results"]} == {
+        acknowledgement_subject(privacy_request),
+        verify_email_subject(privacy_request),
+    }
     assert client_b.get(OUTBOX).json()["results"] == []
 
 
@@ -91,4 +110,5 @@ def test_outbox_runs_two_queries(api_key_a, tenant_a, django_assert_max_num_quer
     Client().get(OUTBOX, headers=_auth(api_key_a))
     with django_assert_max_num_queries(2):
         response = Client().get(OUTBOX, headers=_auth(api_key_a))
-    assert len(response.json()["results"]) == 3
+    # Two emails per request: the acknowledgement and the email-verification link (§7060).
+    assert len(response.json()["results"]) == 6

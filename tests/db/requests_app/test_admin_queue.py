@@ -20,6 +20,7 @@ from tenants.models import Role
 from tenants.services import staff_create
 from tests.factories import make_request
 from tests.helpers import login
+from tests.portal_helpers import communication_of, email_of
 
 CHANGELIST = "admin:requests_app_privacyrequest_changelist"
 # 2025-03-01 23:00 in Los Angeles, already 2 March in UTC: "today" must be the business's date.
@@ -710,11 +711,23 @@ def test_outbox_lists_newest_first_and_shows_the_body(tenant_a, tenant_b, staff_
     client = login(staff_a)
 
     listing = client.get(reverse("admin:outbox_outboxmessage_changelist"))
-    message = OutboxMessage.objects.for_tenant(tenant_a).get(about_key=newer.outbox_about_key)
+    message = email_of(newer)
     detail = client.get(reverse("admin:outbox_outboxmessage_change", args=[message.pk]))
 
-    recipients = [row.recipient for row in listing.context["cl"].result_list]
-    assert recipients == ["newer@example.com", "older@example.com"]
+    # Each request's acknowledgement and, written after it, its email-verification link (§7060).
+    listed_messages = [(row.recipient, row.subject) for row in listing.context["cl"].result_list]
+    assert listed_messages == [
+        (
+            "newer@example.com",
+            f"Confirm your email address for your privacy request {newer.reference}",
+        ),
+        ("newer@example.com", f"We received your privacy request {newer.reference}"),
+        (
+            "older@example.com",
+            f"Confirm your email address for your privacy request {older.reference}",
+        ),
+        ("older@example.com", f"We received your privacy request {older.reference}"),
+    ]
     assert older.reference in text(listing)
     assert detail.status_code == 200
     assert message.body.splitlines()[0] in text(detail)
@@ -722,10 +735,8 @@ def test_outbox_lists_newest_first_and_shows_the_body(tenant_a, tenant_b, staff_
 
 def test_outbox_and_communications_of_another_business_are_404(tenant_a, staff_b):
     privacy_request = make_request(tenant_a)
-    message = OutboxMessage.objects.for_tenant(tenant_a).get(
-        about_key=privacy_request.outbox_about_key
-    )
-    communication = privacy_request.communications.get()
+    message = email_of(privacy_request)
+    communication = communication_of(privacy_request)
     client = login(staff_b)
 
     assert (
@@ -742,7 +753,7 @@ def test_outbox_and_communications_of_another_business_are_404(tenant_a, staff_b
 
 def test_communications_are_read_only(tenant_a, staff_a):
     privacy_request = make_request(tenant_a)
-    communication = privacy_request.communications.get()
+    communication = communication_of(privacy_request)
     url = reverse("admin:requests_app_communication_change", args=[communication.pk])
     client = login(staff_a)
 
@@ -752,7 +763,7 @@ def test_communications_are_read_only(tenant_a, staff_a):
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert post.status_code == 403
-    assert privacy_request.communications.get().subject == communication.subject
+    assert communication_of(privacy_request).subject == communication.subject
 
 
 @pytest.mark.parametrize("term", ["DANA@example.com", "dana@example.com"])

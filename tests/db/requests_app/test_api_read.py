@@ -152,8 +152,12 @@ def test_retrieve_shows_timeline_and_communications(api_a, tenant_a, staff_a):
     assert verified["actor"] == "staff_a"
     assert verified["reason"] == "Matched email and phone."
     assert set(verified) == {"at", "kind", "actor", "message", "reason"}
-    (acknowledgement,) = data["communications"]
+    # The acknowledgement, then the email-verification link (§7060), shown without its link.
+    acknowledgement, verify_email = data["communications"]
     assert acknowledgement["template"] == "acknowledgement"
+    assert verify_email["template"] == "verification/verify_email"
+    assert verify_email["recipient"] == "consumer@example.com"
+    assert "[verification link: sent, not shown]" in verify_email["body"]
     assert acknowledgement["recipient"] == "consumer@example.com"
     assert privacy_request.reference in acknowledgement["subject"]
     assert acknowledgement["delivery"] == "pending"  # the outbox has not sent it yet

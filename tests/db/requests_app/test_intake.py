@@ -29,16 +29,17 @@ def test_a_web_request_with_email_is_acknowledged_at_once_through_the_outbox_702
     privacy_request = make_request(tenant_a, request_type="delete")
     assert privacy_request.confirmed_at == datetime(2025, 11, 3, 18, 0, tzinfo=UTC)
     assert privacy_request.confirmation_method == "email"
+    # Beside it, the email-verification link (§7060), whose tests are in tests/db/verification.
     message = OutboxMessage.objects.for_tenant(tenant_a).get(
-        about_key=privacy_request.outbox_about_key
+        about_key=privacy_request.outbox_about_key, subject__startswith="We received"
     )
     assert message.recipient == "consumer@example.com"
     assert privacy_request.reference in message.subject
     # §7021(a): describes verification in general and says when to expect a response (D+45).
     assert tenant_a.verification_description[:40] in message.body
     assert "December 18, 2025" in message.body
-    communication = Communication.objects.for_tenant(tenant_a).get()
-    assert communication.template == "acknowledgement"
+    communication = Communication.objects.for_tenant(tenant_a).get(template="acknowledgement")
+    assert communication.subject == message.subject
     assert message.dedupe_key == communication_dedupe_key(communication)
     # It comes from the business and replies reach its privacy contact.
     assert message.sender == f'"ACME Corp." <{settings.DEFAULT_FROM_EMAIL}>'

@@ -146,7 +146,11 @@ def test_a_business_that_flags_leaves_the_third_request_to_staff(
     assert third.flags == ["know_limit_exceeded"]
     assert third.know_limit_next_date == date(2026, 1, 10)
     assert third.status == "awaiting_verification"  # open: staff decide
-    assert [c.template for c in third.communications.all()] == ["acknowledgement"]
+    # Open, so it is verified like any request to know (§7060): the email link goes out too.
+    assert [c.template for c in third.communications.all()] == [
+        "acknowledgement",
+        "verification/verify_email",
+    ]
     flagged = third.events.get(kind=EventKind.FLAGGED)
     assert "Staff decide" in flagged.message
 

@@ -152,6 +152,8 @@ def test_verify_start_and_close_as_complied_records_the_response_and_tells_the_c
         "verified",
         "status",
         "closed",
+        # Identity verification deletes the email link it sent at intake (§7060(d)) and says so.
+        "note",
     ]
 
 

@@ -328,9 +328,13 @@ def test_a_request_to_know_is_saved_acknowledged_and_confirmed_with_its_due_date
     assert str(privacy_request.requester_phone) == "+12135550123"
     assert privacy_request.is_california_consumer is True
     assert privacy_request.flags == []
-    # §7021(a): confirmed at once, with the verification process and the date to expect.
-    communication = privacy_request.communications.get()
-    assert communication.template == "acknowledgement"
+    # §7021(a): confirmed at once, with the verification process and the date to expect; the
+    # email link that starts that process (§7060) follows the acknowledgement.
+    assert [c.template for c in privacy_request.communications.all()] == [
+        "acknowledgement",
+        "verification/verify_email",
+    ]
+    communication = privacy_request.communications.get(template="acknowledgement")
     assert communication.subject == f"We received your privacy request {privacy_request.reference}"
     assert "we first check that the request comes from you" in communication.body
     assert "December 18, 2025" in communication.body

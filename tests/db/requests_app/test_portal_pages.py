@@ -17,7 +17,16 @@ from django.test import Client
 
 from requests_app.models import PrivacyRequest
 from tenants.services import tenant_create
-from tests.portal_helpers import CORRECT, DELETE, KNOW, outbox, sent_emails
+from tests.portal_helpers import (
+    CORRECT,
+    DELETE,
+    KNOW,
+    communication_of,
+    email_of,
+    outbox,
+    outbox_of_template,
+    sent_emails,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
 
@@ -333,7 +342,11 @@ def test_a_business_offering_only_english_answers_in_english_whatever_was_asked(
     client.post("/acme/delete/?lang=es", DELETE)
     privacy_request = PrivacyRequest.objects.for_tenant(tenant_a).get()
     assert privacy_request.language == "en"
-    assert outbox(tenant_a)[-1].subject.startswith("We received your privacy request")
+    # Both intake emails, the acknowledgement and the email-verification link (§7060), in English.
+    assert email_of(privacy_request).subject.startswith("We received your privacy request")
+    assert email_of(privacy_request, "verification/verify_email").subject.startswith(
+        "Confirm your email address"
+    )
 
 
 def test_a_spanish_form_shows_spanish_errors(client, tenant_a):
@@ -353,9 +366,9 @@ def test_a_request_made_in_spanish_is_acknowledged_in_spanish_7003b2(client, ten
     page = client.get(response["Location"]).content.decode()
     assert "Recibimos su solicitud" in page
     assert "jueves, 18 de diciembre de 2025" in page
-    communication = privacy_request.communications.get()
+    communication = communication_of(privacy_request)
     assert communication.language == "es"
-    message = outbox(tenant_a)[-1]
+    message = email_of(privacy_request)
     assert message.subject == f"Recibimos su solicitud de privacidad {privacy_request.reference}"
     assert "Hola, Casey Consumer:" in message.body
     assert "recibió su solicitud de eliminación el 3 de noviembre de 2025" in message.body
@@ -443,8 +456,11 @@ def test_a_submission_stays_within_a_fixed_number_of_queries(
     client, tenant_a, django_assert_max_num_queries
 ):
     client.post("/acme/know/", {**KNOW, "email": "warm.up@example.com"})
-    # The timeline's two events go in one INSERT (core.fast_insert).
-    with django_assert_max_num_queries(14):
+    # The timeline's two events go in one INSERT (core.fast_insert). 12 for the request, its
+    # acknowledgement and timeline, then 6 from the verification hook (§7060-§7062,
+    # verification_on_created): the policy read, the Verification record, the count of this
+    # email's requests today (fraud watch), the email link, its Communication and OutboxMessage.
+    with django_assert_max_num_queries(18):
         assert client.post("/acme/know/", KNOW).status_code == 302
 
 
@@ -453,7 +469,7 @@ def test_the_acknowledgement_links_to_the_check_a_request_page_with_a_full_addre
 ):
     settings.PORTAL_BASE_URL = "https://privacy.example.com"
     client.post("/acme/know/", KNOW)
-    body = outbox(tenant_a)[-1].body
+    body = outbox_of_template(tenant_a)[-1].body
     assert (
         "on our “Check a request” page, with your reference number and this email address:\n"
         in body
@@ -461,7 +477,7 @@ def test_the_acknowledgement_links_to_the_check_a_request_page_with_a_full_addre
     assert "\nhttps://privacy.example.com/acme/status/\n" in body
     # In Spanish too.
     client.post("/acme/delete/?lang=es", {**DELETE, "email": "casey.es@example.com"})
-    body = outbox(tenant_a)[-1].body
+    body = outbox_of_template(tenant_a)[-1].body
     assert "página “Consultar una solicitud”" in body
     assert "\nhttps://privacy.example.com/acme/status/\n" in body
 
@@ -471,6 +487,10 @@ def test_a_business_with_its_own_domain_is_linked_there_from_its_emails(client, 
     tenant_a.domain = "privacy.acme.example"
     tenant_a.save()
     client.post("/acme/know/", KNOW)
-    body = outbox(tenant_a)[-1].body
+    body = outbox_of_template(tenant_a)[-1].body
     assert "\nhttps://privacy.acme.example/status/\n" in body
     assert "privacy.example.com" not in body
+    # The email-verification link (§7060) too, as the consumer receives it.
+    [verify_email] = [m for m in sent_emails() if m.subject.startswith("Confirm your email")]
+    assert "https://privacy.acme.example/" in verify_email.body
+    assert "privacy.example.com" not in verify_email.body

@@ -10,7 +10,7 @@ import pytest
 from requests_app.models import EventKind, PrivacyRequest
 from requests_app.services.sweep import close_unconfirmed_deletes
 from requests_app.tasks import sweep_deadlines_task
-from tests.portal_helpers import DELETE, outbox
+from tests.portal_helpers import DELETE, communication_of, outbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
 
@@ -39,7 +39,7 @@ def test_two_step_delete_asks_for_confirmation_and_the_clock_starts_at_the_first
     assert privacy_request.awaiting_consumer_confirmation is True
     assert privacy_request.respond_by == date(2025, 12, 18)
     # The acknowledgement goes out at once (§7021(a)) and says a confirmation is needed.
-    ack = privacy_request.communications.get()
+    ack = communication_of(privacy_request)
     assert "Please confirm your request to delete" in ack.body
 
     page = client.get("/acme/delete/confirm/").content.decode()
