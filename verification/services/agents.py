@@ -39,7 +39,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from core import clock
 from core.fast_insert import insert_new
@@ -549,7 +549,10 @@ def agent_confirmation_answer(
 
 def agent_outcome_copy(*, privacy_request: PrivacyRequest) -> None:
     """``settings.PRIVACY_REQUEST_CLOSED``: on an agent's request, the consumer's own address
-    (where known) gets a copy of the answer the agent got."""
+    (where known) gets a copy of the answer the agent got. Requests to know, delete or correct
+    only: an agent's opt-out or limit is the opt-out app's (its own messages)."""
+    if not privacy_request.needs_verification:
+        return
     email = consumer_own_email(privacy_request)
     if not email:
         return
@@ -560,7 +563,8 @@ def agent_outcome_copy(*, privacy_request: PrivacyRequest) -> None:
         subject=WITHDRAWN_SUBJECT if privacy_request.outcome == words.WITHDRAWN else ANSWER_SUBJECT,
         now=now,
         recipient=email,
-        greeting_name=privacy_request.requester_name or None,
+        # The consumer, by name, or "there": never the agent's name in the consumer's copy.
+        greeting_name=privacy_request.requester_name or gettext_lazy("there"),
     )
     timeline_add(
         privacy_request,

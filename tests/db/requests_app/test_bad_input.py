@@ -59,7 +59,13 @@ def _text_fields(schema: dict[str, Any], component: dict[str, Any]) -> Iterator[
                 yield from ((name, *inner) for inner in _text_fields(schema, nested))
 
 
-def _body_with(path: tuple[str, ...], value: str) -> dict[str, Any]:
+# A body that is a JSON list of objects (the directory import): the field paths start with it.
+LIST_BODY = "[list]"
+
+
+def _body_with(path: tuple[str, ...], value: str) -> Any:
+    if path[0] == LIST_BODY:
+        return [_body_with(path[1:], value)]
     if path[-1] == "[]":
         return _body_with(path[:-1], [value])  # type: ignore[arg-type]
     body: Any = value
@@ -76,9 +82,13 @@ def _cases() -> list[Any]:
             content = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if method != "post" or content is None:
                 continue
-            component = _component(schema, content["schema"]["$ref"])
+            body = content["schema"]
+            prefix: tuple[str, ...] = ()
+            if body.get("type") == "array":
+                body, prefix = body["items"], (LIST_BODY,)
+            component = _component(schema, body["$ref"])
             cases += [
-                pytest.param(url, field, id=f"{url} {'.'.join(field)}")
+                pytest.param(url, prefix + field, id=f"{url} {'.'.join(prefix + field)}")
                 for field in _text_fields(schema, component)
             ]
     return cases
@@ -108,7 +118,9 @@ def test_a_lone_surrogate_in_any_text_field_of_any_endpoint_is_a_json_400(tenant
     assert response.status_code == 400
     error = error_of(response)
     assert error["code"] == "invalid"
-    named = ".".join(part for part in field if part != "[]")
+    named = ".".join(part for part in field if part not in ("[]", LIST_BODY))
+    if field[0] == LIST_BODY:
+        named = f"[0].{named}"  # the first (only) item of the list
     assert error["fields"][named] == ["Surrogate characters are not allowed: U+D800."]
     assert rows(tenant_a) == before
 
