@@ -322,7 +322,13 @@ class RequestForm(PortalForm):
         elif role == CONSUMER:
             if "email" in cleaned and not cleaned.get("email"):
                 self.add_error("email", REQUIRED["email"])
-            filled = [name for name in self.AGENT_FIELDS if cleaned.get(name)]
+            # The agent's kind comes pre-chosen ("a person"): only a changed one is a detail.
+            filled = [
+                name
+                for name in self.AGENT_FIELDS
+                if cleaned.get(name)
+                and not (name == "agent_kind" and cleaned[name] == AGENT_PERSON)
+            ]
             if filled:
                 self.add_error(
                     filled[0],

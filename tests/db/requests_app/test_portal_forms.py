@@ -485,3 +485,18 @@ def test_the_notice_at_collection_is_linked_next_to_the_submit_button_7012c2(
     button = html.index('<button type="submit"')
     assert 0 < button - notice < 400
     assert 'aria-describedby="notice-at-collection-summary"' in html
+
+
+def test_the_agent_kind_a_browser_sends_preselected_does_not_make_a_consumer_an_agent(
+    client, tenant_a
+):
+    """The form pre-chooses "a person" for an agent's kind, and a browser sends it whatever the
+    role: a consumer's own request is accepted, and is not an agent's (§7063)."""
+    response = _post(client, "know", {**KNOW, "requester_role": "consumer", "agent_kind": "person"})
+    assert response.status_code == 302
+    privacy_request = PrivacyRequest.objects.for_tenant(tenant_a).get()
+    assert not privacy_request.submitted_by_agent
+    refused = _post(
+        client, "know", {**KNOW, "requester_role": "consumer", "agent_kind": "business"}
+    )
+    assert refused.status_code == 400

@@ -389,7 +389,13 @@ def test_the_add_form_offers_the_scopes_with_requests_read_and_write_checked(ten
     page = text(login(admin_a).get(reverse("admin:tenants_apikey_add")))
 
     boxes = dict(re.findall(r'<input type="checkbox" name="scopes" value="([^"]+)"([^>]*)>', page))
-    assert set(boxes) == {"requests:read", "requests:write", "consent:read", "consent:write"}
+    assert set(boxes) == {
+        "requests:read",
+        "requests:write",
+        "consent:read",
+        "consent:write",
+        "directory:write",
+    }
     assert [scope for scope, rest in boxes.items() if "checked" in rest] == [
         "requests:read",
         "requests:write",
