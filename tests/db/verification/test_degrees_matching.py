@@ -181,3 +181,34 @@ def test_a_stranger_with_a_victims_phone_and_name_but_own_email_is_not_verified(
     verification.refresh_from_db()
     # The record the phone finds holds another email: the proven one does not match it.
     assert verification.status == VerificationStatus.PENDING
+
+
+def test_a_request_to_correct_never_verifies_with_the_information_it_contests(tenant_a, freeze):
+    """§7060(h): the consumer says their postal address is wrong. An address that matches the
+    directory is recorded as "not used", so email and address are not two points; the phone
+    then makes the second."""
+    freeze(NOW)
+    directory_add(tenant_a, **HELD)
+    privacy_request = request_made(
+        tenant_a,
+        request_type=words.CORRECT,
+        correction_field="postal_address",
+        correction_information="The street number is wrong.",
+        correction_requested="14 Oak Street, San Francisco CA 94110",
+    )
+    email_link_opened(privacy_request)
+    verification = verification_for(privacy_request)
+    assert verification.contested_points == [degrees.POSTAL_ADDRESS]
+    verification_submit(
+        verification=verification,
+        values={"postal_address": "12 Oak St, San Francisco CA 94110"},
+    )
+    verification.refresh_from_db()
+    address = DataPointCheck.objects.for_tenant(tenant_a).get(
+        verification=verification, point=degrees.POSTAL_ADDRESS
+    )
+    assert address.result == degrees.NOT_USED_CONTESTED
+    assert verification.status == VerificationStatus.PENDING
+    verification_submit(verification=verification, values={"phone": "415 555 0100"})
+    verification.refresh_from_db()
+    assert verification.status == VerificationStatus.VERIFIED
