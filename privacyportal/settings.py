@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "verification",
     "notices",
     "optout",
+    "recordkeeping",
     "demo",
 ]
 

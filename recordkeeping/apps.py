@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RecordkeepingConfig(AppConfig):
+    name = "recordkeeping"
+    verbose_name = "Record-keeping and metrics"
