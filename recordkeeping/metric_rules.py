@@ -13,7 +13,13 @@ from requests_app import vocabulary as words
 
 # §7102(a)(1)(A)-(E): the five request types reported, in the regulation's order of the table.
 # Opt-in requests are not counted: §7102 does not ask for them.
-METRIC_TYPES: tuple[str, ...] = (words.KNOW, words.DELETE, words.CORRECT, words.OPT_OUT, words.LIMIT)
+METRIC_TYPES: tuple[str, ...] = (
+    words.KNOW,
+    words.DELETE,
+    words.CORRECT,
+    words.OPT_OUT,
+    words.LIMIT,
+)
 
 # "complied with in whole or in part" includes partial denials; "denied" means in full.
 COMPLIED_OUTCOMES: frozenset[str] = frozenset({words.COMPLIED, words.COMPLIED_IN_PART})
