@@ -7,7 +7,8 @@ rule once and the conventions printed beside the figures are the ones the code a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from requests_app import vocabulary as words
 
@@ -108,6 +109,82 @@ def mean(values: Sequence[float]) -> float | None:
     if not values:
         return None
     return round_days(sum(values) / len(values))
+
+
+def _value_at(counts: Sequence[tuple[int, int]], position: int) -> int:
+    seen = 0
+    for value, count in counts:
+        seen += count
+        if position < seen:
+            return value
+    raise IndexError(position)
+
+
+def median_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The standard median (A-7) of a histogram {days: number of requests}, as the database
+    returns it (one row per distinct number of days, never one per request); 1 decimal."""
+    ordered = sorted((value, count) for value, count in counts.items() if count > 0)
+    n = sum(count for _, count in ordered)
+    if n == 0:
+        return None
+    if n % 2:
+        return round_days(float(_value_at(ordered, n // 2)))
+    return round_days((_value_at(ordered, n // 2 - 1) + _value_at(ordered, n // 2)) / 2)
+
+
+def mean_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The mean of a histogram {days: number of requests}; 1 decimal."""
+    n = sum(counts.values())
+    if n == 0:
+        return None
+    return round_days(sum(value * count for value, count in counts.items()) / n)
+
+
+@dataclass
+class Tally:
+    """One request type's counts, added up from the database's groups."""
+
+    received: int = 0
+    complied: int = 0
+    denied: int = 0
+    withdrawn: int = 0
+    pending: int = 0
+    breakdown: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DENIAL_BUCKETS, 0))
+    days: dict[int, int] = field(default_factory=dict)  # {days to respond: requests}
+
+    @property
+    def timed(self) -> int:
+        return sum(self.days.values())
+
+
+def is_timed(outcome: str) -> bool:
+    """Days to a substantive response are taken over requests complied with or denied (A-7)."""
+    return outcome in COMPLIED_OUTCOMES or outcome in DENIED_OUTCOMES
+
+
+def tally(groups: Iterable[tuple[str, str, str, str, int | None, int]]) -> dict[str, Tally]:
+    """Apply the conventions to the database's groups (request type, status, outcome, denial
+    reason, days to respond or None, number of requests): a few thousand rows at most,
+    whatever the number of requests. Types outside METRIC_TYPES (opt-in) are left out."""
+    tallies = {request_type: Tally() for request_type in METRIC_TYPES}
+    for request_type, status, outcome, reason, days, count in groups:
+        if request_type not in tallies:
+            continue
+        row = tallies[request_type]
+        row.received += count
+        if status != words.CLOSED:
+            row.pending += count
+        elif outcome in COMPLIED_OUTCOMES:
+            row.complied += count
+        elif outcome in DENIED_OUTCOMES:
+            row.denied += count
+        elif outcome in WITHDRAWN_OUTCOMES:
+            row.withdrawn += count
+        if status == words.CLOSED and outcome in BREAKDOWN_OUTCOMES:
+            row.breakdown[denial_bucket(reason)] += count
+        if status == words.CLOSED and is_timed(outcome) and days is not None:
+            row.days[days] = row.days.get(days, 0) + count
+    return tallies
 
 
 CONVENTIONS: tuple[str, ...] = (

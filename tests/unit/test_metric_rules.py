@@ -53,3 +53,42 @@ def test_the_basis_and_population_are_stated():
     )
     assert "all individuals" in rules.POPULATION_TEXT[rules.POPULATION_ALL]
     assert "unknown are excluded" in rules.POPULATION_TEXT[rules.POPULATION_CONSUMERS]
+
+
+def test_the_median_of_a_histogram_is_the_median_of_its_values():
+    # The database returns {days: how many requests}; the median must be the standard one.
+    assert rules.median_of_counts({11: 1, 20: 1, 30: 1, 45: 1}) == 25.0
+    assert rules.median_of_counts({3: 2, 10: 1}) == 3.0
+    assert rules.median_of_counts({3: 2, 10: 2}) == 6.5
+    assert rules.median_of_counts({7: 0}) is None
+    assert rules.median_of_counts({}) is None
+    values = [1, 1, 2, 5, 5, 5, 9, 40]
+    histogram = {v: values.count(v) for v in set(values)}
+    assert rules.median_of_counts(histogram) == rules.median(values) == 5.0
+    assert rules.mean_of_counts(histogram) == rules.mean(values) == 8.5
+    assert rules.mean_of_counts({}) is None
+
+
+def test_tally_applies_the_conventions_to_the_database_groups():
+    groups = [
+        ("know", "closed", "complied", "", 11, 2),
+        ("know", "closed", "complied_in_part", "exempt", 20, 1),  # complied, and in the breakdown
+        ("know", "closed", "denied", "fraudulent", 45, 1),  # fraud: "other grounds"
+        ("know", "closed", "withdrawn", "", None, 1),  # received, neither complied nor denied
+        ("know", "in_progress", "", "", None, 3),  # pending
+        ("opt_in", "closed", "complied", "", 1, 9),  # §7102 does not ask: not counted
+    ]
+    tallies = rules.tally(groups)
+    know = tallies["know"]
+    assert (know.received, know.complied, know.denied, know.withdrawn, know.pending) == (
+        8,
+        3,
+        1,
+        1,
+        3,
+    )
+    assert know.breakdown == {"unverifiable": 0, "not_a_consumer": 0, "exempt": 1, "other": 1}
+    assert know.days == {11: 2, 20: 1, 45: 1}
+    assert rules.median_of_counts(know.days) == 15.5
+    assert "opt_in" not in tallies
+    assert tallies["limit"].received == 0
