@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 
 from optout.api import urls as optout_api_urls
 from outbox.api import urls as outbox_api_urls
+from recordkeeping.api import urls as records_api_urls
 from requests_app.api import urls as requests_api_urls
 from verification.api import urls as verification_api_urls
 
@@ -23,6 +24,7 @@ urlpatterns = [
     *outbox_api_urls.urlpatterns,
     *optout_api_urls.urlpatterns,
     *verification_api_urls.urlpatterns,
+    *records_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"

@@ -283,6 +283,11 @@ PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
     ("Log an opt-out or limit", "admin:optout_consentstate_log", ("opt_out", "limit")),
     ("Look up a consumer's consent", "admin:optout_consentstate_changelist", ()),
 ]
+# Pages without a model the apps above tenants add to the admin index (label, admin URL name,
+# the role ability they need: tenants.selectors.ROLE_ABILITIES); shown only to roles holding it.
+ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
+    ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
+]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
 # Footer links of every portal page, in this order: each app gives its own (tenants.portal).

@@ -170,6 +170,11 @@ def install_portal_admin(site: admin.AdminSite) -> None:
         context["current_business"] = tenant
         context["business_role"] = admin_role(request) if tenant else None
         context["platform_view"] = is_platform_view(request)
+        context["index_tools"] = [
+            (label, reverse(url_name))
+            for label, url_name, ability in getattr(settings, "ADMIN_INDEX_TOOLS", [])
+            if tenant is not None and may(request, ability)
+        ]
         return context
 
     def get_urls() -> list[Any]:

@@ -424,8 +424,8 @@ class ApiScope(models.TextChoices):
     The outbox list needs ``requests:read``, not a scope of its own: its messages are the
     request's communications (consumer addresses, references, bodies), which the request's
     detail already shows to ``requests:read``, so a separate scope would only be a second door
-    to the same data. There is no scope for the §7101 records: no integration API may expose
-    them (§7101(d), R-7101-d-1); compliance staff export them with their session.
+    to the same data. ``records:read`` reads the §7101 request log (issue 14 item 8), for the
+    business's own compliance review only (§7101(d)); no key gets it unless the admin names it.
     """
 
     REQUESTS_READ = "requests:read", "Read requests, their timelines and messages (and the outbox)"
@@ -446,6 +446,9 @@ class ApiScope(models.TextChoices):
         "directory:write",
         "Add or replace consumers in the verification directory (stored as keyed hashes only)",
     )
+    # For the business's compliance systems: export the §7101(b) request log (§7101(d): used for
+    # compliance review only). Never a default scope.
+    RECORDS_READ = "records:read", "Export the §7101 request log (compliance review only)"
 
 
 # The default: what keys could do before scopes. Every key made before scopes got these

@@ -395,6 +395,7 @@ def test_the_add_form_offers_the_scopes_with_requests_read_and_write_checked(ten
         "consent:read",
         "consent:write",
         "directory:write",
+        "records:read",
     }
     assert [scope for scope, rest in boxes.items() if "checked" in rest] == [
         "requests:read",

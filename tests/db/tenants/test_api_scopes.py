@@ -290,9 +290,9 @@ def test_a_key_made_without_scopes_reads_and_writes_requests(tenant_a):
 
 def test_an_unknown_scope_is_refused_with_the_known_ones(tenant_a):
     with pytest.raises(ValidationError) as error:
-        api_key_create(tenant=tenant_a, scopes=["requests:read", "records:read"])
+        api_key_create(tenant=tenant_a, scopes=["requests:read", "records:write"])
     message = error.value.message_dict["scopes"][0]
-    assert "Unknown scope(s): records:read" in message
+    assert "Unknown scope(s): records:write" in message
     assert "requests:read, requests:write, consent:read" in message
     assert not ApiKey.objects.filter(tenant=tenant_a).exists()
 

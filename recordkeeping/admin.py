@@ -1,0 +1,97 @@
+"""The "Request log (§7101)" page of the admin: the compliance and admin roles of the chosen
+business download its §7101(b) request log for a date range, as CSV or JSON.
+
+Records are secured by role (R-7101-a-2): the staff role gets a 403 page saying so. The page has
+no model, so it is routed by wrapping the site's ``get_urls`` (like ``tenants.admin``) and linked
+from the admin index through ``settings.ADMIN_INDEX_TOOLS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from tenants.admin_base import may
+from tenants.context import staff_tenant
+
+from .exports import parse_export, request_log_download
+from .request_log import RangeRefused
+
+ABILITY = "records"  # tenants.selectors.ROLE_ABILITIES: compliance and admin
+TEMPLATE = "admin/recordkeeping/request_log.html"
+TITLE = "Request log (§7101)"
+
+
+class RequestLogForm(forms.Form):
+    since = forms.DateField(label="From (date received)", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(label="To (included)", widget=forms.DateInput({"type": "date"}))
+    format = forms.ChoiceField(
+        label="Format", choices=[("csv", "CSV"), ("json", "JSON")], initial="csv"
+    )
+
+
+def _page(
+    request: HttpRequest, *, form: Any, message: str = "", status: int = 200
+) -> TemplateResponse:
+    response = TemplateResponse(
+        request,
+        TEMPLATE,
+        {**admin.site.each_context(request), "title": TITLE, "form": form, "message": message},
+        status=status,
+    )
+    response.render()
+    return response
+
+
+@require_GET
+def request_log_view(request: HttpRequest) -> HttpResponse:
+    """GET without a range: the form. GET with one: the download, or the form with why not (400)."""
+    tenant = staff_tenant(request)
+    if tenant is None or not may(request, ABILITY):
+        return _page(
+            request,
+            form=None,
+            message="Only the compliance and admin roles of this business may export its "
+            "request log. Ask your business's admin if you need it.",
+            status=403,
+        )
+    if not request.GET:
+        return _page(request, form=RequestLogForm())
+    form = RequestLogForm(request.GET)
+    try:
+        asked = parse_export(
+            since=request.GET.get("since"),
+            until=request.GET.get("until"),
+            file_format=request.GET.get("format"),
+        )
+    except RangeRefused as refused:
+        return _page(request, form=form, message=str(refused), status=400)
+    return request_log_download(tenant=tenant, asked=asked)
+
+
+def install_request_log_page(site: admin.AdminSite) -> None:
+    if getattr(site, "_request_log_installed", False):
+        return
+    original_get_urls = site.get_urls
+
+    def get_urls() -> list[Any]:
+        return [
+            path(
+                "records/request-log/",
+                site.admin_view(request_log_view),
+                name="recordkeeping_request_log",
+            ),
+            *original_get_urls(),
+        ]
+
+    site.get_urls = get_urls
+    site._request_log_installed = True
+
+
+install_request_log_page(admin.site)

@@ -1,0 +1,92 @@
+"""``GET /api/v1/records/request-log/?since=&until=&format=csv|json``: the business's §7101(b)
+request log for a range of local dates, streamed.
+
+A key needs ``records:read``; staff signed in need the compliance or admin role (records are
+secured by role, R-7101-a-2). Bad input is a 400 in the API's JSON error format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+from core.api import ERROR_400, ERROR_401, ERROR_403
+from core.api_http import ApiContentNegotiation
+from tenants.api import TenantScopedAPIView
+from tenants.api_auth import IsTenantMember
+from tenants.context import staff_role
+from tenants.models import ApiKey, ApiScope
+from tenants.selectors import role_allows
+
+from ..exports import parse_export, request_log_download
+from ..request_log import COLUMNS, RangeRefused
+
+
+class IsKeyOrRecordsRole(BasePermission):
+    """A key (its scope is checked by ``HasApiKeyScope``), or staff whose role holds the
+    records: compliance and admin, not staff (R-7101-a-2)."""
+
+    message = "Only the compliance and admin roles of this business may export its request log."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if isinstance(request.auth, ApiKey):
+            return True
+        return role_allows(staff_role(request._request), "records")
+
+
+class _FormatIsOurs(ApiContentNegotiation):
+    """``?format=csv|json`` picks the file, not a DRF renderer: errors are always JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+class RequestLogApi(TenantScopedAPIView):
+    required_scope = ApiScope.RECORDS_READ
+    permission_classes = [IsTenantMember, IsKeyOrRecordsRole]
+    content_negotiation_class = _FormatIsOurs
+
+    @extend_schema(
+        operation_id="records_request_log",
+        tags=["records"],
+        summary="Export the §7101 request log",
+        description=(
+            "Every request the business received from `since` to `until` (its local dates, "
+            "both included, at most 10 years), oldest first, with the §7101(b) columns: "
+            + ", ".join(f"`{column}`" for column in COLUMNS)
+            + ". Streamed as CSV (a header row first) or as a JSON array of objects."
+        ),
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("until", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("format", str, enum=["csv", "json"], default="csv"),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The log as CSV."),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The log as a JSON array."
+            ),
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+        },
+    )
+    def get(self, request: Request) -> Any:
+        params = request.query_params
+        try:
+            asked = parse_export(
+                since=params.get("since"),
+                until=params.get("until"),
+                file_format=params.get("format"),
+            )
+        except RangeRefused as refused:
+            raise exceptions.ValidationError([str(refused)]) from None
+        return request_log_download(tenant=self.tenant, asked=asked)
