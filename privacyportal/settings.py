@@ -391,6 +391,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DEADLINE_SWEEP_INTERVAL = int(env_str("PORTAL_SWEEP_INTERVAL", "300"))
 OUTBOX_RELAY_INTERVAL = int(env_str("PORTAL_OUTBOX_INTERVAL", "30"))
 CONSENT_CACHE_REPAIR_INTERVAL = int(env_str("PORTAL_CONSENT_REPAIR_INTERVAL", "60"))
+RETENTION_PURGE_INTERVAL = int(env_str("PORTAL_RETENTION_PURGE_INTERVAL", "86400"))
 # Webhooks: seconds to wait for the receiving end, and whether plain http:// addresses are
 # accepted (the demo and tests post to 127.0.0.1; production needs https).
 OUTBOX_WEBHOOK_TIMEOUT = float(env_str("PORTAL_WEBHOOK_TIMEOUT", "10"))
@@ -421,6 +422,12 @@ CELERY_BEAT_SCHEDULE = {
     "verification-webhook-catch-up": {
         "task": "verification.tasks.webhook_match_catch_up",
         "schedule": float(OUTBOX_RELAY_INTERVAL),
+    },
+    # Personal information of requests answered more than the retention period ago is removed
+    # once a day (recordkeeping.retention, §7101(a), (e)).
+    "retention-purge": {
+        "task": "recordkeeping.tasks.retention_purge_all",
+        "schedule": float(RETENTION_PURGE_INTERVAL),
     },
     # Consent lookup answers whose write to the cache failed are written again (optout.services).
     "consent-cache-repair": {

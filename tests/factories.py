@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import factory
@@ -35,6 +35,8 @@ from optout.subjects import SubjectKind
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 from outbox.sealing import unseal
 from outbox.services import webhook_endpoint_create
+from recordkeeping.models import PurgedRequest, RetentionPolicy, RetentionPurge
+from recordkeeping.retention import retention_policy, retention_purge
 from requests_app.models import (
     Communication,
     PrivacyRequest,
@@ -563,3 +565,37 @@ def _parental_check(business: Business) -> ParentalCheck:
     """The parental check that under-13 member's request waits for (§7070(c))."""
     member = business.get(HouseholdMember)
     return business.only(ParentalCheck, privacy_request=member.privacy_request)
+
+
+@builds(RetentionPolicy)
+def _retention_policy(business: Business) -> RetentionPolicy:
+    """The business's retention setting, made with its defaults (24 months, §7101(a))."""
+    return retention_policy(business.tenant)
+
+
+@builds(PurgedRequest)
+def _purged_request(business: Business) -> PurgedRequest:
+    """A request of its own (not the business's main one), denied three years ago, whose
+    personal information the retention purge has removed."""
+    request = make_request(
+        business.tenant, name=business.consumer_name, email=business.consumer_email
+    )
+    closed = privacy_request_close(
+        privacy_request=request,
+        actor=business.admin,
+        outcome="denied",
+        denial_reason="unverifiable",
+        explanation="We could not verify that this request came from you, so we denied it.",
+    )
+    PrivacyRequest.objects.for_tenant(business.tenant).filter(pk=closed.pk).update(
+        responded_at=clock.now() - timedelta(days=3 * 366)
+    )
+    retention_purge(tenant=business.tenant, now=clock.now())
+    return business.only(PurgedRequest, privacy_request=closed)
+
+
+@builds(RetentionPurge)
+def _retention_purge(business: Business) -> RetentionPurge:
+    """The log row of the purge that removed the purged request's personal information."""
+    business.get(PurgedRequest)
+    return first(business, RetentionPurge)

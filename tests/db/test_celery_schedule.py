@@ -1,5 +1,5 @@
 """The beat schedule runs the deadline sweep, the outbox relay, the opt-in expiry, the consent
-cache repair and the verification sweep, and the tasks exist."""
+cache repair, the verification sweep and the daily retention purge, and the tasks exist."""
 
 from privacyportal.celery import app
 
@@ -14,6 +14,7 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
         "optout.tasks.consent_cache_repair",
         "verification.tasks.verification_sweep",
         "verification.tasks.webhook_match_catch_up",
+        "recordkeeping.tasks.retention_purge_all",
     }
     for task_name in schedule:
         assert task_name in app.tasks
@@ -23,3 +24,5 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     assert schedule["optout.tasks.consent_cache_repair"] == settings.CONSENT_CACHE_REPAIR_INTERVAL
     assert schedule["verification.tasks.verification_sweep"] == settings.DEADLINE_SWEEP_INTERVAL
     assert schedule["verification.tasks.webhook_match_catch_up"] == settings.OUTBOX_RELAY_INTERVAL
+    assert schedule["recordkeeping.tasks.retention_purge_all"] == settings.RETENTION_PURGE_INTERVAL
+    assert settings.RETENTION_PURGE_INTERVAL == 86400  # daily
