@@ -17,11 +17,13 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from tenants.admin_base import may
+from tenants.admin_base import TenantScopedModelAdmin, may
 from tenants.context import staff_tenant
 
 from .exports import parse_export, request_log_download
+from .models import RetentionPolicy, RetentionPurge
 from .request_log import RangeRefused
+from .retention import retention_policy
 
 ABILITY = "records"  # tenants.selectors.ROLE_ABILITIES: compliance and admin
 TEMPLATE = "admin/recordkeeping/request_log.html"
@@ -95,3 +97,51 @@ def install_request_log_page(site: admin.AdminSite) -> None:
 
 
 install_request_log_page(admin.site)
+
+
+# --- Retention (§7101(a), (e); recordkeeping.retention) ---------------------------------------
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(TenantScopedModelAdmin):
+    """How long the business keeps answered requests' personal information; its admins only.
+    One per business, made with its defaults (24 months) when first listed."""
+
+    ability = "settings"
+    fields = ("months",)
+    list_display = ("__str__",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made with its defaults when first needed
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        tenant = staff_tenant(request)
+        if tenant is not None and self.has_view_permission(request):
+            retention_policy(tenant)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(RetentionPurge)
+class RetentionPurgeAdmin(TenantScopedModelAdmin):
+    """What each retention purge removed (§7101(a), (e)); compliance reads it, no one edits."""
+
+    ability = "records"
+    list_display = (
+        "ran_at",
+        "cutoff",
+        "months",
+        "requests",
+        "communications",
+        "documents",
+        "status_links",
+        "events",
+    )
+    fields = list_display
+    readonly_fields = list_display
+    ordering = ("-ran_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
