@@ -73,6 +73,9 @@ def test_the_lock_ends_after_the_lockout_time(tenant_a, freeze):
     freeze(NOW + timedelta(minutes=policy.lockout_minutes, seconds=1))
     verification.refresh_from_db()
     fail(verification, ip=None)  # accepted again (and counted)
+    assert VerificationAttempt.objects.for_tenant(tenant_a).count() == (
+        policy.attempts_per_request + 1
+    )
 
 
 def test_one_address_failing_across_requests_is_refused_and_alerted(tenant_a, freeze):
@@ -128,3 +131,5 @@ def test_another_business_counts_its_own_attempts(tenant_a, tenant_b, freeze):
     for _ in range(policy.attempts_per_email_hour):
         fail(verification_for(know_request(tenant_a)), ip=None)
     fail(verification_for(know_request(tenant_b)), ip=None)  # B is not locked by A's failures
+    assert VerificationAttempt.objects.for_tenant(tenant_b).count() == 1
+    assert not FraudAlert.objects.for_tenant(tenant_b).exists()
