@@ -249,6 +249,16 @@ class Tenant(models.Model):
         help_text="A page where consumers can delete selected data themselves, e.g. in their "
         "account (§7022(h)); the delete form links to it.",
     )
+    # §7102(a): a business that knows or should know it buys, receives for a commercial purpose,
+    # sells, shares or otherwise makes available the personal information of 10,000,000 or more
+    # consumers in a calendar year must disclose its request metrics by 1 July (R-7102-a-1).
+    discloses_request_metrics = models.BooleanField(
+        "handles the personal information of 10,000,000 or more consumers a year",
+        default=False,
+        help_text="Buys, receives for a commercial purpose, sells, shares or otherwise makes "
+        "available the personal information of 10,000,000 or more consumers in a calendar year: "
+        "the §7102 request metrics must be published by 1 July each year.",
+    )
     # The business's own pages. The privacy policy's footer link is shown only when it exists,
     # so the portal never links to a dead end (§7004(a)(5)(B)). The opt-out, limit and privacy
     # choices links always point to the portal's own pages (optout.footer); these addresses are
@@ -385,7 +395,10 @@ class Tenant(models.Model):
 
 class Role(models.TextChoices):
     STAFF = "staff", "Staff (review queue)"
-    COMPLIANCE = "compliance", "Compliance (records, metrics, exports)"
+    COMPLIANCE = "compliance", "Compliance (records, metrics, exports; reads the queue)"
+    # A compliance officer who also works the queue (issue 14 item 5: compliance alone never
+    # acts on a request).
+    COMPLIANCE_STAFF = "compliance_staff", "Compliance and staff (records and the review queue)"
     ADMIN = "admin", "Admin (settings, users, keys)"
 
 

@@ -20,6 +20,7 @@ from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({"queue"}),
     Role.COMPLIANCE: frozenset({"queue", "records"}),
+    Role.COMPLIANCE_STAFF: frozenset({"queue", "records"}),
     Role.ADMIN: frozenset({"queue", "records", "settings"}),
 }
 
