@@ -43,6 +43,8 @@ from typing import Any
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # intake's (requests_app.services.intake)
 INSERT_RE = re.compile(r'^\s*INSERT INTO "(?P<table>[^"]+)" \((?P<columns>[^)]*)\) VALUES', re.S)
+# A raw one-time token (``secrets.token_urlsafe(32)``: 43 URL-safe characters) inside an email.
+TOKEN_IN_STRING_RE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 KEY_IN_STRING_RE = re.compile(r"(?<=:)(\d+)\b")  # dedupe/about keys: "comm:17", "privacy_request:9"
 
 # --- capture -----------------------------------------------------------------------------------
@@ -102,6 +104,7 @@ def capture(key: str, email: str) -> dict[str, Any]:
     reference = response.json()["reference"]
 
     tables = {model._meta.db_table: model for model in apps.get_models()}
+    tokens = _one_time_tokens(executed, tables)
     returned: dict[str, dict[int, tuple[int, int]]] = {}  # table -> captured id -> (stmt, row)
     any_returned: dict[int, tuple[int, int]] = {}
     statements: list[dict[str, Any]] = []
@@ -132,7 +135,7 @@ def capture(key: str, email: str) -> dict[str, Any]:
             field = fields.get(columns[position % len(columns)]) if columns else None
             target = (
                 field.related_model._meta.db_table
-                if field is not None and field.many_to_one
+                if field is not None and (field.many_to_one or field.one_to_one)
                 else None
             )
             recipes.append(
@@ -144,6 +147,7 @@ def capture(key: str, email: str) -> dict[str, Any]:
                     reference=reference,
                     email=email,
                     now=captured_at,
+                    tokens=tokens,
                 )
             )
         statements.append(
@@ -195,6 +199,7 @@ def _recipe(
     reference: str,
     email: str,
     now: datetime,
+    tokens: dict[str, str],
 ) -> list[Any]:
     if fk_table is not None and isinstance(value, int) and value in returned.get(fk_table, {}):
         return ["id", *returned[fk_table][value]]
@@ -202,7 +207,9 @@ def _recipe(
         return ["v", value]
     if isinstance(value, str):  # str subclasses too (TextChoices members)
         value = str(value)
-        holes = [(reference, ["ref"]), (email, ["email"])]
+        holes = [(reference, ["ref"]), (email, ["email"])] + [
+            (captured, [hole]) for captured, hole in tokens.items()
+        ]
         parts: list[Any] = [value]
         for needle, hole in holes:
             parts = [
@@ -232,6 +239,43 @@ def _recipe(
     if hasattr(value, "adapted"):  # Django's Jsonb adapter for a JSONField
         return ["json", value.adapted]
     raise SystemExit(f"a parameter of type {type(value).__name__} is not replayed")
+
+
+def _one_time_tokens(executed: list[dict[str, Any]], tables: dict[str, Any]) -> dict[str, str]:
+    """The one-time token intake made (the verification link): its stored hash and, where the
+    email carries it, the raw token, each mapped to the hole the replay fills with a new pair.
+
+    A token hash is a unique column: replayed as captured, every create after the first would
+    fail. The replay makes a new token per create as ``core.tokens.token_new`` does (32 random
+    bytes, SHA-256), so the ideal pays for the same work."""
+    from core.tokens import token_hash
+
+    found: dict[str, str] = {}
+    for statement in executed:
+        insert = INSERT_RE.match(statement["sql"])
+        model = tables.get(insert["table"]) if insert else None
+        if model is None:
+            continue
+        columns = [c.strip().strip('"') for c in insert["columns"].split(",")]
+        for position, value in enumerate(statement["params"]):
+            field = model._meta.get_field(
+                {f.column: f.name for f in model._meta.concrete_fields}[
+                    columns[position % len(columns)]
+                ]
+            )
+            if field.name == "token_hash" and isinstance(value, str):
+                found[value] = "tokhash"
+    if not found:
+        return found
+    hashes = set(found)
+    for statement in executed:
+        for value in statement["params"]:
+            if not isinstance(value, str):
+                continue
+            for candidate in TOKEN_IN_STRING_RE.findall(value):
+                if token_hash(candidate) in hashes:
+                    found[candidate] = "tokraw"
+    return found
 
 
 def _split(text: str, needle: str, hole: list[Any]) -> list[Any]:
@@ -310,16 +354,19 @@ class Replay:
         (the API key's row is gone: intake would answer 401)."""
         from django.db import IntegrityError, connection, transaction
 
+        from core.tokens import token_new
+
         for attempt in range(3):  # intake retries a reference collision the same way
             try:
-                return self._run(email, connection, transaction)
+                return self._run(email, connection, transaction, token_new)
             except IntegrityError:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _run(self, email: str, connection: Any, transaction: Any) -> str | None:
+    def _run(self, email: str, connection: Any, transaction: Any, token_new: Any) -> str | None:
         reference = self.new_reference()
+        token = token_new()  # (raw, hash): the verification link's, as intake makes it
         shift: timedelta = datetime.now(self.captured_at.tzinfo) - self.captured_at
         adapt_json = connection.ops.adapt_json_value
         keys: list[list[int]] = []  # per statement, the keys it returned
@@ -341,6 +388,10 @@ class Replay:
                                 if part[0] == "ref"
                                 else email
                                 if part[0] == "email"
+                                else token[0]
+                                if part[0] == "tokraw"
+                                else token[1]
+                                if part[0] == "tokhash"
                                 else str(keys[part[1]][part[2]])
                                 for part in data
                             )

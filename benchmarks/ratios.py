@@ -377,6 +377,22 @@ def summarize(report: Any, results: dict[str, Any]) -> None:
                 f"{client} client: {left_out} round(s) left out of the ratios",
                 f"other work used more than {NOISY_OTHER_LOAD:.0%} of the machine meanwhile",
             )
+        # A side that answered errors did not do the work it is measured for (the ideal's
+        # replay once failed every create and its "CPU per create" came out as a pass).
+        failed = [(a, b) for a, b in pairs if a.get("errors") or b.get("errors")]
+        if failed:
+            report.add(
+                "ratios",
+                f"{client} client: intake and ideal answered without errors",
+                f"{len(failed)} round(s) had errors (intake "
+                + ", ".join(str(a.get("errors", 0)) for a, _ in failed)
+                + "; ideal "
+                + ", ".join(str(b.get("errors", 0)) for _, b in failed)
+                + "): no ratio",
+                "no errors",
+                False,
+            )
+            pairs = [pair for pair in pairs if pair not in failed]
         if not pairs:
             continue
         speed = [a["rps"] / b["rps"] for a, b in pairs if b["rps"]]
