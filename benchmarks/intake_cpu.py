@@ -245,7 +245,9 @@ _VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[object]]] = 
 }
 
 
-_TABLES = (
+_TABLES = (  # children first: verification's rows point at the request and its email
+    "verification_verificationlink",
+    "verification_verification",
     "outbox_outboxmessage",
     "requests_app_communication",
     "requests_app_requestevent",
