@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "core",
     "tenants",
     "outbox",
+    "audit",
     "requests_app",
     "verification",
     "notices",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tenants.signin.StaffSessionMiddleware",
+    # Who and from where, for audit entries written deep in services (audit.context).
+    "audit.context.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes asks to be last: it turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -122,6 +125,7 @@ API_MIDDLEWARE = [
     "privacyportal.handlers.ApiLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "privacyportal.urls"

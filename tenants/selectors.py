@@ -16,11 +16,13 @@ from core.fast_query import CompiledQuery
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
-# What each role may do. Admins can do everything compliance and staff can.
+# What each role may do. Admins can do everything compliance and staff can, except read the
+# audit trail ("audit"): only the compliance role reads it (issue 14 item 3), so those who act
+# on requests and settings do not read the record of their own acts.
 ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({"queue"}),
-    Role.COMPLIANCE: frozenset({"queue", "records"}),
-    Role.COMPLIANCE_STAFF: frozenset({"queue", "records"}),
+    Role.COMPLIANCE: frozenset({"queue", "records", "audit"}),
+    Role.COMPLIANCE_STAFF: frozenset({"queue", "records", "audit"}),
     Role.ADMIN: frozenset({"queue", "records", "settings"}),
 }
 
