@@ -139,11 +139,7 @@ def _export_value(value: Any) -> Any:
 
 def _export_rows(entries: models.QuerySet) -> Iterator[tuple[Any, ...]]:
     # Oldest first in a file: it reads as the chain does, and can be re-verified from it.
-    return (
-        entries.order_by("seq")
-        .values_list(*EXPORT_COLUMNS)
-        .iterator(chunk_size=EXPORT_CHUNK)
-    )
+    return entries.order_by("seq").values_list(*EXPORT_COLUMNS).iterator(chunk_size=EXPORT_CHUNK)
 
 
 def audit_export_csv(entries: models.QuerySet) -> Iterator[str]:

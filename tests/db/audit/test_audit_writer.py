@@ -156,6 +156,7 @@ def test_the_database_refuses_update_and_delete_of_an_entry(tenant_a):
 
 def test_an_entry_written_in_a_rolled_back_transaction_leaves_nothing(tenant_a):
     _write(tenant_a, 1)
+
     def change_that_fails() -> None:
         with transaction.atomic():
             _write(tenant_a, 1)
