@@ -37,6 +37,7 @@ USER_AGENT_LENGTH = AuditEntry._meta.get_field("user_agent").max_length or 300
 SUMMARY_LENGTH = AuditEntry._meta.get_field("summary").max_length or 500
 TARGET_LENGTH = AuditEntry._meta.get_field("target").max_length or 200
 SYSTEM_LABEL = "Privacy portal"
+_AUDITED_ATTR = "_audit_targets"
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,20 @@ def audit_record(
         AuditChainHead.objects.for_tenant(tenant).filter(pk=head.pk).update(
             last_seq=entry.seq, last_hash=entry.entry_hash
         )
+    if http_request is not None:
+        http_request.__dict__.setdefault(_AUDITED_ATTR, set()).add(entry.target)
     return entry
+
+
+def audited_in_request(request: Any, target: str) -> bool:
+    """Whether an entry about ``target`` was written while serving this HTTP request.
+
+    The admin's own log of an addition or change (``audit.admin_changes``) comes after the
+    service it called, which may have written the entry already (a timeline entry with the
+    staff member as actor): one act, one entry.
+    """
+    http_request = _http_request(request)
+    return http_request is not None and target in http_request.__dict__.get(_AUDITED_ATTR, ())
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, object]:

@@ -289,8 +289,12 @@ PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 # Pages without a model the apps above tenants add to the admin index (label, admin URL name,
 # the role ability they need: tenants.selectors.ROLE_ABILITIES); shown only to roles holding it.
+# Called with every addition, change and deletion the admin logs (tenants.admin_base): the
+# audit trail's writer sits above tenants, so tenants names it here (issue 14 item 3).
+ADMIN_CHANGE_RECORDERS = ["audit.admin_changes.admin_change_record"]
 ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
     ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
+    ("Audit trail", "admin:recordkeeping_audit_trail", "audit"),
 ]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"

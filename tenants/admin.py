@@ -40,6 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core import clock
 
 from .admin_base import (
+    AdminChangeRecorderMixin,
     TenantScopedModelAdmin,
     admin_role,
     forget_admin_role,
@@ -227,7 +228,7 @@ class TenantForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AdminChangeRecorderMixin, admin.ModelAdmin):
     """Business settings: its admins see and change their own business; superusers all."""
 
     form = TenantForm
