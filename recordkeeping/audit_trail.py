@@ -33,9 +33,12 @@ VERIFY_CHUNK = 10_000
 EXPORT_CHUNK = 2_000
 FILTER_TEXT_LENGTH = 200
 
+# Every field the hash covers but the business's id (the file is the business's), and the
+# hashes: a file can be verified again on its own (``audit.chain.verify``).
 EXPORT_COLUMNS = (
     "seq",
     "occurred_at",
+    "actor_id",
     "actor_label",
     "actor_kind",
     "action",
