@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 from audit import chain
 from audit.models import AuditChainHead, AuditEntry
@@ -116,19 +117,55 @@ def audit_chain_verify(tenant: Tenant) -> chain.ChainReport:
     """Walk the business's whole chain and report the first broken link (or "intact: N").
 
     The head is read first and the walk stops at its number: entries written while the walk
-    runs are left for the next one, and entries removed from the end show as missing.
+    runs are left for the next one, and entries removed from the end show as missing. Rows come
+    over a server-side cursor, a chunk at a time, so memory stays flat whatever the length.
     """
     head = AuditChainHead.objects.for_tenant(tenant).values_list("last_seq", "last_hash").first()
     entries = AuditEntry.objects.for_tenant(tenant)
     if head is not None:
         entries = entries.filter(seq__lte=head[0])
-    rows = entries.order_by("seq").values_list(*chain.FIELDS, "prev_hash", "entry_hash")
+    entries = entries.order_by("seq")
+    last_seq, last_hash = head if head is not None else (None, None)
+    if connection.vendor == "postgresql":
+        # PostgreSQL writes each entry's canonical encoding itself (encoding_sql): four columns
+        # a row instead of fourteen Python objects, about three times faster on a million.
+        rows = entries.annotate(encoding=RawSQL(encoding_sql(), ())).values_list(  # noqa: S611 - no input in it
+            "seq", "encoding", "prev_hash", "entry_hash"
+        )
+        with transaction.atomic():  # a cursor that streams (no WITH HOLD copy of the result)
+            return chain.verify_encoded(
+                tenant.pk,
+                rows.iterator(chunk_size=VERIFY_CHUNK),
+                last_seq=last_seq,
+                last_hash=last_hash,
+            )
+    rows = entries.values_list(*chain.FIELDS, "prev_hash", "entry_hash")
     return chain.verify(
-        tenant.pk,
-        rows.iterator(chunk_size=VERIFY_CHUNK),
-        last_seq=head[0] if head else None,
-        last_hash=head[1] if head else None,
+        tenant.pk, rows.iterator(chunk_size=VERIFY_CHUNK), last_seq=last_seq, last_hash=last_hash
     )
+
+
+def encoding_sql() -> str:
+    """``audit.chain.encode`` as a PostgreSQL expression over an audit entry's columns.
+
+    Each field as the text ``chain._text`` gives it (integers in decimal, NULL as "", the
+    instant in UTC with microseconds and a Z), prefixed with its length in characters
+    (``char_length``, like Python's ``len``), joined with "|". The tests compare it with
+    ``audit.chain.encode`` on awkward values (tests/db/audit/test_audit_writer.py).
+    """
+    quote = connection.ops.quote_name
+    table = quote(AuditEntry._meta.db_table)
+    parts = []
+    for name in chain.FIELDS:
+        column = f"{table}.{quote(AuditEntry._meta.get_field(name.removesuffix('_id')).column)}"
+        if name == "occurred_at":
+            text = f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        elif name in {"tenant_id", "seq", "actor_id"}:
+            text = f"COALESCE({column}::text, '')"
+        else:
+            text = column
+        parts.append(f"char_length({text})::text || ':' || {text}")
+    return " || '|' || ".join(parts)
 
 
 class _Line:

@@ -289,3 +289,34 @@ def test_two_first_writers_of_a_business_share_one_head(transactional_db, tenant
     assert errors == []
     assert AuditChainHead.objects.for_tenant(tenant_a).count() == 1
     assert audit_chain_verify(tenant_a).describe() == "intact (4 entries)"
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the database's own encoding is PostgreSQL's")
+def test_postgresql_encodes_entries_exactly_as_audit_chain_does(tenant_a, staff_a, freeze):
+    from django.db.models.expressions import RawSQL
+
+    from audit.services import entry_fields
+    from recordkeeping.audit_trail import encoding_sql
+
+    written = []
+    for moment, summary, detail in (
+        (datetime(2026, 1, 1, 0, 0, 0, 0, tzinfo=UTC), "", None),  # no microseconds
+        (datetime(2026, 7, 1, 23, 59, 59, 999999, tzinfo=UTC), "José · 東京 | 5:x", {"ñ": "é"}),
+        (datetime(1999, 12, 31, 23, 0, 0, 1, tzinfo=UTC), "a\tb\nc'\"\\", {"k": [1, None]}),
+    ):
+        freeze(moment)
+        written.append(
+            audit_record(
+                tenant_a, action=AuditAction.READ, target="t", summary=summary, detail=detail
+            )
+        )
+    written.append(
+        audit_record(tenant_a, action=AuditAction.CHANGE, target="t2", summary="x", actor=staff_a)
+    )
+    by_database = dict(
+        AuditEntry.objects.for_tenant(tenant_a)
+        .annotate(encoding=RawSQL(encoding_sql(), ()))  # noqa: S611 - no input in it
+        .values_list("seq", "encoding")
+    )
+    for entry in written:
+        assert by_database[entry.seq] == chain.encode(entry_fields(entry)), entry.seq
