@@ -236,12 +236,14 @@ class TenantScopedModelAdmin(admin.ModelAdmin):
 
     # --- a reader who may not act is told why, whatever the page's own permissions ---
 
-    def refuse_reader_posting(self, request: HttpRequest) -> None:
-        """A POST (a changelist action, a saved form, a deletion) by a member who reads this
-        admin's rows but may not change them answers 403 with the reason (``ActingRefused``)."""
+    def refuse_reader_acting(self, request: HttpRequest, *, acting_page: bool = False) -> None:
+        """A POST (a changelist action, a saved form, a deletion), or opening a page that only
+        acts (``acting_page``: the add page, a deletion's confirmation), by a member who reads
+        this admin's rows but may not change them answers 403 with the reason
+        (``ActingRefused``)."""
         acting = acting_ability(self.ability)
         if (
-            request.method == "POST"
+            (request.method == "POST" or acting_page)
             and acting != self.ability
             and may(request, self.ability)
             and not may(request, acting)
@@ -249,7 +251,7 @@ class TenantScopedModelAdmin(admin.ModelAdmin):
             raise ActingRefused(acting_refusal_message(admin_role(request)))
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        self.refuse_reader_posting(request)
+        self.refuse_reader_acting(request)
         return super().changelist_view(request, extra_context)
 
     def changeform_view(
@@ -259,11 +261,11 @@ class TenantScopedModelAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict | None = None,
     ):
-        self.refuse_reader_posting(request)
+        self.refuse_reader_acting(request, acting_page=object_id is None)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
-        self.refuse_reader_posting(request)
+        self.refuse_reader_acting(request, acting_page=True)
         return super().delete_view(request, object_id, extra_context)
 
     # --- forms: choices restricted to the business ---
