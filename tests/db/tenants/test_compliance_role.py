@@ -22,13 +22,14 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from optout.models import ConsentState
 from requests_app.admin import QUEUE_ACTIONS
 from requests_app.models import PrivacyRequest, Status
 from requests_app.services import status_links
 from tenants.admin_base import TenantScopedModelAdmin
+from tenants.api_auth import operation_acts
 from tenants.models import Membership, Role, Tenant
 from tenants.services import staff_create
 from tests.db.test_tenant_isolation import (
@@ -316,8 +317,12 @@ def test_compliance_reads_consent_states(world):
     compliance = member(world.a.tenant, Role.COMPLIANCE)
     listing = compliance.get(reverse("admin:optout_consentstate_changelist"))
     assert listing.status_code == 200
+    assert reverse("admin:optout_consentstate_change", args=[consent.pk]) in body(listing)
     page = compliance.get(reverse("admin:optout_consentstate_change", args=[consent.pk]))
     assert page.status_code == 200
+    assert "Sale and sharing" in body(page)
+    assert "history of changes" in body(page).lower()
+    assert 'name="_save"' not in body(page)
 
 
 # --- The API with a staff session ---------------------------------------------------------------
@@ -354,6 +359,31 @@ def test_the_api_with_a_compliance_session_reads_but_does_not_write(world):
         response = api_post(compliance, path, payload)
         assert response.status_code == 403, path
         assert REFUSAL in json.dumps(response.json()), path
+    assert snapshot_changes(before, snapshot(tenant)) == []
+
+
+def test_every_api_operation_that_writes_refuses_a_compliance_session(world):
+    """Every API route, filled in with the business's objects: each method whose operation
+    writes (tenants.api_auth.operation_acts) answers compliance 403 with the reason."""
+    tenant = world.a.tenant
+    compliance = member(tenant, Role.COMPLIANCE)
+    before = snapshot(tenant)
+    writes = 0
+    for route, _name in _routes():
+        if not route.startswith("api/"):
+            continue
+        for url in _urls(route, world) or []:
+            view_class = getattr(resolve(url).func, "view_class", None)
+            if view_class is None:
+                continue
+            for method in ("post", "put", "patch", "delete"):
+                if not hasattr(view_class, method) or not operation_acts(view_class, method):
+                    continue
+                response = getattr(compliance, method)(url, {}, content_type="application/json")
+                assert response.status_code == 403, f"{method.upper()} {url}: {response}"
+                assert REFUSAL in json.dumps(response.json()), url
+                writes += 1
+    assert writes >= 8  # create, extend, close, verify, start, assign, confirmation, minors...
     assert snapshot_changes(before, snapshot(tenant)) == []
 
 
