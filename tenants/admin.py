@@ -121,7 +121,7 @@ ACTING_REFUSED_TEMPLATE = "admin/acting_refused.html"
 def _answering_acting_refusals(site: admin.AdminSite, view: Any) -> Any:
     """A 403 page saying why, when a member who reads the queue but does not act on it
     (compliance, issue 14 item 5) reaches an action: whichever admin page refused
-    (``admin_base.require_act``, ``TenantScopedModelAdmin.refuse_reader_posting``)."""
+    (``admin_base.require_act``, ``TenantScopedModelAdmin.refuse_reader_acting``)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
