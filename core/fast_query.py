@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -44,7 +45,7 @@ class CompiledQuery:
             query = self.build(*self.placeholders).query
             compiler = query.get_compiler(connection=connection)
             sql, params = compiler.as_sql()
-            if list(params) != self.placeholders:
+            if list(params) != self._adapted(connection, self.placeholders):
                 raise RuntimeError(f"The compiled query takes unexpected parameters: {params!r}")
             # What results_iter() works out on every call: the columns' converters.
             fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
@@ -52,10 +53,21 @@ class CompiledQuery:
             compiled = self._compiled[connection] = (compiler, sql, converters)
         return compiled
 
+    def _adapted(self, connection: BaseDatabaseWrapper, values: Sequence[Any]) -> list[Any]:
+        """The values as the query's compiler passes them: a datetime placeholder becomes what
+        the backend stores (SQLite: text), as ``DateTimeField.get_db_prep_value`` does."""
+        return [
+            connection.ops.adapt_datetimefield_value(value)
+            if isinstance(placeholder, datetime) and isinstance(value, datetime)
+            else value
+            for placeholder, value in zip(self.placeholders, values, strict=True)
+        ]
+
     def rows(self, *values: Any) -> list[Sequence[Any]]:
         """The rows for these values, converted as ``values_list`` converts them."""
         connection = connections[self.using]
         compiler, sql, converters = self._compile(connection)
+        values = self._adapted(connection, values)
         if connection.execute_wrappers or connection.queries_logged:
             # Through Django's cursor, so every execute wrapper and the query log see it.
             with connection.cursor() as cursor:

@@ -116,11 +116,10 @@ def consumer_message_render(
                 render_to_string(message_shapes.template_path(template), context(slots)),
             )
 
-    # A shape would keep the first message's secret as fixed text, and fills the usual
-    # greeting: with secrets or another greeting, the plain way.
+    # A shape fills the usual greeting: with another one, the plain way. Secrets are slots.
     rendered = (
         None
-        if secrets or greeting_name
+        if greeting_name
         else message_shapes.shape_render(
             privacy_request,
             template=template,
@@ -128,6 +127,7 @@ def consumer_message_render(
             language=language,
             context=context,
             plain=plain,
+            secrets={name: secret.value for name, secret in (secrets or {}).items()},
         )
     ) or plain()
     rendered_subject, text = rendered

@@ -58,8 +58,16 @@ from ..models import PrivacyRequest
 
 logger = logging.getLogger(__name__)
 
-# The templates filled from a shape (the hot ones). The others render the plain way.
-COMPILED_TEMPLATES = frozenset({"acknowledgement"})
+# The templates filled from a shape (the hot ones). The others render the plain way. Another
+# app adds its own hot template with ``compiled_template_register`` (e.g. verification's email
+# link, sent with nearly every acknowledgement).
+COMPILED_TEMPLATES: set[str] = {"acknowledgement"}
+
+
+def compiled_template_register(template: str) -> None:
+    """Fill ``template`` (as ``consumer_email_send`` names it) from a compiled shape too."""
+    COMPILED_TEMPLATES.add(template)
+
 
 # The business's values a message may show (directly, or through ``{% portal_absolute_url %}``
 # and the verification description): all part of the shape's key.
@@ -73,7 +81,9 @@ TENANT_ATTRIBUTES = (
 )
 # The request's values the template may branch on (part of the key), besides the slots.
 SHAPE_ATTRIBUTES = ("request_type", "awaiting_consumer_confirmation")
-# Per-request values, in slot order: the context's names, and the request's reference.
+# Per-request values, in slot order: the context's names, and the request's reference. A
+# message's secrets (a one-time link, by their names in the template) are slots too, after these:
+# a shape holds only markers, never a secret, and each message gets its own.
 SLOTS = ("greeting_name", "received_date", "respond_by", "max_respond_by", "reference")
 _REFERENCE_SLOT = SLOTS.index("reference")
 
@@ -98,7 +108,7 @@ class Shape:
     """A template rendered for one key: ``pieces[0]``, slot, ``pieces[1]``, slot, …"""
 
     pieces: tuple[str, ...]
-    slots: tuple[tuple[int, bool], ...]  # (index in SLOTS, escaped)
+    slots: tuple[tuple[int, bool], ...]  # (index in SLOTS + the secrets' names, escaped)
     subject: str  # the translated subject, with its %(reference)s
     there: str  # the greeting's "there" when nobody is named, translated
 
@@ -181,16 +191,17 @@ def template_path(template: str) -> str:
 _SLOT_PATHS = frozenset({*SLOTS[:_REFERENCE_SLOT], "privacy_request.reference"})
 
 
-def _slot_path(variable: Any) -> str | None:
+def _slot_path(variable: Any, paths: frozenset[str] = _SLOT_PATHS) -> str | None:
     """The slot a template variable reads (its whole path), or None."""
     if not isinstance(variable, Variable) or variable.lookups is None:
         return None  # a literal
     path = ".".join(variable.lookups)
-    return path if any(path == s or path.startswith(f"{s}.") for s in _SLOT_PATHS) else None
+    return path if any(path == s or path.startswith(f"{s}.") for s in paths) else None
 
 
-def slot_uses_check(template_name: str) -> None:
+def slot_uses_check(template_name: str, secret_names: Iterable[str] = ()) -> None:
     """Raise ``NotCompilable`` unless every use of a slot in the template is a plain output."""
+    paths = _SLOT_PATHS | frozenset(secret_names)
     problems: list[str] = []
     seen: set[int] = set()
 
@@ -201,12 +212,12 @@ def slot_uses_check(template_name: str) -> None:
         if isinstance(value, IncludeNode | ExtendsNode):
             problems.append(type(value).__name__)
         elif isinstance(value, FilterExpression):
-            path = _slot_path(value.var)
-            if path is not None and not (plain and not value.filters and path in _SLOT_PATHS):
+            path = _slot_path(value.var, paths)
+            if path is not None and not (plain and not value.filters and path in paths):
                 problems.append(value.token)
             for _, arguments in value.filters:
                 for _, argument in arguments:
-                    if _slot_path(argument) is not None:
+                    if _slot_path(argument, paths) is not None:
                         problems.append(value.token)
         elif isinstance(value, VariableNode):
             crawl(value.filter_expression, plain=True)
@@ -241,18 +252,23 @@ def shape_compile(
     subject: str,
     language: str,
     context: MessageContext,
+    secret_names: tuple[str, ...] = (),
 ) -> Shape:
     """Render ``template_name`` once for this shape, with markers in the slots, and cut it.
 
     Raises ``NotCompilable`` when the template reads more than the shape is keyed on or
     transforms a slot's value."""
-    slot_uses_check(template_name)
+    slot_uses_check(template_name, secret_names)
     fenced_tenant = _Fence("tenant", tenant, TENANT_ATTRIBUTES)
     fenced_request = _Fence(
         "privacy_request", privacy_request, SHAPE_ATTRIBUTES, reference=_marker(_REFERENCE_SLOT)
     )
     with translation.override(language):
-        markers = {name: _marker(i) for i, name in enumerate(SLOTS) if name != "reference"}
+        markers = {
+            name: _marker(i)
+            for i, name in enumerate((*SLOTS, *secret_names))
+            if name != "reference"
+        }
         fenced = {**context(markers), "tenant": fenced_tenant, "privacy_request": fenced_request}
         text = render_to_string(template_name, fenced)
         translated_subject = gettext(subject)
@@ -291,6 +307,7 @@ def shape_render(
     language: str,
     context: MessageContext,
     plain: Callable[[], tuple[str, str]],
+    secrets: Mapping[str, str] | None = None,
 ) -> tuple[str, str] | None:
     """(subject, body) of ``template`` for this request from its shape; None for a template
     that is not compiled (the caller renders it the plain way).
@@ -312,10 +329,12 @@ def shape_render(
         tenant.verification_description,
         privacy_request.request_type,
         bool(privacy_request.awaiting_consumer_confirmation),
+        secret_names := tuple(sorted(secrets or ())),
     )
+    secret_values = tuple((secrets or {})[name] for name in secret_names)
     shape = _shapes.get(key)
     if shape is not None:
-        values = slot_values(privacy_request, language, shape.there)
+        values = slot_values(privacy_request, language, shape.there) + secret_values
         return shape.subject % {"reference": values[_REFERENCE_SLOT]}, shape.fill(values)
     if any(
         isinstance(value, str) and (_MARK_OPEN in value or _MARK_CLOSE in value) for value in key
@@ -329,12 +348,13 @@ def shape_render(
             subject=subject,
             language=language,
             context=context,
+            secret_names=secret_names,
         )
     except NotCompilable as error:
         logger.warning("Message template rendered the plain way: %s", error)
         _refused_templates.add(template)
         return None
-    values = slot_values(privacy_request, language, shape.there)
+    values = slot_values(privacy_request, language, shape.there) + secret_values
     filled = (shape.subject % {"reference": values[_REFERENCE_SLOT]}, shape.fill(values))
     expected = plain()
     if filled != expected:

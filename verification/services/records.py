@@ -35,6 +35,7 @@ from core.tokens import token_new, token_usable, token_use
 from outbox.sealing import Secret
 from requests_app import vocabulary as words
 from requests_app.models import EventKind, PrivacyRequest
+from requests_app.services import message_shapes
 from requests_app.services.consumer_messages import consumer_email_send
 from requests_app.services.timeline import timeline_add
 from requests_app.services.transitions import privacy_request_mark_verified
@@ -172,6 +173,8 @@ LINK_TEMPLATES = {
     LinkPurpose.EMAIL: "verification/verify_email",
     LinkPurpose.AGENT_CONFIRMATION: "verification/confirm_agent",
 }
+# Sent with nearly every acknowledgement: filled from a compiled shape, the link a slot.
+message_shapes.compiled_template_register(LINK_TEMPLATES[LinkPurpose.EMAIL])
 LINK_SUBJECTS = {
     LinkPurpose.EMAIL: VERIFY_EMAIL_SUBJECT,
     LinkPurpose.AGENT_CONFIRMATION: gettext_noop(

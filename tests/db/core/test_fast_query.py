@@ -85,3 +85,22 @@ def test_database_errors_arrive_as_djangos(tenant_a):
         by_id.rows(1)
     assert type(raised.value).__module__ == "django.db.utils"  # translated from the driver's
     assert ApiKey.objects.count() == 0  # the connection is still usable
+
+
+def test_a_datetime_parameter_compares_as_the_orm_compares_it(tenant_a):
+    """SQLite stores datetimes as text: the compiled statement gets the value as the ORM would
+    pass it, so "created since" finds exactly the keys the ORM finds, on either database."""
+    from datetime import UTC, datetime, timedelta
+
+    api_key_create(tenant=tenant_a, scopes=["requests:read"])
+    created = ApiKey.objects.get(tenant=tenant_a).created_at
+    since = CompiledQuery(
+        lambda at: ApiKey.objects.filter(created_at__gte=at).values_list("id"),
+        datetime(2000, 1, 1, tzinfo=UTC),
+        using="default",
+    )
+    assert since.rows(created - timedelta(seconds=1)) == list(
+        ApiKey.objects.filter(created_at__gte=created - timedelta(seconds=1)).values_list("id")
+    )
+    assert len(since.rows(created)) == 1
+    assert since.rows(created + timedelta(microseconds=1)) == []

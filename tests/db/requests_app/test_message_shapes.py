@@ -391,3 +391,40 @@ def test_a_business_text_with_the_markers_characters_is_rendered_the_plain_way(t
     assert _shaped(privacy_request) == _plain(privacy_request)
     assert message_shapes._shapes == {}
     assert message_shapes._refused_templates == set()  # other businesses keep their shapes
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_email_link_message_from_its_shape_carries_each_message_s_own_link(tenant_a, language):
+    """The verification link's email is filled from a shape with the link as a slot: each
+    message is the template's own render with its own link, and the shape keeps no link."""
+    from requests_app.services.consumer_messages import Secret
+    from verification.services.records import LINK_SUBJECTS, LINK_TEMPLATES, LinkPurpose
+
+    template = LINK_TEMPLATES[LinkPurpose.EMAIL]
+    assert template in message_shapes.COMPILED_TEMPLATES
+    message_shapes.shapes_forget()
+    links = [f"https://portal.example/verify/?t=secret-{n}-<&>" for n in range(3)]
+    for n, (link, (name, agent)) in enumerate(zip(links, PEOPLE[1:4], strict=True)):
+        privacy_request = _request(
+            tenant_a,
+            request_type="delete",
+            language=language,
+            requester_name=name,
+            agent_name=agent,
+            received=DAYS[n],
+            two_step=False,
+        )
+        message = {
+            "template": template,
+            "subject": LINK_SUBJECTS[LinkPurpose.EMAIL],
+            "secrets": {"link": Secret("verification link", link)},
+        }
+        rendered = consumer_message_render(privacy_request, **message)
+        with mock.patch.object(message_shapes, "COMPILED_TEMPLATES", frozenset()):
+            expected = consumer_message_render(privacy_request, **message)
+        assert rendered == expected
+        assert link in rendered.body
+        assert all(other not in rendered.body for other in links if other != link)
+    shapes = list(message_shapes._shapes.values())
+    assert shapes, "the link's email was not filled from a shape"
+    assert not any("secret-" in piece for shape in shapes for piece in shape.pieces)

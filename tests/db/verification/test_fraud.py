@@ -125,6 +125,36 @@ def test_many_requests_for_one_identity_alert_the_admins(tenant_a, freeze):
     assert FraudAlert.objects.for_tenant(tenant_a).filter(kind="identity_requests").count() == 1
 
 
+def test_requests_up_to_the_daily_limit_raise_no_alert(tenant_a, freeze):
+    freeze(NOW)
+    for _ in range(verification_policy(tenant_a).requests_per_identity_day):
+        know_request(tenant_a)
+    assert not FraudAlert.objects.for_tenant(tenant_a).filter(kind="identity_requests").exists()
+
+
+def test_the_identity_count_ignores_case_and_reads_underscores_literally(tenant_a, freeze):
+    """One address in any case is one identity; "a_b" is not a pattern matching "axb"."""
+    freeze(NOW)
+    limit = verification_policy(tenant_a).requests_per_identity_day
+    for _ in range(limit):
+        know_request(tenant_a, email="axb@example.com")  # another identity: must not count
+    for _ in range(limit):
+        know_request(tenant_a, email="A_B@Example.com")
+    assert not FraudAlert.objects.for_tenant(tenant_a).filter(kind="identity_requests").exists()
+    know_request(tenant_a, email="a_b@example.com")
+    assert FraudAlert.objects.for_tenant(tenant_a).filter(kind="identity_requests").count() == 1
+
+
+def test_another_business_s_requests_do_not_count_toward_the_limit(tenant_a, tenant_b, freeze):
+    freeze(NOW)
+    limit = verification_policy(tenant_a).requests_per_identity_day
+    for _ in range(limit):
+        know_request(tenant_b)
+    for _ in range(limit):
+        know_request(tenant_a)
+    assert not FraudAlert.objects.for_tenant(tenant_a).filter(kind="identity_requests").exists()
+
+
 def test_another_business_counts_its_own_attempts(tenant_a, tenant_b, freeze):
     freeze(NOW)
     policy = verification_policy(tenant_a)
