@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Count, F, Func, IntegerField, Q, When
+from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 
 from requests_app.models import PrivacyRequest
@@ -110,14 +110,18 @@ class _DaysToRespond(Func):
         )
 
 
+def responded_date(zone: Any) -> TruncDate:
+    """The local date of the substantive response in the business's time zone (A-7)."""
+    return TruncDate("responded_at", tzinfo=zone)
+
+
 def _days(zone: Any) -> _DaysToRespond:
-    return _DaysToRespond(TruncDate("responded_at", tzinfo=zone), F("received_date"))
+    return _DaysToRespond(responded_date(zone), F("received_date"))
 
 
-def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> AnnualMetrics:
-    """The §7102(a)(1) metrics (and the optional (a)(2)(A) breakdown) for requests received in
-    ``year`` (A-7: the year of the date of receipt in the business's time zone), for all
-    individuals or consumers only (§7102(b))."""
+def year_requests(*, tenant: Tenant, year: int, population: str) -> QuerySet[PrivacyRequest]:
+    """The requests the metrics of ``year`` count (A-7: received in that year, in the business's
+    time zone; the five §7102 types), for all individuals or consumers only (§7102(b))."""
     if population not in rules.POPULATIONS:
         raise ValueError(f"population must be one of {rules.POPULATIONS}, not {population!r}")
     requests = PrivacyRequest.objects.for_tenant(tenant).filter(
@@ -128,6 +132,22 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
     if population == rules.POPULATION_CONSUMERS:
         # A-16, A-17: a consumer is a known California resident; unknown residency is left out.
         requests = requests.filter(is_california_consumer=True)
+    return requests
+
+
+def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> AnnualMetrics:
+    """The §7102(a)(1) metrics (and the optional (a)(2)(A) breakdown) for requests received in
+    ``year`` (A-7: the year of the date of receipt in the business's time zone), for all
+    individuals or consumers only (§7102(b))."""
+    return annual_metrics_with_days(tenant=tenant, year=year, population=population)[0]
+
+
+def annual_metrics_with_days(
+    *, tenant: Tenant, year: int, population: str = "all"
+) -> tuple[AnnualMetrics, dict[str, dict[int, int]]]:
+    """``annual_metrics`` and, from the same query, each type's histogram {days to a substantive
+    response: requests} (the dashboard's distribution chart)."""
+    requests = year_requests(tenant=tenant, year=year, population=population)
 
     timed = Q(outcome__in=rules.COMPLIED_OUTCOMES | rules.DENIED_OUTCOMES)
     # One scan, grouped by what the conventions look at: type, status, outcome, denial reason
@@ -157,7 +177,7 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
         )
         for request_type, found in tallies.items()
     )
-    return AnnualMetrics(
+    metrics = AnnualMetrics(
         tenant_slug=tenant.slug,
         year=year,
         population=population,
@@ -170,3 +190,4 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
         ),
         rows=rows,
     )
+    return metrics, {request_type: dict(found.days) for request_type, found in tallies.items()}
