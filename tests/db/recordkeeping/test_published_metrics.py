@@ -5,6 +5,7 @@ footer links it only for a business subject to §7102(a); and the metrics API (r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -255,3 +256,13 @@ def test_bad_input_is_a_400_with_a_message(client, year, query, why):
     response = client.get(API, query, **_key(year, ["records:read"]))
     assert response.status_code == 400
     assert why in response.json()["error"]["message"]
+
+
+def test_the_business_settings_show_the_7102_flag(admin_a, tenant_a):
+    # R-7102-a-1: the business's admin sets whether it handles 10,000,000+ consumers a year.
+    page = login(admin_a).get(reverse("admin:tenants_tenant_change", args=[tenant_a.pk]))
+    body = page.content.decode()
+    assert 'name="discloses_request_metrics"' in body
+    fieldsets = re.findall(r"<fieldset.*?</fieldset>", body, re.S)
+    practices = next(found for found in fieldsets if "Practices" in found)
+    assert 'name="discloses_request_metrics"' in practices
