@@ -19,6 +19,7 @@ The counting conventions are ``recordkeeping.metric_rules`` (requirements A-7, A
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -142,23 +143,45 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
     return annual_metrics_with_days(tenant=tenant, year=year, population=population)[0]
 
 
+def days_between(later: Any, earlier: Any) -> _DaysToRespond:
+    """``later - earlier`` for two date expressions, in whole days, on PostgreSQL and SQLite."""
+    return _DaysToRespond(later, earlier)
+
+
+def days_to_respond(zone: Any) -> Case:
+    """Days to a substantive response (A-7) for requests complied with or denied, else NULL."""
+    timed = Q(outcome__in=rules.COMPLIED_OUTCOMES | rules.DENIED_OUTCOMES)
+    return Case(When(timed, then=_days(zone)), output_field=IntegerField())
+
+
 def annual_metrics_with_days(
     *, tenant: Tenant, year: int, population: str = "all"
 ) -> tuple[AnnualMetrics, dict[str, dict[int, int]]]:
     """``annual_metrics`` and, from the same query, each type's histogram {days to a substantive
-    response: requests} (the dashboard's distribution chart)."""
+    response: requests}."""
     requests = year_requests(tenant=tenant, year=year, population=population)
-
-    timed = Q(outcome__in=rules.COMPLIED_OUTCOMES | rules.DENIED_OUTCOMES)
     # One scan, grouped by what the conventions look at: type, status, outcome, denial reason
     # and days to respond (NULL for requests not timed): a few thousand groups at most, whatever
     # the number of requests. ``metric_rules.tally`` adds the groups up.
     groups = (
         requests.order_by()
-        .annotate(days=Case(When(timed, then=_days(tenant.zone)), output_field=IntegerField()))
+        .annotate(days=days_to_respond(tenant.zone))
         .values_list("request_type", "status", "outcome", "denial_reason", "days")
         .annotate(n=Count("id"))
     )
+    return metrics_from_groups(tenant=tenant, year=year, population=population, groups=groups)
+
+
+def metrics_from_groups(
+    *,
+    tenant: Tenant,
+    year: int,
+    population: str,
+    groups: Iterable[tuple[str, str, str, str, int | None, int]],
+) -> tuple[AnnualMetrics, dict[str, dict[int, int]]]:
+    """The metrics and the days histograms from the database's groups (request type, status,
+    outcome, denial reason, days to respond or None, number of requests); a key may come in
+    several groups (the dashboard groups finer), ``tally`` adds them up."""
     tallies = rules.tally(groups)
 
     rows = tuple(
