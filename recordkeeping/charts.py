@@ -51,7 +51,7 @@ def bar_chart(
     label_width, row, top = 230, 28, 10
     height = top * 2 + row * max(1, len(bars))
     largest = maximum if maximum is not None else max((value for _, value in bars), default=0)
-    scale = (WIDTH - label_width - 70) / largest if largest > 0 else 0
+    scale = (WIDTH - label_width - 70) / largest if largest > 0 else 0.0
     parts = _open(chart_id, title, description, height)
     parts.append(
         f'<line x1="{label_width}" y1="{top}" x2="{label_width}" y2="{height - top}" '
