@@ -1,20 +1,19 @@
 """The compliance dashboard's figures for one business and one calendar year, computed in the
 database (issue 14 item 6).
 
-Two grouped queries, neither returning a row per request:
+Three grouped queries, none returning a row per request:
 
-1. one scan of the year's requests grouped by what ``annual_metrics`` groups by (type, status,
-   outcome, denial reason, days to respond) and also by the month of receipt and the days the
-   deadline allowed (the due date minus the date of receipt): the §7102 table and each type's
-   days histogram (``metrics.metrics_from_groups``), requests per month, and the on-time state
-   (answered within the days allowed) all come from its groups; a few tens of thousands of
-   groups at most, whatever the number of requests. Measured on 1,000,000 requests, this one
-   scan costs about what ``annual_metrics`` alone costs; a second scan for the months and
-   on-time states (the first design) added 70 % (benchmarks/README.md);
-2. the year's requests still open, by deadline bucket (GROUP BY type, bucket; open requests
-   only, a few per cent of the year).
+1. ``annual_metrics_with_days``: the §7102 table and each type's days-to-respond histogram
+   (recordkeeping.metrics, one GROUP BY);
+2. requests per month by type, with whether each answered request was answered on time
+   (GROUP BY type, month of receipt, on-time state: at most 5 x 12 x 4 rows);
+3. the year's requests still open, by deadline bucket (GROUP BY type, bucket; open requests only).
 
-The denial reasons come from the §7102(a)(2)(A) breakdown of (1). The rules that turn groups
+The denial reasons come from the §7102(a)(2)(A) breakdown of (1). Folding (2) into (1) (grouping
+(1) also by month and by the days the due date allowed) was measured slower on 1,000,000
+requests: PostgreSQL cannot estimate the number of distinct expression values, expects almost a
+million groups, and sorts every row to disk instead of hashing the few thousand there are
+(benchmarks/README.md). The rules that turn groups
 into charts are ``recordkeeping.dashboard_rules`` (pure).
 """
 
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Case, CharField, Count, F, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import ExtractMonth
 
 from requests_app import deadlines
@@ -34,13 +33,7 @@ from tenants.models import Tenant
 
 from . import dashboard_rules as rules
 from . import metric_rules
-from .metrics import (
-    AnnualMetrics,
-    days_between,
-    days_to_respond,
-    metrics_from_groups,
-    year_requests,
-)
+from .metrics import AnnualMetrics, annual_metrics_with_days, responded_date, year_requests
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = (
@@ -108,6 +101,19 @@ class YearDashboard:
         )
 
 
+def _on_time_state(zone: Any) -> Case:
+    answered = Q(status=words.CLOSED) & Q(
+        outcome__in=metric_rules.COMPLIED_OUTCOMES | metric_rules.DENIED_OUTCOMES
+    )
+    return Case(
+        When(~answered, then=Value("")),
+        When(queue_due__isnull=True, then=Value(rules.UNDATED)),
+        When(responded_local__lte=F("queue_due"), then=Value(rules.ON_TIME)),
+        default=Value(rules.LATE),
+        output_field=CharField(),
+    )
+
+
 def _deadline_bucket(today: date) -> Case:
     soon = today + timedelta(days=deadlines.DUE_SOON_DAYS)
     week = today + timedelta(days=7)
@@ -125,37 +131,24 @@ def _deadline_bucket(today: date) -> Case:
 def year_dashboard(*, tenant: Tenant, year: int, population: str, today: date) -> YearDashboard:
     """Everything the dashboard shows for ``year``, for the chosen population (§7102(b)); open
     requests are bucketed against ``today``, the business's local date."""
+    metrics, histograms = annual_metrics_with_days(tenant=tenant, year=year, population=population)
     requests = year_requests(tenant=tenant, year=year, population=population).order_by()
-    groups = (
-        requests.annotate(
-            days=days_to_respond(tenant.zone),
-            month=ExtractMonth("received_date"),
-            allowed=days_between(QUEUE_DUE_DATE, F("received_date")),
-        )
-        .values_list(
-            "request_type", "status", "outcome", "denial_reason", "days", "month", "allowed"
-        )
-        .annotate(n=Count("id"))
-    )
+
     per_month = {request_type: [0] * 12 for request_type in metric_rules.METRIC_TYPES}
     on_time = {
         request_type: dict.fromkeys((rules.ON_TIME, rules.LATE, rules.UNDATED), 0)
         for request_type in metric_rules.METRIC_TYPES
     }
-    table_groups = []
-    for request_type, status, outcome, reason, days, month, allowed, count in groups:
-        table_groups.append((request_type, status, outcome, reason, days, count))
-        if request_type not in per_month:
-            continue
+    monthly = (
+        requests.alias(queue_due=QUEUE_DUE_DATE, responded_local=responded_date(tenant.zone))
+        .annotate(month=ExtractMonth("received_date"), state=_on_time_state(tenant.zone))
+        .values_list("request_type", "month", "state")
+        .annotate(n=Count("id"))
+    )
+    for request_type, month, state, count in monthly:
         per_month[request_type][month - 1] += count
-        state = rules.on_time_state(
-            answered=status == words.CLOSED and days is not None, days=days, allowed=allowed
-        )
         if state:
             on_time[request_type][state] += count
-    metrics, histograms = metrics_from_groups(
-        tenant=tenant, year=year, population=population, groups=table_groups
-    )
 
     open_by_type = {
         request_type: dict.fromkeys(rules.DEADLINE_BUCKETS, 0)

@@ -85,18 +85,6 @@ LATE = "late"
 UNDATED = "no_deadline"  # answered, but no respond-by or comply-by date was recorded
 
 
-def on_time_state(*, answered: bool, days: int | None, allowed: int | None) -> str:
-    """Whether an answered request was answered on time: its days to respond (the local date of
-    the response minus the date of receipt) within the days its due date allowed (the
-    respond-by date, extended if it was, or the comply-by date, minus the date of receipt);
-    "" for a request not answered (withdrawn, pending, or not complied with or denied)."""
-    if not answered or days is None:
-        return ""
-    if allowed is None:
-        return UNDATED
-    return ON_TIME if days <= allowed else LATE
-
-
 def rate(part: int, whole: int) -> float | None:
     """A percentage to 1 decimal, rounding half up; None when there is nothing to divide."""
     if whole <= 0:

@@ -1,5 +1,5 @@
 """The compliance dashboard's pure rules and charts: the §7102(a)(2) reminder's dates
-(R-7102-a2-1), day buckets, the on-time state, and SVG charts that escape what they are given."""
+(R-7102-a2-1), day buckets, rates, and SVG charts that escape what they are given."""
 
 from __future__ import annotations
 
@@ -61,21 +61,6 @@ def test_the_distribution_keeps_every_request():
     counts = rules.days_distribution(histogram)
     assert sum(counts.values()) == 9
     assert list(counts) == [label for label, _, _ in rules.DAYS_BUCKETS]
-
-
-@pytest.mark.parametrize(
-    ("answered", "days", "allowed", "state"),
-    [
-        (True, 45, 45, "on_time"),  # the due date itself is on time
-        (True, 46, 45, "late"),
-        (True, 70, 90, "on_time"),  # an extended request
-        (True, 3, None, "no_deadline"),
-        (False, None, 45, ""),
-        (True, None, 45, ""),
-    ],
-)
-def test_on_time_means_within_the_days_the_due_date_allowed(answered, days, allowed, state):
-    assert rules.on_time_state(answered=answered, days=days, allowed=allowed) == state
 
 
 def test_rates_round_half_up_and_nothing_is_no_rate():
