@@ -5,8 +5,9 @@ Three grouped queries, none returning a row per request:
 
 1. ``annual_metrics_with_days``: the §7102 table and each type's days-to-respond histogram
    (recordkeeping.metrics, one GROUP BY);
-2. requests per month by type, with whether each answered request was answered on time
-   (GROUP BY type, month of receipt, on-time state: at most 5 x 12 x 4 rows);
+2. requests per day of receipt by type, with how many answered requests were answered on time
+   (GROUP BY type, date of receipt, with filtered counts: at most 5 x 366 rows; the months are
+   added up in Python);
 3. the year's requests still open, by deadline bucket (GROUP BY type, bucket; open requests only).
 
 The denial reasons come from the §7102(a)(2)(A) breakdown of (1). Folding (2) into (1) (grouping
@@ -24,7 +25,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When
-from django.db.models.functions import ExtractMonth
 
 from requests_app import deadlines
 from requests_app import vocabulary as words
@@ -101,17 +101,9 @@ class YearDashboard:
         )
 
 
-def _on_time_state(zone: Any) -> Case:
-    answered = Q(status=words.CLOSED) & Q(
-        outcome__in=metric_rules.COMPLIED_OUTCOMES | metric_rules.DENIED_OUTCOMES
-    )
-    return Case(
-        When(~answered, then=Value("")),
-        When(queue_due__isnull=True, then=Value(rules.UNDATED)),
-        When(responded_local__lte=F("queue_due"), then=Value(rules.ON_TIME)),
-        default=Value(rules.LATE),
-        output_field=CharField(),
-    )
+ANSWERED = Q(status=words.CLOSED) & Q(
+    outcome__in=metric_rules.COMPLIED_OUTCOMES | metric_rules.DENIED_OUTCOMES
+)
 
 
 def _deadline_bucket(today: date) -> Case:
@@ -139,16 +131,26 @@ def year_dashboard(*, tenant: Tenant, year: int, population: str, today: date) -
         request_type: dict.fromkeys((rules.ON_TIME, rules.LATE, rules.UNDATED), 0)
         for request_type in metric_rules.METRIC_TYPES
     }
-    monthly = (
+    # Grouped by type and date of receipt (plain columns, whose number of distinct values
+    # PostgreSQL knows, so it hashes the few hundred groups instead of sorting every row), the
+    # on-time states counted by filtered aggregates; the months are added up here.
+    dated = ANSWERED & Q(queue_due__isnull=False)
+    daily = (
         requests.alias(queue_due=QUEUE_DUE_DATE, responded_local=responded_date(tenant.zone))
-        .annotate(month=ExtractMonth("received_date"), state=_on_time_state(tenant.zone))
-        .values_list("request_type", "month", "state")
-        .annotate(n=Count("id"))
+        .values_list("request_type", "received_date")
+        .annotate(
+            n=Count("id"),
+            dated=Count("id", filter=dated),
+            on_time=Count("id", filter=dated & Q(responded_local__lte=F("queue_due"))),
+            undated=Count("id", filter=ANSWERED & Q(queue_due__isnull=True)),
+        )
     )
-    for request_type, month, state, count in monthly:
-        per_month[request_type][month - 1] += count
-        if state:
-            on_time[request_type][state] += count
+    for request_type, received, count, with_due, in_time, undated in daily:
+        per_month[request_type][received.month - 1] += count
+        states = on_time[request_type]
+        states[rules.ON_TIME] += in_time
+        states[rules.LATE] += with_due - in_time
+        states[rules.UNDATED] += undated
 
     open_by_type = {
         request_type: dict.fromkeys(rules.DEADLINE_BUCKETS, 0)
