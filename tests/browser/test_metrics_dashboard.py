@@ -59,7 +59,7 @@ def test_publish_from_the_dashboard_and_read_the_public_page(
     assert page.locator("svg.chart").count() == 5
     assert_no_axe_violations(page)
     page.check("#id_statistic_median")
-    page.click("text=Publish the metrics for 2025")
+    page.click("input[type=submit][value='Publish the metrics for 2025']")
     assert "are published" in page.inner_text(".messagelist")
     assert page.locator(".disclosure-message").count() == 0
     context.close()

@@ -10,8 +10,10 @@ import io
 import json
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from recordkeeping.dashboard import year_dashboard
@@ -280,6 +282,7 @@ def test_charts_are_inline_svg_with_a_text_alternative_and_nothing_from_another_
             assert f'id="{element_id}"' in svg
         assert re.search(r"<desc [^>]*>[^<]{20,}</desc>", svg)
     assert "<script" not in page.split('id="content-main"')[1]
+    assert "<style" not in page  # the Content-Security-Policy allows no inline style
     assert not re.search(r'(src|href)="https?://', page.split('id="content-main"')[1])
     assert page.count('<th scope="col">') > 40
     assert page.count("<figcaption>") == 5
@@ -348,7 +351,10 @@ def test_the_printable_report_has_print_css_and_the_figures(compliance_a, year):
     response = login(compliance_a).get(EXPORT, {"year": "2025", "format": "print"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "@media print" in page
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]*dashboard[^"]*\.css)">', page)
+    assert stylesheet, "the report loads its print CSS from /static/ (no inline style, CSP)"
+    assert "@media print" in Path(finders.find("recordkeeping/dashboard.css")).read_text()
+    assert "<style" not in page
     assert "ACME Corp.: request metrics for 2025" in page
     assert "January 1, 2025 to December 31, 2025" in page
     assert '<tr id="row-know">' in page
