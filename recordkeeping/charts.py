@@ -48,7 +48,7 @@ def bar_chart(
     maximum: float | None = None,
 ) -> str:
     """Horizontal bars, one per (label, value), each with its value written at its end."""
-    label_width, row, top = 230, 28, 10
+    label_width, row, top = 270, 28, 10
     height = top * 2 + row * max(1, len(bars))
     largest = maximum if maximum is not None else max((value for _, value in bars), default=0)
     scale = (WIDTH - label_width - 70) / largest if largest > 0 else 0.0

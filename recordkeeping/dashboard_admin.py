@@ -94,7 +94,13 @@ def dashboard_charts(dashboard: YearDashboard) -> list[dict[str, Any]]:
     and the table of the same numbers."""
     year = dashboard.metrics.year
     types = metric_rules.METRIC_TYPES
-    short = {request_type: request_type.replace("_", "-") for request_type in types}
+    short = {
+        "know": "Know",
+        "delete": "Delete",
+        "correct": "Correct",
+        "opt_out": "Opt-out of sale/sharing",
+        "limit": "Limit",
+    }
     type_labels = [metric_rules.TYPE_LABELS[request_type] for request_type in types]
     found: list[dict[str, Any]] = []
 
@@ -150,7 +156,7 @@ def dashboard_charts(dashboard: YearDashboard) -> list[dict[str, Any]]:
                 + "; ".join(f"{row.label} {_percent(row.rate)}" for row in dashboard.on_time)
                 + ".",
                 bars=[(short[row.request_type], row.rate or 0.0) for row in dashboard.on_time]
-                + [("all types", total.rate or 0.0)],
+                + [("All types", total.rate or 0.0)],
                 unit=" %",
                 maximum=100,
             ),
