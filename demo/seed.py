@@ -593,7 +593,8 @@ def _replayed_at(moment: datetime) -> Iterator[None]:
 
 
 def _requests(tenant: Tenant, specs: tuple[DemoRequest, ...], users: dict[str, Any]) -> int:
-    staff, compliance = users[Role.STAFF], users[Role.COMPLIANCE]
+    # Compliance reads the queue and acts on nothing (issue 14 item 5): an admin decides denials.
+    staff, admin = users[Role.STAFF], users[Role.ADMIN]
     now = clock.now()
     # Oldest first, so the references read in arrival order.
     timed = sorted(((_received_at(tenant, spec, now), spec) for spec in specs), key=lambda x: x[0])
@@ -615,7 +616,7 @@ def _requests(tenant: Tenant, specs: tuple[DemoRequest, ...], users: dict[str, A
                 privacy_request = _step(privacy_request, step, staff)
         if spec.close:
             when = _later(when, received_at + timedelta(days=spec.close_after), now)
-            closer = staff if spec.close["outcome"] == "complied" else compliance
+            closer = staff if spec.close["outcome"] == "complied" else admin
             with _replayed_at(when):
                 if spec.request_type in COMPLY_TYPES and spec.close["outcome"] == "complied":
                     # An opt-out or a limit is complied with by applying it to the consent

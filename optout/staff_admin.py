@@ -39,7 +39,12 @@ from requests_app import vocabulary as words
 from requests_app.admin.inlines import READ_ONLY_INLINE
 from requests_app.models import PrivacyRequest
 from requests_app.services.intake import Requester
-from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin, may
+from tenants.admin_base import (
+    TenantScopedInlineMixin,
+    TenantScopedModelAdmin,
+    may,
+    require_act,
+)
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
@@ -184,7 +189,7 @@ class RequestConsentChangeInline(
             and obj.is_open
             and obj.channel == words.AGENT
             and obj.request_type in words.COMPLY_TYPES
-            and may(request, "queue", obj)
+            and may(request, "act", obj)  # compliance reads the request, never decides it
         ):
             self.decision_url = reverse("admin:optout_consentstate_agent", args=[obj.pk])
         return super().get_formset(request, obj, **kwargs)
@@ -436,7 +441,8 @@ class ConsentStateAdmin(TenantScopedModelAdmin):
     def log_view(self, request: HttpRequest) -> HttpResponse:
         """Log an opt-out or a limit received by phone, email, mail or in person."""
         tenant = staff_tenant(request)
-        if tenant is None or not may(request, "queue"):
+        require_act(request)  # logging an opt-out acts: compliance is told it may not
+        if tenant is None:  # require_act already needs one; keeps the types honest
             raise PermissionDenied
         with timezone.override(tenant.zone):
             if request.method == "POST":
@@ -523,8 +529,7 @@ class ConsentStateAdmin(TenantScopedModelAdmin):
         )
         if privacy_request is None:  # another business's request answers like a missing one
             raise Http404("No such record.")
-        if not may(request, "queue", privacy_request):
-            raise PermissionDenied
+        require_act(request, privacy_request)  # compliance is told it may not decide
         change_url = reverse(REQUEST_CHANGE_URL, args=[privacy_request.pk])
         if request.method == "POST":
             form = AgentDecisionForm(request.POST)

@@ -220,8 +220,9 @@ def request_documents(tenant: Tenant, privacy_request_id: int) -> QuerySet[Reque
 
 # §7023(d)(3) (R-7023-d-3): the consumer's documentation is used only to handle the correction and
 # for the §7101 records. Besides the staff member assigned to the request, only these roles (the
-# business's compliance staff and its admins; platform superusers act as admins) may open it.
-DOCUMENT_ROLES = frozenset({Role.COMPLIANCE, Role.ADMIN})
+# business's compliance staff, with or without the staff role, and its admins; platform
+# superusers act as admins) may open it.
+DOCUMENT_ROLES = frozenset({Role.COMPLIANCE, Role.COMPLIANCE_STAFF, Role.ADMIN})
 
 
 def may_open_request_documents(

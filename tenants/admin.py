@@ -40,6 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core import clock
 
 from .admin_base import (
+    ActingRefused,
     TenantScopedModelAdmin,
     admin_role,
     forget_admin_role,
@@ -114,6 +115,31 @@ def _in_business_time_zone(view: Any) -> Any:
     return wrapper
 
 
+ACTING_REFUSED_TEMPLATE = "admin/acting_refused.html"
+
+
+def _answering_acting_refusals(site: admin.AdminSite, view: Any) -> Any:
+    """A 403 page saying why, when a member who reads the queue but does not act on it
+    (compliance, issue 14 item 5) reaches an action: whichever admin page refused
+    (``admin_base.require_act``, ``TenantScopedModelAdmin.refuse_reader_acting``)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ActingRefused as refusal:
+            context = {
+                **site.each_context(request),
+                "title": "Not available to your role",
+                "message": str(refusal),
+            }
+            response = TemplateResponse(request, ACTING_REFUSED_TEMPLATE, context, status=403)
+            response.render()
+            return response
+
+    return wrapper
+
+
 def switch_business_view(request: HttpRequest) -> HttpResponse:
     """List the user's businesses; POST one to work in it (re-checked on every request)."""
     tenants = tenants_for_user(request.user)
@@ -162,7 +188,10 @@ def install_portal_admin(site: admin.AdminSite) -> None:
     original_get_urls = site.get_urls
 
     def admin_view(view: Any, cacheable: bool = False) -> Any:
-        return original_admin_view(_refusing_nul(_in_business_time_zone(view)), cacheable)
+        return original_admin_view(
+            _refusing_nul(_in_business_time_zone(_answering_acting_refusals(site, view))),
+            cacheable,
+        )
 
     def each_context(request: HttpRequest) -> dict[str, Any]:
         context = original_each_context(request)

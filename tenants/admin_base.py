@@ -22,6 +22,7 @@ from django.contrib.admin.filters import RelatedFieldListFilter, RelatedOnlyFiel
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core import checks
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
@@ -30,7 +31,7 @@ from core.calendar import local_date
 
 from .context import staff_role, staff_tenant
 from .models import Tenant, TenantOwnedModel
-from .selectors import role_allows, tenant_today
+from .selectors import acting_ability, acting_refusal_message, role_allows, tenant_today
 
 _ROLE_CACHE_ATTR = "_admin_role_cache"
 
@@ -79,6 +80,27 @@ def may(request: HttpRequest, ability: str, obj: Any = None) -> bool:
     if obj is not None and _tenant_id_of(obj) != tenant.pk:
         return False
     return role_allows(admin_role(request), ability)
+
+
+class ActingRefused(PermissionDenied):
+    """A member whose role reads the queue but does not act on it (compliance) tried to act.
+
+    The admin answers it with a 403 page saying why (``tenants.admin``'s view wrapper); anywhere
+    else it is a plain ``PermissionDenied``.
+    """
+
+
+def require_act(request: HttpRequest, obj: Any = None) -> None:
+    """Refuse unless the member may act on the queue (verify, close, extend, log, decide...).
+
+    A member who may read it but not act (compliance, issue 14 item 5) gets ``ActingRefused``
+    with the reason; anyone else a plain ``PermissionDenied``.
+    """
+    if may(request, "act", obj):
+        return
+    if may(request, "queue", obj):
+        raise ActingRefused(acting_refusal_message(admin_role(request)))
+    raise PermissionDenied
 
 
 def _tenant_id_of(obj: Any) -> int | None:
@@ -141,7 +163,9 @@ def scoped_choices(model: type[models.Model], tenant: Tenant | None) -> models.Q
 class TenantScopedModelAdmin(admin.ModelAdmin):
     """Base admin for every tenant-owned model.
 
-    ``ability`` is what the membership role must grant (tenants.selectors.ROLE_ABILITIES).
+    ``ability`` is what the membership role must grant to read (tenants.selectors.ROLE_ABILITIES);
+    adding, changing, deleting and the changelist's actions need ``acting_ability(ability)``
+    ("act" for the queue's "queue": compliance reads the queue and acts on nothing).
     Deleting is refused unless ``deletable``: requests, their timeline and the outbox are
     records kept under §7101.
     """
@@ -202,13 +226,47 @@ class TenantScopedModelAdmin(admin.ModelAdmin):
         return may(request, self.ability, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return may(request, self.ability)
+        return may(request, acting_ability(self.ability))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request, self.ability, obj)
+        return may(request, acting_ability(self.ability), obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.deletable and may(request, self.ability, obj)
+        return self.deletable and may(request, acting_ability(self.ability), obj)
+
+    # --- a reader who may not act is told why, whatever the page's own permissions ---
+
+    def refuse_reader_acting(self, request: HttpRequest, *, acting_page: bool = False) -> None:
+        """A POST (a changelist action, a saved form, a deletion), or opening a page that only
+        acts (``acting_page``: the add page, a deletion's confirmation), by a member who reads
+        this admin's rows but may not change them answers 403 with the reason
+        (``ActingRefused``)."""
+        acting = acting_ability(self.ability)
+        if (
+            (request.method == "POST" or acting_page)
+            and acting != self.ability
+            and may(request, self.ability)
+            and not may(request, acting)
+        ):
+            raise ActingRefused(acting_refusal_message(admin_role(request)))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        self.refuse_reader_acting(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ):
+        self.refuse_reader_acting(request, acting_page=object_id is None)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None):
+        self.refuse_reader_acting(request, acting_page=True)
+        return super().delete_view(request, object_id, extra_context)
 
     # --- forms: choices restricted to the business ---
 
@@ -288,7 +346,8 @@ def _scope_checks(model_admin: admin.ModelAdmin) -> list[checks.CheckMessage]:
 
 class TenantScopedInlineMixin:
     """Scope for inlines: rows of the chosen business only; permissions follow the parent's
-    ``ability``. Set ``read_only = True`` for records (timeline, communications)."""
+    ``ability`` (reading) and ``acting_ability(ability)`` (adding, changing). Set
+    ``read_only = True`` for records (timeline, communications)."""
 
     ability = "queue"
     read_only = False
@@ -308,10 +367,10 @@ class TenantScopedInlineMixin:
         return is_platform_view(request) or may(request, self.ability, obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return not self.read_only and may(request, self.ability, obj)
+        return not self.read_only and may(request, acting_ability(self.ability), obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return not self.read_only and may(request, self.ability, obj)
+        return not self.read_only and may(request, acting_ability(self.ability), obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,7 +1,9 @@
 """REST API authentication: a tenant API key (``Authorization: Bearer <key>``) or a staff session.
 
 A key may run an operation only with the scope the operation's view declares
-(``required_scope``, an ``ApiScope``); staff sessions follow their role instead.
+(``required_scope``, an ``ApiScope``); staff sessions follow their role instead: reading needs
+the role's "queue" ability, an operation that writes (its scope is one of ``ACTING_SCOPES``) also
+"act" (compliance reads and never acts, issue 14 item 5).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
 from .context import staff_role, staff_tenant
-from .models import ApiKey, Tenant
-from .selectors import api_key_lookup, role_allows
+from .models import ApiKey, ApiScope, Tenant
+from .selectors import acting_refusal_message, api_key_lookup, role_allows
 from .two_factor import signin_complete
 
 
@@ -58,8 +60,26 @@ def api_tenant(request: Request) -> Tenant | None:
     return staff_tenant(request._request)
 
 
+# The scopes of operations that change a request or a consumer's state: a staff session runs
+# them only with the "act" ability (the directory's writes also need "settings", checked by
+# their view).
+ACTING_SCOPES = frozenset(
+    {ApiScope.REQUESTS_WRITE, ApiScope.CONSENT_WRITE, ApiScope.DIRECTORY_WRITE}
+)
+
+
+def operation_acts(view_class: type, method: str) -> bool:
+    """Whether ``method`` on ``view_class`` changes anything: its scope is a writing one, or it
+    declares none and is not a safe method (fail closed)."""
+    scope = operation_scope(view_class, method)
+    if scope is None:
+        return method.upper() not in permissions.SAFE_METHODS
+    return scope in ACTING_SCOPES
+
+
 class IsTenantMember(permissions.BasePermission):
-    """Allows an API key of the tenant, or a staff member of the tenant with queue access.
+    """Allows an API key of the tenant, or a staff member of the tenant with queue access
+    (and, for an operation that writes, the "act" ability).
 
     Which operations a key may run is ``HasApiKeyScope``'s to say.
     """
@@ -81,7 +101,12 @@ class IsTenantMember(permissions.BasePermission):
         if staff_tenant(request._request) is None:
             self.message = "Choose which business you are working for in the admin first."
             return False
-        return role_allows(staff_role(request._request), "queue")
+        role = staff_role(request._request)
+        if not role_allows(role, "queue"):
+            return False
+        if operation_acts(type(view), request.method or "GET") and not role_allows(role, "act"):
+            raise exceptions.PermissionDenied(acting_refusal_message(role))
+        return True
 
 
 @functools.cache

@@ -17,12 +17,34 @@ from core.fast_query import CompiledQuery
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
 # What each role may do. Admins can do everything compliance and staff can.
+# "queue" reads the review queue and every request's record (timeline, verification evidence,
+# documents, consent states); "act" changes a request or its subject's state (verify, close,
+# extend, assign, log a request, decide an agent's request, ...). Compliance officers read the
+# queue but act on nothing unless they also hold the staff role (issue 14 item 5), hence
+# COMPLIANCE_STAFF: a membership is one role per business.
 ROLE_ABILITIES: dict[str, frozenset[str]] = {
-    Role.STAFF: frozenset({"queue"}),
+    Role.STAFF: frozenset({"queue", "act"}),
     Role.COMPLIANCE: frozenset({"queue", "records"}),
-    Role.COMPLIANCE_STAFF: frozenset({"queue", "records"}),
-    Role.ADMIN: frozenset({"queue", "records", "settings"}),
+    Role.COMPLIANCE_STAFF: frozenset({"queue", "act", "records"}),
+    Role.ADMIN: frozenset({"queue", "act", "records", "settings"}),
 }
+
+# The ability that changes what an ability reads: the queue is read with "queue" and changed
+# with "act"; the other abilities (records, settings) read and change alike.
+ACTING_ABILITY = {"queue": "act"}
+
+
+def acting_ability(ability: str) -> str:
+    """The ability needed to change what ``ability`` lets a member read."""
+    return ACTING_ABILITY.get(ability, ability)
+
+
+def acting_refusal_message(role: str | None) -> str:
+    """Why a member who reads the queue may not act on it (a 403's text, admin and API)."""
+    return (
+        f"Your role ({role}) reads requests but does not act on them. Ask an admin for the "
+        "compliance-and-staff role if you need both."
+    )
 
 
 def tenant_today(tenant: Tenant, now: datetime | None = None) -> date:

@@ -151,6 +151,12 @@ def compliance_a(tenant_a):
 
 
 @pytest.fixture
+def compliance_staff_a(tenant_a):
+    """A compliance officer who also works the queue (issue 14 item 5: compliance alone reads)."""
+    return _user(tenant_a, "compliance_staff_a", Role.COMPLIANCE_STAFF)
+
+
+@pytest.fixture
 def api_key_a(tenant_a) -> str:
     return api_key_create(tenant=tenant_a)[1]
 

@@ -24,6 +24,7 @@ outcome" → denied, fraudulent): their hooks (``services.records``) update the 
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +32,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -45,7 +46,7 @@ from core.refusals import Refused
 from requests_app import vocabulary as words
 from requests_app.admin.display import ALERT
 from requests_app.models import CorrectionField, DeleteCategory, PrivacyRequest
-from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin, may
+from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin, may, require_act
 from tenants.context import staff_tenant
 from tenants.models import Tenant
 
@@ -127,7 +128,14 @@ def verification_state(verification: Verification | None, now: datetime) -> str:
 
 
 class VerificationFields:
-    """The read-only fields of a verification record (inline and own page)."""
+    """The read-only fields of a verification record (inline and own page).
+
+    ``may_act`` says whether the page's reader may act on the request: only then do the fields
+    offer the staff actions' buttons (compliance reads the record and acts on nothing, issue 14
+    item 5; the action pages refuse it anyway). Set per page, never shared between readers.
+    """
+
+    may_act = False
 
     verification_fields = (
         "state",
@@ -171,7 +179,7 @@ class VerificationFields:
         if obj.matcher_state != MatcherState.FAILED:
             return label
         retry = ""
-        if webhook_match_retry is not None and obj.is_open:
+        if webhook_match_retry is not None and obj.is_open and self.may_act:
             retry = format_html(
                 ' <a class="button" href="{}">Retry the business\'s system</a>',
                 reverse(RETRY_URL, args=[obj.pk]),
@@ -242,6 +250,7 @@ class VerificationFields:
             authorization.permission_received_at is None
             and (authorization.permission_required or authorization.power_of_attorney)
             and obj.is_open
+            and self.may_act
         ):
             what = "power of attorney" if authorization.power_of_attorney else "signed permission"
             permission = format_html(
@@ -323,11 +332,16 @@ class VerificationFields:
                 by.get_username() if by else "—",
                 member.membership_evidence,
             )
-        return format_html(
-            '<span class="{}">⚠ Household {}: not confirmed a current member yet</span> '
-            '<a class="button" href="{}">Confirm household membership</a>',
+        waiting = format_html(
+            '<span class="{}">⚠ Household {}: not confirmed a current member yet</span>',
             ALERT,
             member.household.code,
+        )
+        if not self.may_act:
+            return waiting
+        return format_html(
+            '{} <a class="button" href="{}">Confirm household membership</a>',
+            waiting,
             reverse(CONFIRM_HOUSEHOLD_URL, args=[member.pk]),
         )
 
@@ -349,10 +363,16 @@ class VerificationFields:
                 by.get_username() if by else "—",
                 check.get_method_display(),
             )
-        return format_html(
+        waiting = format_html(
             '<span class="{}">⚠ About a child under 13: the parent or guardian is not verified '
-            'yet (§7070(c))</span> <a class="button" href="{}">Complete the parental check</a>',
+            "yet (§7070(c))</span>",
             ALERT,
+        )
+        if not self.may_act:
+            return waiting
+        return format_html(
+            '{} <a class="button" href="{}">Complete the parental check</a>',
+            waiting,
             reverse(PARENTAL_CHECK_URL, args=[check.pk]),
         )
 
@@ -378,6 +398,11 @@ class VerificationInline(VerificationFields, TenantScopedInlineMixin, admin.Stac
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("tenant")
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Django makes this inline for one page: remember whether its reader may act.
+        self.may_act = obj is not None and may(request, "act", obj)
+        return super().get_formset(request, obj, **kwargs)
+
 
 @admin.register(Verification)
 class VerificationAdmin(StaffActionsMixin, VerificationFields, TenantScopedModelAdmin):
@@ -397,6 +422,22 @@ class VerificationAdmin(StaffActionsMixin, VerificationFields, TenantScopedModel
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> Any:
+        # This admin serves every reader at once: the page is rendered by a copy that knows
+        # whether its reader may act (VerificationFields.may_act), so the buttons never show to
+        # compliance and one reader's answer never leaks into another's page.
+        page = copy.copy(self)
+        page.may_act = may(request, "act")
+        return super(VerificationAdmin, page).changeform_view(
+            request, object_id, form_url, extra_context
+        )
 
     @admin.display(description="request", ordering="privacy_request__reference")
     def request_reference(self, obj: Verification) -> str:
@@ -424,8 +465,7 @@ class VerificationAdmin(StaffActionsMixin, VerificationFields, TenantScopedModel
 
     def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Ask the business's system again (a small form; POST asks)."""
-        if not may(request, "queue"):
-            raise PermissionDenied
+        require_act(request)  # asking again acts: compliance is told it may not
         verification = self.get_object(request, unquote(object_id))
         if verification is None:  # another business's record answers like a missing one
             raise Http404("No such record.")

@@ -14,8 +14,9 @@
 
 Each action is a small form page, like the retry page: GET shows it, only POST changes anything
 (CSRF-checked by ``admin_view``); objects are found only in the chosen business (another
-business's id answers 404 like a missing one); only staff and admins act — compliance staff see
-the verification record but do not change it. A refusal re-renders the form with the service's
+business's id answers 404 like a missing one); only roles with the "act" ability (staff,
+compliance-and-staff, admins) act — compliance alone sees the verification record but does not
+change it (issue 14 item 5). A refusal re-renders the form with the service's
 words (400); success goes back to the request's page with a message.
 """
 
@@ -38,7 +39,8 @@ from core.refusals import Refused
 from requests_app.models import PrivacyRequest
 from tenants.admin_base import admin_role, may
 from tenants.context import staff_tenant
-from tenants.models import Role, Tenant
+from tenants.models import Tenant
+from tenants.selectors import acting_refusal_message
 
 from .models import (
     AgentAuthorization,
@@ -65,12 +67,6 @@ PARENTAL_CHECK_URL = "admin:verification_verification_parental_check"
 
 ACTION_TEMPLATE = "admin/verification/staff_action.html"
 REFUSED_TEMPLATE = "admin/verification/refused.html"
-# Compliance staff read the verification record; the request's staff and admins act on it.
-ACT_ROLES = frozenset({Role.STAFF, Role.ADMIN})
-NOT_ALLOWED = (
-    "Compliance staff can see a request's verification but not change it: ask the staff member "
-    "assigned to the request or an admin of the business."
-)
 DOCUMENT_REFUSAL_STATUS = {DOCUMENT_FORBIDDEN: 403, DOCUMENT_DELETED: 410}
 
 _TEXT = {"rows": 4, "cols": 70}
@@ -214,8 +210,9 @@ class StaffActionsMixin:
         done: str,
     ) -> HttpResponse:
         """Show ``form``; on POST, validate it and ``run`` the service with its data."""
-        if admin_role(request) not in ACT_ROLES:
-            return self._refused(request, privacy_request, title, NOT_ALLOWED, 403)
+        if not may(request, "act"):  # compliance reads the verification record, never acts
+            message = acting_refusal_message(admin_role(request))
+            return self._refused(request, privacy_request, title, message, 403)
         status = 200
         if request.method == "POST":
             status = 400

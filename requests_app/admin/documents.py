@@ -44,7 +44,8 @@ def _download_name(document: RequestDocument) -> str:
 
 class DocumentDownloadMixin:
     """``PrivacyRequestAdmin``'s document download (routed by its ``get_urls``). Uses the admin's
-    ``get_object``, ``has_act_permission``, ``_change_url`` and ``message_user``."""
+    ``get_object``, ``has_view_permission``, ``_change_url`` and ``message_user``. Opening a
+    document reads it (compliance may, §7023(d)(3)); it changes nothing about the request."""
 
     def document_view(
         self, request: HttpRequest, object_id: str, document_id: int
@@ -60,7 +61,11 @@ class DocumentDownloadMixin:
         """
         tenant = staff_tenant(request)
         privacy_request = self.get_object(request, unquote(object_id))
-        if tenant is None or privacy_request is None or not self.has_act_permission(request):
+        if (
+            tenant is None
+            or privacy_request is None
+            or not self.has_view_permission(request, privacy_request)
+        ):
             raise Http404("No such document.")
         document = request_documents(tenant, privacy_request.pk).filter(pk=document_id).first()
         if document is None:

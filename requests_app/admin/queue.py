@@ -124,8 +124,10 @@ class PrivacyRequestAdmin(
         return (*super().get_list_select_related(request), *joined)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        # The apps above requests_app add their own ways to log requests (queue_tools).
-        tools = queue_tools() if self.has_add_permission(request) else []
+        # The apps above requests_app add their own ways to log requests (queue_tools) and
+        # pages to look things up: a reader who may not act (compliance) gets only the latter.
+        acts = self.has_add_permission(request)
+        tools = [tool for tool in queue_tools() if acts or not tool.request_types]
         return super().changelist_view(request, {"queue_tools": tools, **(extra_context or {})})
 
     actions = [changelist_action(action) for action in QUEUE_ACTIONS.values()]
@@ -304,7 +306,9 @@ class PrivacyRequestAdmin(
         return False
 
     def has_act_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may(request, self.ability, obj)
+        # Compliance reads the queue and acts on nothing (issue 14 item 5): the buttons, the
+        # action pages and the changelist's actions all need "act".
+        return may(request, "act", obj)
 
     # --- URLs: one small form per action on a request ---
 

@@ -1,4 +1,5 @@
-"""``manage.py create_staff <slug> <username> --role staff|compliance|admin`` (prints a password)."""
+"""``manage.py create_staff <slug> <username> --role staff|compliance|compliance_staff|admin``
+(prints a password)."""
 
 from __future__ import annotations
 

@@ -208,15 +208,17 @@ def _open_permission(user, privacy_request) -> None:
     assert b"".join(response.streaming_content) == PDF
 
 
-def test_the_request_page_shows_the_permission_and_the_way_to_decide(agent_request, compliance_a):
-    page = login(compliance_a).get(f"{QUEUE}{agent_request.pk}/change/").content.decode()
+def test_the_request_page_shows_the_permission_and_the_way_to_decide(
+    agent_request, compliance_staff_a
+):
+    page = login(compliance_staff_a).get(f"{QUEUE}{agent_request.pk}/change/").content.decode()
     assert "the consumer&#x27;s signed permission, sent by the agent" in page.lower()
     assert "signed-permission.pdf" in page
     assert f"/admin/optout/consentstate/agent/{agent_request.pk}/" in page
 
 
-def test_applying_before_opening_the_permission_is_refused(agent_request, compliance_a):
-    response = _decide(compliance_a, agent_request, decision="apply")
+def test_applying_before_opening_the_permission_is_refused(agent_request, compliance_staff_a):
+    response = _decide(compliance_staff_a, agent_request, decision="apply")
     assert response.status_code == 200
     assert "Open the consumer" in response.content.decode()
     agent_request.refresh_from_db()
@@ -225,10 +227,10 @@ def test_applying_before_opening_the_permission_is_refused(agent_request, compli
 
 
 def test_staff_apply_an_agent_s_request_once_the_permission_is_opened_7026j(
-    agent_request, tenant_a, compliance_a
+    agent_request, tenant_a, compliance_staff_a
 ):
-    _open_permission(compliance_a, agent_request)
-    response = _decide(compliance_a, agent_request, decision="apply")
+    _open_permission(compliance_staff_a, agent_request)
+    response = _decide(compliance_staff_a, agent_request, decision="apply")
     assert response.status_code == 302
     agent_request.refresh_from_db()
     assert agent_request.outcome == "complied"
@@ -236,7 +238,7 @@ def test_staff_apply_an_agent_s_request_once_the_permission_is_opened_7026j(
     [change] = consent_history(
         tenant_a, consent_subject(tenant_a, SubjectKind.EMAIL, "ana@example.com").hash
     )
-    assert (change.source, change.actor) == ("agent", compliance_a)
+    assert (change.source, change.actor) == ("agent", compliance_staff_a)
     # The agent is told, at their address (not the consumer's).
     [email] = outbox(tenant_a)
     assert email.recipient == "alex@agents.example"
@@ -274,10 +276,10 @@ def test_a_spanish_agent_is_told_in_spanish(client, tenant_a, media, now, staff_
 
 
 def test_closing_an_agent_s_request_as_complied_without_applying_it_is_refused(
-    agent_request, tenant_a, compliance_a
+    agent_request, tenant_a, compliance_staff_a
 ):
-    _open_permission(compliance_a, agent_request)
-    response = login(compliance_a).post(
+    _open_permission(compliance_staff_a, agent_request)
+    response = login(compliance_staff_a).post(
         f"{QUEUE}{agent_request.pk}/close/", {"outcome": "complied"}, follow=True
     )
     assert "complied with by applying it" in response.content.decode()
@@ -286,17 +288,17 @@ def test_closing_an_agent_s_request_as_complied_without_applying_it_is_refused(
     assert outbox(tenant_a) == []
 
 
-def test_a_denial_with_too_short_an_explanation_shows_the_error(agent_request, compliance_a):
-    _open_permission(compliance_a, agent_request)
-    response = _decide(compliance_a, agent_request, decision="deny", explanation="No.")
+def test_a_denial_with_too_short_an_explanation_shows_the_error(agent_request, compliance_staff_a):
+    _open_permission(compliance_staff_a, agent_request)
+    response = _decide(compliance_staff_a, agent_request, decision="deny", explanation="No.")
     assert response.status_code == 200
     assert response.context["form"].errors["explanation"]
     agent_request.refresh_from_db()
     assert agent_request.is_open
 
 
-def test_no_decision_chosen_shows_the_error(agent_request, compliance_a):
-    response = _decide(compliance_a, agent_request, decision="")
+def test_no_decision_chosen_shows_the_error(agent_request, compliance_staff_a):
+    response = _decide(compliance_staff_a, agent_request, decision="")
     assert response.status_code == 200
     assert "decision" in response.context["form"].errors
 

@@ -422,7 +422,7 @@ def test_compliance_staff_cannot_act(tenant_a, compliance_a, freeze):
     for url in urls[2:]:
         for response in (client.get(url), client.post(url, FORM)):
             assert response.status_code == 403, url
-            assert "Compliance staff can see a request's verification but not change it" in text(
+            assert "Your role (compliance) reads requests but does not act on them" in text(
                 response
             )
     assert _state(tenant_a) == before
