@@ -287,6 +287,7 @@ PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
 # the role ability they need: tenants.selectors.ROLE_ABILITIES); shown only to roles holding it.
 ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
     ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
+    ("Compliance dashboard (§7102)", "admin:recordkeeping_dashboard", "records"),
 ]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"
@@ -295,6 +296,7 @@ PORTAL_FOOTER_LINKS = [
     "notices.footer.footer_links",
     "optout.footer.footer_links",
     "requests_app.footer.footer_links",
+    "recordkeeping.footer.footer_links",
 ]
 # Functions wrapping every portal page, first outermost (tenants.portal): optout processes an
 # opt-out preference signal (Sec-GPC: 1) on every page and shows that it did (§7025).

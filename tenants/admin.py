@@ -289,6 +289,7 @@ class TenantAdmin(admin.ModelAdmin):
                     "sells_or_shares",
                     "sells_or_shares_offline",
                     "uses_sensitive_beyond_7027m",
+                    "discloses_request_metrics",
                 )
             },
         ),
