@@ -294,6 +294,7 @@ PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
 ADMIN_CHANGE_RECORDERS = ["audit.admin_changes.admin_change_record"]
 ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
     ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
+    ("Compliance dashboard (§7102)", "admin:recordkeeping_dashboard", "records"),
     ("Audit trail", "admin:recordkeeping_audit_trail", "audit"),
 ]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
@@ -303,6 +304,7 @@ PORTAL_FOOTER_LINKS = [
     "notices.footer.footer_links",
     "optout.footer.footer_links",
     "requests_app.footer.footer_links",
+    "recordkeeping.footer.footer_links",
 ]
 # Functions wrapping every portal page, first outermost (tenants.portal): optout processes an
 # opt-out preference signal (Sec-GPC: 1) on every page and shows that it did (§7025).

@@ -153,3 +153,7 @@ class RetentionPurgeAdmin(TenantScopedModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# The compliance dashboard's pages (§7102; model-less, installed on the site like the log's).
+from . import dashboard_admin  # noqa: E402, F401

@@ -19,11 +19,12 @@ The counting conventions are ``recordkeeping.metric_rules`` (requirements A-7, A
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Count, F, Func, IntegerField, Q, When
+from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 
 from requests_app.models import PrivacyRequest
@@ -110,14 +111,18 @@ class _DaysToRespond(Func):
         )
 
 
+def responded_date(zone: Any) -> TruncDate:
+    """The local date of the substantive response in the business's time zone (A-7)."""
+    return TruncDate("responded_at", tzinfo=zone)
+
+
 def _days(zone: Any) -> _DaysToRespond:
-    return _DaysToRespond(TruncDate("responded_at", tzinfo=zone), F("received_date"))
+    return _DaysToRespond(responded_date(zone), F("received_date"))
 
 
-def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> AnnualMetrics:
-    """The §7102(a)(1) metrics (and the optional (a)(2)(A) breakdown) for requests received in
-    ``year`` (A-7: the year of the date of receipt in the business's time zone), for all
-    individuals or consumers only (§7102(b))."""
+def year_requests(*, tenant: Tenant, year: int, population: str) -> QuerySet[PrivacyRequest]:
+    """The requests the metrics of ``year`` count (A-7: received in that year, in the business's
+    time zone; the five §7102 types), for all individuals or consumers only (§7102(b))."""
     if population not in rules.POPULATIONS:
         raise ValueError(f"population must be one of {rules.POPULATIONS}, not {population!r}")
     requests = PrivacyRequest.objects.for_tenant(tenant).filter(
@@ -128,17 +133,55 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
     if population == rules.POPULATION_CONSUMERS:
         # A-16, A-17: a consumer is a known California resident; unknown residency is left out.
         requests = requests.filter(is_california_consumer=True)
+    return requests
 
+
+def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> AnnualMetrics:
+    """The §7102(a)(1) metrics (and the optional (a)(2)(A) breakdown) for requests received in
+    ``year`` (A-7: the year of the date of receipt in the business's time zone), for all
+    individuals or consumers only (§7102(b))."""
+    return annual_metrics_with_days(tenant=tenant, year=year, population=population)[0]
+
+
+def days_between(later: Any, earlier: Any) -> _DaysToRespond:
+    """``later - earlier`` for two date expressions, in whole days, on PostgreSQL and SQLite."""
+    return _DaysToRespond(later, earlier)
+
+
+def days_to_respond(zone: Any) -> Case:
+    """Days to a substantive response (A-7) for requests complied with or denied, else NULL."""
     timed = Q(outcome__in=rules.COMPLIED_OUTCOMES | rules.DENIED_OUTCOMES)
+    return Case(When(timed, then=_days(zone)), output_field=IntegerField())
+
+
+def annual_metrics_with_days(
+    *, tenant: Tenant, year: int, population: str = "all"
+) -> tuple[AnnualMetrics, dict[str, dict[int, int]]]:
+    """``annual_metrics`` and, from the same query, each type's histogram {days to a substantive
+    response: requests}."""
+    requests = year_requests(tenant=tenant, year=year, population=population)
     # One scan, grouped by what the conventions look at: type, status, outcome, denial reason
     # and days to respond (NULL for requests not timed): a few thousand groups at most, whatever
     # the number of requests. ``metric_rules.tally`` adds the groups up.
     groups = (
         requests.order_by()
-        .annotate(days=Case(When(timed, then=_days(tenant.zone)), output_field=IntegerField()))
+        .annotate(days=days_to_respond(tenant.zone))
         .values_list("request_type", "status", "outcome", "denial_reason", "days")
         .annotate(n=Count("id"))
     )
+    return metrics_from_groups(tenant=tenant, year=year, population=population, groups=groups)
+
+
+def metrics_from_groups(
+    *,
+    tenant: Tenant,
+    year: int,
+    population: str,
+    groups: Iterable[tuple[str, str, str, str, int | None, int]],
+) -> tuple[AnnualMetrics, dict[str, dict[int, int]]]:
+    """The metrics and the days histograms from the database's groups (request type, status,
+    outcome, denial reason, days to respond or None, number of requests); a key may come in
+    several groups (the dashboard groups finer), ``tally`` adds them up."""
     tallies = rules.tally(groups)
 
     rows = tuple(
@@ -157,7 +200,7 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
         )
         for request_type, found in tallies.items()
     )
-    return AnnualMetrics(
+    metrics = AnnualMetrics(
         tenant_slug=tenant.slug,
         year=year,
         population=population,
@@ -170,3 +213,4 @@ def annual_metrics(*, tenant: Tenant, year: int, population: str = "all") -> Ann
         ),
         rows=rows,
     )
+    return metrics, {request_type: dict(found.days) for request_type, found in tallies.items()}

@@ -9,6 +9,7 @@ one row per run per business saying what was removed (§7101(a), (e); read by co
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -70,3 +71,33 @@ class RetentionPurge(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Purge of {self.ran_at:%Y-%m-%d}: {self.requests} requests"
+
+
+class PublishedMetrics(TenantOwnedModel):
+    """One publication of a year's §7102 metrics (§7102(a)(2), §7011(e)(5)): the statistic and
+    population the business chose and the figures exactly as published. Publishing again adds a
+    row; the public page shows the latest, and the earlier ones stay as the record of what was
+    disclosed when."""
+
+    STATISTICS = (("median", "Median"), ("mean", "Mean"))
+    POPULATIONS = (("all", "All individuals"), ("consumers", "Consumers only"))
+
+    year = models.PositiveSmallIntegerField()
+    statistic = models.CharField(max_length=10, choices=STATISTICS)
+    population = models.CharField(max_length=10, choices=POPULATIONS)
+    figures = models.JSONField(help_text="recordkeeping.metrics.AnnualMetrics.as_dict()")
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "published metrics"
+        verbose_name_plural = "published metrics"
+        # The public page and footer read a business's latest publication of each year.
+        indexes = [
+            models.Index(fields=["tenant", "year", "-published_at"], name="published_metrics_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"Metrics for {self.year} ({self.statistic}, {self.population})"

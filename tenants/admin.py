@@ -290,6 +290,7 @@ class TenantAdmin(AdminChangeRecorderMixin, admin.ModelAdmin):
                     "sells_or_shares",
                     "sells_or_shares_offline",
                     "uses_sensitive_beyond_7027m",
+                    "discloses_request_metrics",
                 )
             },
         ),

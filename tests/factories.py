@@ -37,7 +37,8 @@ from optout.subjects import SubjectKind
 from outbox.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 from outbox.sealing import unseal
 from outbox.services import webhook_endpoint_create
-from recordkeeping.models import PurgedRequest, RetentionPolicy, RetentionPurge
+from recordkeeping.models import PublishedMetrics, PurgedRequest, RetentionPolicy, RetentionPurge
+from recordkeeping.publishing import metrics_publish
 from recordkeeping.retention import retention_policy, retention_purge
 from requests_app.models import (
     Communication,
@@ -594,6 +595,20 @@ def _purged_request(business: Business) -> PurgedRequest:
     )
     retention_purge(tenant=business.tenant, now=clock.now())
     return business.only(PurgedRequest, privacy_request=closed)
+
+
+@builds(PublishedMetrics)
+def _published_metrics(business: Business) -> PublishedMetrics:
+    """The business's §7102 metrics of the previous calendar year, published (§7102(a)(2))
+    after its main request exists, so the snapshot counts something of its own."""
+    business.get(PrivacyRequest)
+    return metrics_publish(
+        tenant=business.tenant,
+        year=clock.now().year - 1,
+        statistic="median",
+        population="all",
+        actor=business.admin,
+    )
 
 
 @builds(RetentionPurge)

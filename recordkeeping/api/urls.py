@@ -2,8 +2,9 @@
 
 from django.urls import re_path
 
-from .views import RequestLogApi
+from .views import MetricsApi, RequestLogApi
 
 urlpatterns = [
     re_path(r"^v1/records/request-log/?$", RequestLogApi.as_view(), name="api-v1-request-log"),
+    re_path(r"^v1/records/metrics/?$", MetricsApi.as_view(), name="api-v1-records-metrics"),
 ]

@@ -1,5 +1,6 @@
 """``GET /api/v1/records/request-log/?since=&until=&format=csv|json``: the business's §7101(b)
-request log for a range of local dates, streamed.
+request log for a range of local dates, streamed; ``GET /api/v1/records/metrics/?year=``: the
+§7102 metrics of a calendar year.
 
 A key needs ``records:read``; staff signed in need the compliance or admin role (records are
 secured by role, R-7101-a-2). Bad input is a 400 in the API's JSON error format.
@@ -15,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.api import ERROR_400, ERROR_401, ERROR_403
 from core.api_http import ApiContentNegotiation
@@ -24,7 +26,14 @@ from tenants.context import staff_role
 from tenants.models import ApiKey, ApiScope
 from tenants.selectors import role_allows
 
-from ..exports import parse_export, request_log_download
+from ..dashboard_rules import (
+    POPULATION_LABELS,
+    STATISTIC_LABELS,
+    STATISTIC_MEAN,
+    STATISTIC_MEDIAN,
+)
+from ..exports import MetricsQueryRefused, parse_export, parse_metrics_query, request_log_download
+from ..metrics import annual_metrics
 from ..request_log import COLUMNS, RangeRefused
 
 
@@ -32,7 +41,10 @@ class IsKeyOrRecordsRole(BasePermission):
     """A key (its scope is checked by ``HasApiKeyScope``), or staff whose role holds the
     records: compliance and admin, not staff (R-7101-a-2)."""
 
-    message = "Only the compliance and admin roles of this business may export its request log."
+    message = (
+        "Only the compliance and admin roles of this business may export its request log and "
+        "request metrics."
+    )
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if isinstance(request.auth, ApiKey):
@@ -100,3 +112,57 @@ class RequestLogApi(TenantScopedAPIView):
         except RangeRefused as refused:
             raise exceptions.ValidationError([str(refused)]) from None
         return request_log_download(tenant=self.tenant, asked=asked, request=request, channel="api")
+
+
+class MetricsApi(TenantScopedAPIView):
+    """``GET /api/v1/records/metrics/?year=YYYY&population=all|consumers``: the §7102 metrics
+    of one calendar year (issue 14 item 8), both median and mean, with the population and the
+    counting conventions. Same access as the request log: ``records:read`` or the compliance
+    and admin roles (R-7101-a-2)."""
+
+    required_scope = ApiScope.RECORDS_READ
+    permission_classes = [IsTenantMember, IsKeyOrRecordsRole]
+
+    @extend_schema(
+        operation_id="records_metrics",
+        tags=["records"],
+        summary="The §7102 request metrics of a calendar year",
+        description=(
+            "For each of the five request types (know, delete, correct, opt-out, limit): "
+            "received, complied with in whole or in part, denied, withdrawn, pending, the "
+            "§7102(a)(2)(A) denial breakdown, and the median and mean days to a substantive "
+            "response (the business publishes one of them). Requests count in the year of "
+            "their receipt (the business's time zone); `population=consumers` counts only "
+            "known California residents (§7102(b)). `statistics` labels the two day figures, "
+            "`population_label` the population; `conventions` lists every counting rule."
+        ),
+        parameters=[
+            OpenApiParameter("year", int, required=True, description="Four digits, 2020 or later."),
+            OpenApiParameter("population", str, enum=["all", "consumers"], default="all"),
+        ],
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The year's metrics."),
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+        },
+    )
+    def get(self, request: Request) -> Any:
+        params = request.query_params
+        try:
+            asked = parse_metrics_query(
+                year=params.get("year"), population=params.get("population")
+            )
+        except MetricsQueryRefused as refused:
+            raise exceptions.ValidationError([str(refused)]) from None
+        metrics = annual_metrics(tenant=self.tenant, year=asked.year, population=asked.population)
+        return Response(
+            {
+                **metrics.as_dict(),
+                "population_label": POPULATION_LABELS[asked.population],
+                "statistics": {
+                    "median_days": STATISTIC_LABELS[STATISTIC_MEDIAN],
+                    "mean_days": STATISTIC_LABELS[STATISTIC_MEAN],
+                },
+            }
+        )

@@ -36,6 +36,7 @@ from django.urls.exceptions import Resolver404
 
 from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
+from recordkeeping.models import PublishedMetrics
 from requests_app.models import PrivacyRequest
 from requests_app.services import status_links
 from tenants.models import ApiKey, Membership, Role, SignInLockout, Tenant
@@ -304,7 +305,9 @@ def _holds_an_id(path: str) -> bool:
         route = resolve(path).route
     except Resolver404:
         return False
-    return bool(set(_arguments(route)) - {"tenant_slug", "app_label"})
+    # A calendar year names no object: /<B>/metrics/<year>/ is B's own publication of that year
+    # (recordkeeping's public metrics page), which the markers check shows none of A's data.
+    return bool(set(_arguments(route)) - {"tenant_slug", "app_label", "year"})
 
 
 # --- Routes, and how the walk fills them in ------------------------------------------------------
@@ -419,6 +422,8 @@ def _values(route: str, name: str, world: World) -> list[str] | None:
         return [world.b.tenant.slug]  # B's own portal, asked about A's objects
     if name == "reference":
         return [world.privacy_request.reference]
+    if name == "year":
+        return [str(world.objects[PublishedMetrics].year)]  # the year A published
     if name == "app_label":
         return _alternatives(route, name)
     if name == "url":
