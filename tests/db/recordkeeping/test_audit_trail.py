@@ -391,3 +391,25 @@ def test_the_command_needs_a_purpose_and_is_audited(tenant_a):
     entry = AuditEntry.objects.for_tenant(tenant_a).get(action=AuditAction.EXPORT)
     assert entry.actor_kind == ActorKind.SYSTEM
     assert json.loads(entry.detail)["channel"] == "command"
+
+
+# --- the §7102 metrics exports (recordkeeping.dashboard_admin) ----------------------------------
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json", "print"])
+def test_each_metrics_export_is_one_entry(compliance_a, tenant_a, file_format):
+    response = login(compliance_a).get(
+        reverse("admin:recordkeeping_metrics_export"), {"year": "2025", "format": file_format}
+    )
+    assert response.status_code == 200
+    (entry,) = AuditEntry.objects.for_tenant(tenant_a).filter(action=AuditAction.EXPORT)
+    assert (entry.target, entry.actor_id) == ("metrics:2025", compliance_a.pk)
+    assert json.loads(entry.detail)["format"] == file_format
+
+
+def test_a_refused_metrics_export_writes_nothing(compliance_a, tenant_a):
+    response = login(compliance_a).get(
+        reverse("admin:recordkeeping_metrics_export"), {"year": "2025", "format": "xlsx"}
+    )
+    assert response.status_code == 400
+    assert not AuditEntry.objects.for_tenant(tenant_a).filter(action=AuditAction.EXPORT).exists()
