@@ -413,3 +413,18 @@ def test_a_refused_metrics_export_writes_nothing(compliance_a, tenant_a):
     )
     assert response.status_code == 400
     assert not AuditEntry.objects.for_tenant(tenant_a).filter(action=AuditAction.EXPORT).exists()
+
+
+def test_publishing_the_metrics_is_one_change(compliance_a, tenant_a, freeze):
+    freeze(datetime(2026, 3, 2, 18, 0, tzinfo=UTC))
+    response = login(compliance_a).post(
+        reverse("admin:recordkeeping_metrics_publish"),
+        {"year": "2025", "statistic": "median", "population": "all"},
+    )
+    assert response.status_code == 302
+    (entry,) = AuditEntry.objects.for_tenant(tenant_a).filter(action=AuditAction.CHANGE)
+    assert (entry.target, entry.actor_id, entry.ip_address) == (
+        "metrics:2025",
+        compliance_a.pk,
+        "127.0.0.1",
+    )
