@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from phonenumber_field.formfields import PhoneNumberField
 
+from audit.reads import AuditedReadMixin
 from core import clock
 from core.refusals import Refused
 from requests_app import vocabulary as words
@@ -334,9 +335,14 @@ class AgentDecisionForm(forms.Form):
 
 
 @admin.register(ConsentState)
-class ConsentStateAdmin(TenantScopedModelAdmin):
+class ConsentStateAdmin(AuditedReadMixin, TenantScopedModelAdmin):
     """Consumers' and browsers' consent states, read-only: look one up by email address, phone
     number or account id. Opt-outs and limits are made through requests, never edited here."""
+
+    def audit_read(self, obj: ConsentState) -> tuple[str, str]:
+        # A subject's choices and their history: personal information, though the subject is
+        # shown by its hash.
+        return f"optout.consentstate:{obj.pk}", f"Opened consent state {obj.pk} in the admin"
 
     list_display = ("subject", "sale_sharing", "sensitive_use", "last_change", "version")
     # The box is shown for these; the search itself hashes the term (get_search_results).

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "core",
     "tenants",
     "outbox",
+    "audit",
     "requests_app",
     "verification",
     "notices",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tenants.signin.StaffSessionMiddleware",
+    # Who and from where, for audit entries written deep in services (audit.context).
+    "audit.context.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-axes asks to be last: it turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -122,6 +125,7 @@ API_MIDDLEWARE = [
     "privacyportal.handlers.ApiLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "privacyportal.urls"
@@ -285,9 +289,13 @@ PRIVACY_REQUEST_QUEUE_TOOLS: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 # Pages without a model the apps above tenants add to the admin index (label, admin URL name,
 # the role ability they need: tenants.selectors.ROLE_ABILITIES); shown only to roles holding it.
+# Called with every addition, change and deletion the admin logs (tenants.admin_base): the
+# audit trail's writer sits above tenants, so tenants names it here (issue 14 item 3).
+ADMIN_CHANGE_RECORDERS = ["audit.admin_changes.admin_change_record"]
 ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
     ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
     ("Compliance dashboard (§7102)", "admin:recordkeeping_dashboard", "records"),
+    ("Audit trail", "admin:recordkeeping_audit_trail", "audit"),
 ]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"

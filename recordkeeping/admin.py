@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from tenants.admin_base import TenantScopedModelAdmin, may
 from tenants.context import staff_tenant
 
-from .exports import parse_export, request_log_download
+from .exports import PURPOSE_MAX_LENGTH, parse_export, request_log_download
 from .models import RetentionPolicy, RetentionPurge
 from .request_log import RangeRefused
 from .retention import retention_policy
@@ -35,6 +35,13 @@ class RequestLogForm(forms.Form):
     until = forms.DateField(label="To (included)", widget=forms.DateInput({"type": "date"}))
     format = forms.ChoiceField(
         label="Format", choices=[("csv", "CSV"), ("json", "JSON")], initial="csv"
+    )
+    # §7101(d): the log is used only to comply with the CCPA; each export says what for.
+    purpose = forms.CharField(
+        label="Purpose of this export",
+        max_length=PURPOSE_MAX_LENGTH,
+        help_text="Required (§7101(d)): why the log is exported, e.g. “Annual compliance "
+        "review”. It is written to the audit trail with the export.",
     )
 
 
@@ -71,10 +78,11 @@ def request_log_view(request: HttpRequest) -> HttpResponse:
             since=request.GET.get("since"),
             until=request.GET.get("until"),
             file_format=request.GET.get("format"),
+            purpose=request.GET.get("purpose"),
         )
     except RangeRefused as refused:
         return _page(request, form=form, message=str(refused), status=400)
-    return request_log_download(tenant=tenant, asked=asked)
+    return request_log_download(tenant=tenant, asked=asked, request=request, channel="admin")
 
 
 def install_request_log_page(site: admin.AdminSite) -> None:

@@ -21,6 +21,8 @@ from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from requests_app import deadlines
 from tenants.admin_base import may
 from tenants.context import staff_tenant
@@ -356,6 +358,17 @@ def metrics_export_view(request: HttpRequest) -> HttpResponse:
     except MetricsQueryRefused as refused:
         return _page(request, {"message": str(refused)}, status=400)
     chosen = (request.GET.get("format") or "csv").strip().lower()
+    if chosen in {"csv", "json", "print"}:
+        # Every export is on the audit trail (§7101(a), R-7101-a-2; issue 14 item 3), though
+        # these are counts, not anyone's personal information.
+        audit_record(
+            tenant,
+            action=AuditAction.EXPORT,
+            target=f"metrics:{asked.year}",
+            summary=f"Exported the {asked.year} metrics ({asked.population}) as {chosen}",
+            request=request,
+            detail={"year": asked.year, "population": asked.population, "format": chosen},
+        )
     if chosen == "csv":
         return metrics_csv_download(tenant=tenant, asked=asked)
     if chosen == "json":

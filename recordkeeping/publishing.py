@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from core import clock
 from tenants.models import Tenant
 from tenants.selectors import tenant_today
@@ -56,7 +58,17 @@ def metrics_publish(
         published.full_clean()
     except ValidationError as invalid:
         raise PublishRefused("; ".join(invalid.messages)) from None
-    published.save()
+    with transaction.atomic():
+        published.save()
+        # A change a compliance officer makes: on the audit trail (issue 14 item 3).
+        audit_record(
+            tenant,
+            action=AuditAction.CHANGE,
+            target=f"metrics:{year}",
+            summary=f"Published the {year} metrics ({statistic}, {population})",
+            actor=actor,
+            detail={"year": year, "statistic": statistic, "population": population},
+        )
     return published
 
 

@@ -44,6 +44,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from requests_app.models import (
     Communication,
     PrivacyRequest,
@@ -148,17 +150,36 @@ def retention_purge(
     while _purge_batch(tenant=tenant, cutoff=cutoff, now=now, report=report, size=batch_size):
         pass
     if report.requests:
-        RetentionPurge.objects.for_tenant(tenant).create(
-            tenant=tenant,
-            ran_at=now,
-            cutoff=cutoff,
-            months=policy.months,
-            requests=report.requests,
-            communications=report.communications,
-            documents=report.documents,
-            status_links=report.status_links,
-            events=report.events,
-        )
+        with transaction.atomic():
+            purge = RetentionPurge.objects.for_tenant(tenant).create(
+                tenant=tenant,
+                ran_at=now,
+                cutoff=cutoff,
+                months=policy.months,
+                requests=report.requests,
+                communications=report.communications,
+                documents=report.documents,
+                status_links=report.status_links,
+                events=report.events,
+            )
+            # The run on the audit trail too (issue 14 item 3), by whoever ran it: the portal's
+            # daily task, or the staff member or command behind the HTTP request.
+            audit_record(
+                tenant,
+                action=AuditAction.PURGE,
+                target=f"recordkeeping.retentionpurge:{purge.pk}",
+                summary=f"Retention purge: personal information of {report.requests} requests "
+                f"answered before {cutoff:%Y-%m-%d} removed",
+                detail={
+                    "cutoff": cutoff.isoformat(),
+                    "months": policy.months,
+                    "requests": report.requests,
+                    "communications": report.communications,
+                    "documents": report.documents,
+                    "status_links": report.status_links,
+                    "events": report.events,
+                },
+            )
     return report
 
 

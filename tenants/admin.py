@@ -41,6 +41,7 @@ from core import clock
 
 from .admin_base import (
     ActingRefused,
+    AdminChangeRecorderMixin,
     TenantScopedModelAdmin,
     admin_role,
     forget_admin_role,
@@ -256,7 +257,7 @@ class TenantForm(forms.ModelForm):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AdminChangeRecorderMixin, admin.ModelAdmin):
     """Business settings: its admins see and change their own business; superusers all."""
 
     form = TenantForm

@@ -16,7 +16,9 @@ from core.fast_query import CompiledQuery
 
 from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 
-# What each role may do. Admins can do everything compliance and staff can.
+# What each role may do. Admins can do everything compliance and staff can, except read the
+# audit trail ("audit"): only the compliance role reads it (issue 14 item 3), so those who act
+# on requests and settings do not read the record of their own acts.
 # "queue" reads the review queue and every request's record (timeline, verification evidence,
 # documents, consent states); "act" changes a request or its subject's state (verify, close,
 # extend, assign, log a request, decide an agent's request, ...). Compliance officers read the
@@ -24,8 +26,8 @@ from .models import ApiKey, Membership, Role, Tenant, hash_api_key
 # COMPLIANCE_STAFF: a membership is one role per business.
 ROLE_ABILITIES: dict[str, frozenset[str]] = {
     Role.STAFF: frozenset({"queue", "act"}),
-    Role.COMPLIANCE: frozenset({"queue", "records"}),
-    Role.COMPLIANCE_STAFF: frozenset({"queue", "act", "records"}),
+    Role.COMPLIANCE: frozenset({"queue", "records", "audit"}),
+    Role.COMPLIANCE_STAFF: frozenset({"queue", "act", "records", "audit"}),
     Role.ADMIN: frozenset({"queue", "act", "records", "settings"}),
 }
 

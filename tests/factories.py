@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 
+from audit.models import AuditAction, AuditChainHead, AuditEntry
+from audit.services import audit_record
 from core import clock
 from optout.models import (
     ConsentChange,
@@ -614,3 +616,23 @@ def _retention_purge(business: Business) -> RetentionPurge:
     """The log row of the purge that removed the purged request's personal information."""
     business.get(PurgedRequest)
     return first(business, RetentionPurge)
+
+
+@builds(AuditEntry)
+def _audit_entry(business: Business) -> AuditEntry:
+    """The business admin's read of the main request, on the business's audit trail."""
+    privacy_request = business.get(PrivacyRequest)
+    return audit_record(
+        business.tenant,
+        action=AuditAction.READ,
+        target=f"privacy_request:{privacy_request.reference}",
+        summary=f"{business.label} read {privacy_request.reference}",
+        actor=business.admin,
+    )
+
+
+@builds(AuditChainHead)
+def _audit_chain_head(business: Business) -> AuditChainHead:
+    """The head of the business's audit chain, after its first entries."""
+    business.get(AuditEntry)
+    return business.only(AuditChainHead)

@@ -40,6 +40,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from audit.reads import AuditedReadMixin
 from core import clock
 from core.dates import long_date
 from core.refusals import Refused
@@ -405,8 +406,14 @@ class VerificationInline(VerificationFields, TenantScopedInlineMixin, admin.Stac
 
 
 @admin.register(Verification)
-class VerificationAdmin(StaffActionsMixin, VerificationFields, TenantScopedModelAdmin):
+class VerificationAdmin(
+    AuditedReadMixin, StaffActionsMixin, VerificationFields, TenantScopedModelAdmin
+):
     """The verification records, read-only; the retry page of a failed webhook."""
+
+    def audit_read(self, obj: Verification) -> tuple[str, str]:
+        reference = obj.privacy_request.reference
+        return f"privacy_request:{reference}", f"Opened the verification record of {reference}"
 
     list_display = ("request_reference", "state", "required_degree", "reached_degree", "updated")
     list_filter = ("status", "required_degree", "matcher_state")

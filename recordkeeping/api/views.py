@@ -74,12 +74,21 @@ class RequestLogApi(TenantScopedAPIView):
             "Every request the business received from `since` to `until` (its local dates, "
             "both included, at most 10 years), oldest first, with the §7101(b) columns: "
             + ", ".join(f"`{column}`" for column in COLUMNS)
-            + ". Streamed as CSV (a header row first) or as a JSON array of objects."
+            + ". Streamed as CSV (a header row first) or as a JSON array of objects. "
+            "`purpose` is required: records are used only to comply with the CCPA (§7101(d)), "
+            "and the export, with its purpose, is written to the business's audit trail."
         ),
         parameters=[
             OpenApiParameter("since", OpenApiTypes.DATE, required=True),
             OpenApiParameter("until", OpenApiTypes.DATE, required=True),
             OpenApiParameter("format", str, enum=["csv", "json"], default="csv"),
+            OpenApiParameter(
+                "purpose",
+                str,
+                required=True,
+                description="Why the log is exported (at most 300 characters), "
+                "e.g. `Annual compliance review`.",
+            ),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The log as CSV."),
@@ -98,10 +107,11 @@ class RequestLogApi(TenantScopedAPIView):
                 since=params.get("since"),
                 until=params.get("until"),
                 file_format=params.get("format"),
+                purpose=params.get("purpose"),
             )
         except RangeRefused as refused:
             raise exceptions.ValidationError([str(refused)]) from None
-        return request_log_download(tenant=self.tenant, asked=asked)
+        return request_log_download(tenant=self.tenant, asked=asked, request=request, channel="api")
 
 
 class MetricsApi(TenantScopedAPIView):

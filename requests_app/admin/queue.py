@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
+from audit.reads import AuditedReadMixin
 from tenants.admin_base import TenantScopedModelAdmin, may
 
 from .. import vocabulary as words
@@ -55,6 +56,7 @@ EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 @admin.register(PrivacyRequest)
 class PrivacyRequestAdmin(
+    AuditedReadMixin,
     RequestDisplayMixin,
     QueueActionsMixin,
     LogRequestMixin,
@@ -304,6 +306,9 @@ class PrivacyRequestAdmin(
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def audit_read(self, obj: PrivacyRequest) -> tuple[str, str]:
+        return f"privacy_request:{obj.reference}", f"Opened {obj.reference} in the admin"
 
     def has_act_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Compliance reads the queue and acts on nothing (issue 14 item 5): the buttons, the

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.reads import AuditedReadMixin
 from tenants.admin_base import TenantScopedModelAdmin
 
 from ..models import Communication
@@ -35,8 +36,14 @@ class _ReadOnlyRecordAdmin(TenantScopedModelAdmin):
 
 
 @admin.register(Communication)
-class CommunicationAdmin(_ReadOnlyRecordAdmin):
+class CommunicationAdmin(AuditedReadMixin, _ReadOnlyRecordAdmin):
     """Every message sent to a consumer or agent: the record of the date and nature of responses."""
+
+    def audit_read(self, obj: Communication) -> tuple[str, str]:
+        # A message shows the consumer's address and what was said to them.
+        reference = obj.privacy_request.reference if obj.privacy_request_id else "no request"
+        target = f"privacy_request:{reference}" if obj.privacy_request_id else "communication"
+        return target, f"Opened communication {obj.pk} ({reference}) in the admin"
 
     list_display = ("sent", "request_reference", "template", "channel", "recipient", "subject")
     list_select_related = ("privacy_request",)

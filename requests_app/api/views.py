@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from core.api import (
     ERROR_400,
     ERROR_401,
@@ -162,6 +164,16 @@ class PrivacyRequestListApi(PrivacyRequestApi):
         paginator = PrivacyRequestCursorPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = PrivacyRequestOutputSerializer(page, many=True, context={"today": today}).data
+        # One audit entry per call, naming the requests it returned (issue 14 item 3).
+        references = [privacy_request.reference for privacy_request in page or []]
+        audit_record(
+            self.tenant,
+            action=AuditAction.READ,
+            target="privacy_request:list",
+            summary=f"Listed {len(references)} requests by API",
+            request=request,
+            detail={"references": references},
+        )
         return paginator.get_paginated_response(data)
 
 
@@ -250,6 +262,13 @@ class PrivacyRequestDetailApi(PrivacyRequestApi):
         data = PrivacyRequestDetailOutputSerializer(
             privacy_request, context={"today": self.today()}
         ).data
+        audit_record(
+            self.tenant,
+            action=AuditAction.READ,
+            target=f"privacy_request:{privacy_request.reference}",
+            summary=f"Read {privacy_request.reference} by API",
+            request=request,
+        )
         return Response(data)
 
 

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from audit.models import AuditAction
 from core import clock, encryption, uploads
 from core.refusals import Refused
 from tenants.models import Tenant
@@ -144,6 +145,9 @@ def request_document_open(*, document: RequestDocument, actor: AbstractBaseUser)
         kind=EventKind.DOCUMENT_OPENED,
         at=clock.now(),
         actor=actor,
+        # The one audit entry of this opening (issue 14 item 3): a download, not a change.
+        audit_action=AuditAction.DOWNLOAD,
+        audit_summary=f"Opened document {document.pk} of {privacy_request.reference}",
         message=f"Document {document.original_name} opened by {actor.get_username()}.",
         data={DOCUMENT_KEY: document.pk},
     )

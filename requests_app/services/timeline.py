@@ -7,6 +7,12 @@
 
 An entry says only what happened: the services that call these write it in the same
 transaction as the change it records.
+
+Most staff changes pass through here, so this is where they reach the audit trail (issue 14
+item 3): an entry written by a staff member, or by an API key acting (its label), also writes one
+audit entry, in the same transaction ("change" unless the caller says otherwise, e.g. a
+document opening is a "download"). Entries of the portal itself, the consumer or the sweep are
+not staff acts and write none.
 """
 
 from __future__ import annotations
@@ -18,8 +24,12 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
+from audit.context import current_http_request
+from audit.models import AuditAction
+from audit.services import audit_record
 from core.fast_insert import insert_new
 from core.model_rows import new_instance
+from tenants.models import ApiKey
 
 from ..models import PrivacyRequest, RequestEvent
 
@@ -59,16 +69,65 @@ def timeline_entry(
     )
 
 
-def timeline_add(privacy_request: PrivacyRequest, **entry: Any) -> RequestEvent:
-    """Write one timeline entry (the arguments of ``timeline_entry``)."""
+def timeline_add(
+    privacy_request: PrivacyRequest,
+    *,
+    audit_action: str = AuditAction.CHANGE,
+    audit_summary: str | None = None,
+    **entry: Any,
+) -> RequestEvent:
+    """Write one timeline entry (the arguments of ``timeline_entry``), and its audit entry when
+    a staff member or an API key wrote it (``audit_action``, ``audit_summary``: what the audit
+    trail calls it; the default summary is the entry's kind)."""
     event = timeline_entry(privacy_request, **entry)
     insert_new(event)
+    if _acted_by_staff_or_key(event):
+        _audit(privacy_request, [event], action=audit_action, summary=audit_summary)
     return event
 
 
 def timeline_add_all(events: Sequence[RequestEvent]) -> None:
-    """Write entries built with ``timeline_entry``, in one INSERT where the database allows."""
+    """Write entries built with ``timeline_entry``, in one INSERT where the database allows;
+    one audit entry per request for the entries a staff member or an API key wrote."""
     insert_new(*events)
+    acted: dict[int, list[RequestEvent]] = {}
+    for event in events:
+        if _acted_by_staff_or_key(event):
+            acted.setdefault(event.privacy_request_id, []).append(event)
+    for by_request in acted.values():
+        _audit(by_request[0].privacy_request, by_request, action=AuditAction.CHANGE)
+
+
+def _acted_by_staff_or_key(event: RequestEvent) -> bool:
+    if event.actor_id is not None:
+        return True
+    # API keys act with no user: the API names them "API key <prefix>…" (tenants.api).
+    http_request = current_http_request()
+    return (
+        http_request is not None
+        and isinstance(getattr(http_request, "auth", None), ApiKey)
+        and event.actor_label.startswith("API key ")
+    )
+
+
+def _audit(
+    privacy_request: PrivacyRequest,
+    events: Sequence[RequestEvent],
+    *,
+    action: str,
+    summary: str | None = None,
+) -> None:
+    kinds = [event.kind for event in events]
+    # The kinds, never the entries' messages: those may quote the consumer's details.
+    said = ", ".join(str(event.get_kind_display()) for event in events)
+    audit_record(
+        privacy_request.tenant,
+        action=action,
+        target=f"privacy_request:{privacy_request.reference}",
+        summary=summary or f"{said}: {privacy_request.reference}",
+        actor=events[0].actor,
+        detail={"events": kinds},
+    )
 
 
 def timeline_milestone_add(

@@ -32,6 +32,8 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from core import clock
 from core.refusals import Refused
 from tenants.models import Tenant
@@ -364,6 +366,23 @@ def _run(
         )
         directory_import.full_clean()
         directory_import.save()
+        # The import on the audit trail (issue 14 item 3), in its transaction: who (the staff
+        # member or API key of the HTTP request, or the portal for the command), what file.
+        audit_record(
+            tenant,
+            action=AuditAction.IMPORT,
+            target=f"verification.directoryimport:{directory_import.pk}",
+            summary=f"Imported the verification directory from {file_name[:100] or 'a file'}: "
+            f"{imported} consumers imported, {report.rows_refused} rows refused",
+            detail={
+                "file_name": file_name[:255],
+                "rows_read": report.rows_read,
+                "rows_imported": imported,
+                "rows_refused": report.rows_refused,
+                "all_or_nothing": all_or_nothing,
+                "actor_label": actor_label[:150],
+            },
+        )
     return directory_import
 
 

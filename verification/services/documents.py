@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from audit.models import AuditAction
 from core import clock, encryption, uploads
 from core.dates import long_date
 from core.refusals import Refused
@@ -103,6 +104,9 @@ def verification_document_open(*, document: VerificationDocument, actor: Abstrac
         kind=EventKind.NOTE,
         at=clock.now(),
         actor=actor,
+        # The one audit entry of this opening (issue 14 item 3): a download, not a change.
+        audit_action=AuditAction.DOWNLOAD,
+        audit_summary=f"Opened verification document {document.pk} of {privacy_request.reference}",
         message=f"Document opened by {actor.get_username()}: {document.get_kind_display()}.",
         data={OPENED_KEY: document.pk},
     )

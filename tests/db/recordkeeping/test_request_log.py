@@ -254,17 +254,26 @@ def test_an_inverted_or_too_long_range_is_refused_before_anything_is_sent(
         with pytest.raises(RangeRefused, match=message):
             export(tenant=tenant_a, since=since, until=until)
     with pytest.raises(CommandError, match=message):
-        call_command("request_log", "acme", f"--since={since}", f"--until={until}")
+        call_command(
+            "request_log", "acme", f"--since={since}", f"--until={until}", "--purpose=Review"
+        )
 
 
 def test_the_command_writes_the_log_to_stdout(tenant_a, year):
     out = io.StringIO()
-    call_command("request_log", "acme", "--since=2026-01-01", "--until=2026-12-31", stdout=out)
+    call_command(
+        "request_log",
+        "acme",
+        "--since=2026-01-01",
+        "--until=2026-12-31",
+        "--purpose=Annual compliance review",
+        stdout=out,
+    )
     assert out.getvalue() == "".join(request_log_csv(tenant=tenant_a, **YEAR_2026))
     out = io.StringIO()
     call_command(
         "request_log", "acme", "--since=2025-12-31", "--until=2025-12-31", "--format=json",
-        stdout=out,
+        "--purpose=Review", stdout=out,
     )  # fmt: skip
     assert [row["reference"] for row in json.loads(out.getvalue())] == [
         year["new_years_eve"].reference
@@ -273,6 +282,10 @@ def test_the_command_writes_the_log_to_stdout(tenant_a, year):
 
 def test_the_command_refuses_an_unknown_business_or_a_bad_date(tenant_a):
     with pytest.raises(CommandError, match="No business"):
-        call_command("request_log", "nobody", "--since=2026-01-01", "--until=2026-01-02")
+        call_command(
+            "request_log", "nobody", "--since=2026-01-01", "--until=2026-01-02", "--purpose=R"
+        )
     with pytest.raises(CommandError, match="not a date"):
-        call_command("request_log", "acme", "--since=2026-13-01", "--until=2026-01-02")
+        call_command(
+            "request_log", "acme", "--since=2026-13-01", "--until=2026-01-02", "--purpose=R"
+        )

@@ -20,7 +20,8 @@ from tests.helpers import PASSWORD, login
 
 PAGE = reverse("admin:recordkeeping_request_log")
 API = "/api/v1/records/request-log/"
-RANGE = {"since": "2026-01-01", "until": "2026-01-31"}
+# §7101(d): every export states its purpose (R-7101-d-1).
+RANGE = {"since": "2026-01-01", "until": "2026-01-31", "purpose": "Annual compliance review"}
 
 
 def _body(response) -> str:
@@ -118,7 +119,9 @@ def test_staff_role_is_refused_with_a_plain_page(staff_a, logs):
     ],
 )
 def test_a_bad_range_shows_the_form_again_with_why(compliance_a, logs, since, until, why):
-    response = login(compliance_a).get(PAGE, {"since": since, "until": until, "format": "csv"})
+    response = login(compliance_a).get(
+        PAGE, {"since": since, "until": until, "format": "csv", "purpose": "Review"}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert why in body

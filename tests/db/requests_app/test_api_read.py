@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from audit.services import statements_per_entry
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
 from tests.factories import make_request
 from tests.helpers import REQUESTS, Api, error_of
@@ -128,7 +129,8 @@ def test_list_runs_two_queries_whatever_the_page_size(
             privacy_request=make_request(tenant_a), actor=staff_a, assignee=staff_a
         )
     api_a.get(REQUESTS)  # a process loads each business once (tenants.selectors.api_key_lookup)
-    with django_assert_max_num_queries(2):
+    # And the list's one audit entry, whatever the page size (issue 14 item 3).
+    with django_assert_max_num_queries(2 + statements_per_entry()):
         response = api_a.get(REQUESTS)
     rows = response.json()["results"]
     assert len(rows) == 5
@@ -166,8 +168,9 @@ def test_retrieve_shows_timeline_and_communications(api_a, tenant_a, staff_a):
 def test_retrieve_takes_five_queries(api_a, tenant_a, django_assert_max_num_queries):
     privacy_request = make_request(tenant_a)
     api_a.get(REQUESTS)  # a process loads each business once (tenants.selectors.api_key_lookup)
-    # Key lookup, the request, then one prefetch each: timeline, communications, documents.
-    with django_assert_max_num_queries(5):
+    # Key lookup, the request, then one prefetch each: timeline, communications, documents; and
+    # the read's one audit entry (issue 14 item 3).
+    with django_assert_max_num_queries(5 + statements_per_entry()):
         response = api_a.get(f"{REQUESTS}{privacy_request.reference}/")
     assert response.status_code == 200
 
