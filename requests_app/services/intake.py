@@ -432,7 +432,9 @@ def _create(
                 **who,
             )
         )
-    timeline_add_all(events)
+    # Staff who log a request are audited (they entered a consumer's details); an API key
+    # forwarding one is not, or every create would queue on the business's audit chain.
+    timeline_add_all(events, keys_audited=False)
     for upload in documents:
         request_document_attach(privacy_request, upload, now=now, saved_files=saved_files)
     if deny_at_once:

@@ -86,13 +86,17 @@ def timeline_add(
     return event
 
 
-def timeline_add_all(events: Sequence[RequestEvent]) -> None:
+def timeline_add_all(events: Sequence[RequestEvent], *, keys_audited: bool = True) -> None:
     """Write entries built with ``timeline_entry``, in one INSERT where the database allows;
-    one audit entry per request for the entries a staff member or an API key wrote."""
+    one audit entry per request for the entries a staff member or an API key wrote.
+
+    ``keys_audited=False``: an API key's entries are not audited (intake: the business's system
+    passing on a consumer's own request reads and changes nobody's record; the request's
+    timeline already names the key). A staff member's entries always are."""
     insert_new(*events)
     acted: dict[int, list[RequestEvent]] = {}
     for event in events:
-        if _acted_by_staff_or_key(event):
+        if event.actor_id is not None or (keys_audited and _acted_by_staff_or_key(event)):
             acted.setdefault(event.privacy_request_id, []).append(event)
     for by_request in acted.values():
         _audit(by_request[0].privacy_request, by_request, action=AuditAction.CHANGE)

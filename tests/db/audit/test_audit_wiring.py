@@ -236,6 +236,22 @@ def test_consumer_and_portal_entries_are_not_staff_changes(tenant_a):
     assert new_entries(tenant_a, before) == []
 
 
+def test_a_request_forwarded_by_an_api_key_is_not_a_staff_change(tenant_a, api_key_a):
+    """Intake through the API is the consumer's request arriving by the business's system:
+    the timeline names the key; the audit trail (staff reads and changes) gets nothing."""
+    before = last_seq(tenant_a)
+    response = Api(api_key_a).post(
+        "/api/v1/requests/",
+        {
+            "type": "delete",
+            "channel": "api",
+            "requester": {"name": "Ana Key", "email": "ana.key@example.com", "state": "CA"},
+        },
+    )
+    assert response.status_code == 201, response.content
+    assert new_entries(tenant_a, before) == []
+
+
 def test_a_settings_change_in_the_admin_is_one_change(tenant_a, admin_a):
     policy = RetentionPolicy(tenant=tenant_a)
     policy.save()
