@@ -124,8 +124,8 @@ API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "privacyportal.handlers.ApiLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.context.AuditContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "privacyportal.urls"
