@@ -19,8 +19,11 @@ from django.urls import path, reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET
 
+from audit.models import AuditAction
 from audit.reads import AuditedReadMixin
+from audit.services import audit_record
 from tenants.admin_base import TenantScopedModelAdmin, may
+from tenants.context import staff_tenant
 
 from .. import vocabulary as words
 from ..models import QUEUE_CLOSED_LAST, QUEUE_DUE_DATE, PrivacyRequest, RequestType
@@ -130,7 +133,29 @@ class PrivacyRequestAdmin(
         # pages to look things up: a reader who may not act (compliance) gets only the latter.
         acts = self.has_add_permission(request)
         tools = [tool for tool in queue_tools() if acts or not tool.request_types]
-        return super().changelist_view(request, {"queue_tools": tools, **(extra_context or {})})
+        response = super().changelist_view(request, {"queue_tools": tools, **(extra_context or {})})
+        self._audit_listed(request, response)
+        return response
+
+    def _audit_listed(self, request: HttpRequest, response: Any) -> None:
+        """The queue shows names and email addresses: a page of it is a read of those requests
+        (R-7101-a-2), one entry naming the references shown. A page that lists nothing, or an
+        answer that is not the list (a redirect after an action), writes none."""
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        tenant = staff_tenant(request)
+        if changelist is None or tenant is None:
+            return
+        references = [privacy_request.reference for privacy_request in changelist.result_list]
+        if references:
+            audit_record(
+                tenant,
+                action=AuditAction.READ,
+                target="queue",
+                summary=f"Listed {len(references)} requests in the queue",
+                actor=request.user,
+                request=request,
+                detail={"references": references, "query": request.GET.urlencode()[:500]},
+            )
 
     actions = [changelist_action(action) for action in QUEUE_ACTIONS.values()]
     # The documents first: staff must open them before deciding (§7023(d)(1)).

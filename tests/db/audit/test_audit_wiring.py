@@ -81,6 +81,30 @@ def test_opening_a_request_in_the_admin_is_one_read(tenant_a, staff_a):
     assert "consumer@example.com" not in entry.summary + entry.detail
 
 
+def test_a_page_of_the_queue_is_one_read_naming_the_requests_shown(tenant_a, tenant_b, staff_a):
+    """The queue shows names and email addresses (R-7101-a-2: every view is logged)."""
+    import json
+
+    shown = [make_request(tenant_a).reference for _ in range(3)]
+    make_request(tenant_b)
+    before = last_seq(tenant_a)
+    response = login(staff_a).get(reverse("admin:requests_app_privacyrequest_changelist"))
+    assert response.status_code == 200
+    entry = the_one(tenant_a, before)
+    assert (entry.action, entry.target, entry.actor_id) == (AuditAction.READ, "queue", staff_a.pk)
+    assert sorted(json.loads(entry.detail)["references"]) == sorted(shown)
+    assert entry.summary == "Listed 3 requests in the queue"
+
+
+def test_an_empty_page_of_the_queue_writes_nothing(tenant_a, staff_a):
+    before = last_seq(tenant_a)
+    response = login(staff_a).get(
+        reverse("admin:requests_app_privacyrequest_changelist") + "?q=nobody-matches-this"
+    )
+    assert response.status_code == 200
+    assert new_entries(tenant_a, before) == []
+
+
 def test_another_business_s_request_page_writes_nothing(tenant_a, tenant_b, staff_b):
     privacy_request = make_request(tenant_a)
     before_a, before_b = last_seq(tenant_a), last_seq(tenant_b)
