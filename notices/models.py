@@ -74,11 +74,13 @@ class InventoryCategory(TenantOwnedModel):
     sources = models.JSONField(
         "categories of sources",
         default=list,
+        blank=True,  # clean() says what is missing, in its own words
         help_text="One per line, e.g. “directly from you”, “public directories” (§7011(e)(1)(B)).",
     )
     purposes = models.JSONField(
         "business or commercial purposes",
         default=list,
+        blank=True,  # clean() says what is missing, in its own words
         help_text="One per line: why it is collected and used (§7012(e)(2)).",
     )
     retention = models.TextField(
