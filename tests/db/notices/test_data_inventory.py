@@ -22,7 +22,8 @@ from notices.models import (
     THIRD_PARTIES_WITHOUT_SALE,
     InventoryCategory,
 )
-from tests.helpers import login
+from tenants.services import api_key_create
+from tests.helpers import Api, error_of, login
 
 CHANGELIST = "/admin/notices/inventorycategory/"
 ADD = CHANGELIST + "add/"
@@ -216,3 +217,42 @@ def test_another_business_admin_never_sees_these_rows(admin_b, tenant_a):
     assert client.post(f"{CHANGELIST}{entry.pk}/change/", FORM).status_code == 404
     entry.refresh_from_db()
     assert entry.name == "Acme-only wording"
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+INVENTORY_API = "/api/v1/inventory/"
+
+
+def test_the_api_reads_the_inventory_in_the_statute_order_with_the_derived_facts(
+    tenant_a, tenant_b, api_key_a
+):
+    _save(tenant_a, category="SPI-2B", sensitive_use_beyond_7027m=True)
+    _save(tenant_a, category="A", sold=True, third_parties=["Data brokers"], name="Contacts")
+    _save(tenant_b, category="D", name="Bravo-only wording")
+    response = Api(api_key_a).get(INVENTORY_API)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["sells"], body["shares"], body["uses_sensitive_beyond_7027m"]) == (
+        True,
+        False,
+        True,
+    )
+    assert [row["category"] for row in body["categories"]] == ["A", "SPI-2B"]
+    identifiers = body["categories"][0]
+    assert identifiers["statutory_name"] == "Identifiers"
+    assert identifiers["citation"] == "§1798.140(v)(1)(A)"
+    assert identifiers["name"] == "Contacts"
+    assert identifiers["third_parties"] == ["Data brokers"]
+    assert body["categories"][1]["sensitive"] is True
+    assert "Bravo-only wording" not in response.content.decode()
+
+
+def test_the_api_needs_the_requests_read_scope_and_refuses_query_parameters(tenant_a):
+    consent_key = api_key_create(tenant=tenant_a, scopes=["consent:read"])[1]
+    assert Api(consent_key).get(INVENTORY_API).status_code == 403
+    assert Api().get(INVENTORY_API).status_code in (401, 403)
+    reader = api_key_create(tenant=tenant_a, scopes=["requests:read"])[1]
+    refused = Api(reader).get(INVENTORY_API, {"category": "A"})
+    assert refused.status_code == 400
+    assert "category" in error_of(refused)["fields"]
