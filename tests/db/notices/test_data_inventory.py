@@ -256,3 +256,12 @@ def test_the_api_needs_the_requests_read_scope_and_refuses_query_parameters(tena
     refused = Api(reader).get(INVENTORY_API, {"category": "A"})
     assert refused.status_code == 400
     assert "category" in error_of(refused)["fields"]
+
+
+def test_the_business_admin_removes_a_category_no_longer_collected(admin_a, staff_a, tenant_a):
+    entry = _save(tenant_a, category="I")
+    delete = f"{CHANGELIST}{entry.pk}/delete/"
+    assert login(staff_a).post(delete, {"post": "yes"}).status_code == 403
+    assert _count(tenant_a) == 1
+    assert login(admin_a).post(delete, {"post": "yes"}).status_code == 302
+    assert _count(tenant_a) == 0
