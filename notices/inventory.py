@@ -55,6 +55,19 @@ class InventoryForDisplay:
     sold_or_shared: list[InventoryCategory]  # §7011(e)(1)(D)-(E); empty: "not sold or shared"
     disclosed: list[InventoryCategory]  # §7011(e)(1)(H)-(I); empty: "none"
 
+    # The derived facts, from the rows already read (the functions above query for them alone).
+    @property
+    def sells(self) -> bool:
+        return any(row.sold for row in self.personal + self.sensitive)
+
+    @property
+    def shares(self) -> bool:
+        return any(row.shared for row in self.personal + self.sensitive)
+
+    @property
+    def uses_sensitive_beyond_7027m(self) -> bool:
+        return any(row.sensitive_use_beyond_7027m for row in self.sensitive)
+
 
 def inventory_for_display(tenant: Tenant) -> InventoryForDisplay:
     """The business's inventory grouped for its notices and categories responses."""

@@ -11,12 +11,7 @@ from core.api import ERROR_400, ERROR_401, ERROR_403
 from tenants.api import TenantScopedAPIView
 from tenants.models import ApiScope
 
-from ..inventory import (
-    inventory_for_display,
-    sells_personal_information,
-    shares_personal_information,
-    uses_sensitive_beyond_7027m,
-)
+from ..inventory import inventory_for_display
 from .serializers import InventoryOutputSerializer
 
 
@@ -47,9 +42,9 @@ class InventoryApi(TenantScopedAPIView):
             )
         shown = inventory_for_display(self.tenant)
         body = {
-            "sells": sells_personal_information(self.tenant),
-            "shares": shares_personal_information(self.tenant),
-            "uses_sensitive_beyond_7027m": uses_sensitive_beyond_7027m(self.tenant),
+            "sells": shown.sells,
+            "shares": shown.shares,
+            "uses_sensitive_beyond_7027m": shown.uses_sensitive_beyond_7027m,
             "categories": [*shown.personal, *shown.sensitive],
         }
         return Response(InventoryOutputSerializer(body).data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notices.inventory import (
     inventory_category_save,
@@ -146,6 +148,10 @@ def test_the_inventory_for_display_follows_the_statute_order_and_groups(tenant_a
     assert [row.category for row in shown.sensitive] == ["SPI-1A"]
     assert [row.category for row in shown.sold_or_shared] == ["A"]
     assert [row.category for row in shown.disclosed] == ["K"]
+    # Its facts agree with the queries the notices ask one by one.
+    assert shown.sells is sells_personal_information(tenant_a) is True
+    assert shown.shares is shares_personal_information(tenant_a) is False
+    assert shown.uses_sensitive_beyond_7027m is uses_sensitive_beyond_7027m(tenant_a) is False
 
 
 # --- Admin -------------------------------------------------------------------------------------
@@ -230,8 +236,13 @@ def test_the_api_reads_the_inventory_in_the_statute_order_with_the_derived_facts
     _save(tenant_a, category="SPI-2B", sensitive_use_beyond_7027m=True)
     _save(tenant_a, category="A", sold=True, third_parties=["Data brokers"], name="Contacts")
     _save(tenant_b, category="D", name="Bravo-only wording")
-    response = Api(api_key_a).get(INVENTORY_API)
+    client = Api(api_key_a)
+    client.get(INVENTORY_API)  # warm: the key's tenant cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(INVENTORY_API)
     assert response.status_code == 200
+    # The key and the inventory: the derived facts come from the rows read, not 3 more queries.
+    assert len(queries) <= 2, [query["sql"] for query in queries.captured_queries]
     body = response.json()
     assert (body["sells"], body["shares"], body["uses_sensitive_beyond_7027m"]) == (
         True,
