@@ -33,6 +33,8 @@ from django.db import transaction
 
 from core import clock
 from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
+from notices.inventory import inventory_category_save
+from notices.models import InventoryCategory
 from optout.choice_services import choice_apply
 from optout.services import consent_subject
 from optout.subjects import SubjectKind, new_device_id
@@ -488,6 +490,98 @@ def _directory(tenant: Tenant, slug: str) -> None:
         )
 
 
+# --- The data inventory (notices) ----------------------------------------------------------
+
+# Leads Library's inventory, from its notice (seeds/000_6645cd481ae8a4bf.txt). Where the notice is
+# silent or contradicts itself (requirements.md, "Seed notice check"), the demo decides and says so:
+# - It follows the collected-categories table (A, B and I "Yes"); its business-purpose list also
+#   names C, D, G and K, which the table marks "No" and which the inventory therefore leaves out.
+# - "We collect some information on general health and exercise" is recorded as sensitive health
+#   information (§1798.140(ae)(2)(B)) used beyond §7027(m), as the tenant's settings already say.
+#   The notice names no source for it: the demo assumes third-party data providers.
+# - It sells (a lead-data seller; "Seed notice check": sells = yes) but names no buyers: the demo
+#   calls them the businesses buying its leads. It says nothing of sharing (pre-CPRA notice).
+# - It gives no retention period (§7012(e)(4)); the demo's criteria are invented.
+LL_SOURCES_ALL = (
+    "Directly from consumers",
+    "Indirectly from consumers",
+    "Directories",
+    "Company websites",
+    "Third-party data providers",
+)
+LL_PURPOSES = (
+    "Helping businesses develop new customers",
+    "Marketing",
+    "Developing insights on consumer behaviors and interests",
+    "Keeping contact information relevant and up to date",
+    "Enabling personalized and relevant marketing messages",
+    "Improving our services",
+)
+LL_RETENTION = (
+    "As long as the record is used to keep our business contact directory current: we "
+    "review it every 12 months and delete records that are no longer current, or sooner "
+    "when you ask us to delete them."
+)
+LL_SOLD_TO = ("Businesses buying sales leads (our clients)",)
+LL_DISCLOSED_TO = ("Affiliates and subsidiaries", "Service providers and other contractors")
+
+DEMO_INVENTORY: dict[str, tuple[dict[str, Any], ...]] = {
+    "leads-library": (
+        {
+            "category": "A",
+            "examples": "Real name, alias, postal address, email address, online identifier and "
+            "unique personal identifier.",
+            "sources": LL_SOURCES_ALL,
+            "purposes": LL_PURPOSES,
+            "sold": True,
+            "third_parties": LL_SOLD_TO,
+            "disclosed_to": LL_DISCLOSED_TO,
+        },
+        {
+            "category": "B",
+            "examples": "Name, phone number, address, employment and education.",
+            "sources": ("Third-party data providers", "Company websites", "Directories"),
+            "purposes": LL_PURPOSES,
+            "sold": True,
+            "third_parties": LL_SOLD_TO,
+            "disclosed_to": LL_DISCLOSED_TO,
+        },
+        {
+            "category": "I",
+            "examples": "Job history.",
+            "sources": LL_SOURCES_ALL,
+            "purposes": LL_PURPOSES,
+            "sold": True,
+            "third_parties": LL_SOLD_TO,
+            "disclosed_to": LL_DISCLOSED_TO,
+        },
+        {
+            "category": "SPI-2B",
+            "name": "General health and exercise",
+            "examples": "General information on health and exercise habits.",
+            "sources": ("Third-party data providers",),
+            "purposes": ("Developing insights on consumer behaviors and interests",),
+            "sensitive_use_beyond_7027m": True,
+        },
+    ),
+}
+
+
+def _inventory(tenant: Tenant, slug: str) -> None:
+    """Add the business's demo inventory entries it does not have yet (an admin's edits stay)."""
+    listed = set(InventoryCategory.objects.for_tenant(tenant).values_list("category", flat=True))
+    for entry in DEMO_INVENTORY.get(slug, ()):
+        if entry["category"] in listed:
+            continue
+        fields = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in entry.items()
+        }
+        inventory_category_save(
+            inventory_category=InventoryCategory(tenant=tenant, retention=LL_RETENTION, **fields)
+        )
+
+
 def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
     """Create whatever of the demo is missing; return the logins and keys to show."""
     var_dir = Path(var_dir or settings.VAR_DIR)
@@ -504,6 +598,7 @@ def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
             if not PrivacyRequest.objects.for_tenant(tenant).exists():
                 made = _requests(tenant, DEMO_REQUESTS[demo.slug], users)
             _directory(tenant, demo.slug)
+            _inventory(tenant, demo.slug)
             total = PrivacyRequest.objects.for_tenant(tenant).count()
         seeded.append(
             SeededTenant(

@@ -11,6 +11,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from notices.api import urls as notices_api_urls
 from optout.api import urls as optout_api_urls
 from outbox.api import urls as outbox_api_urls
 from recordkeeping.api import urls as records_api_urls
@@ -25,6 +26,7 @@ urlpatterns = [
     *optout_api_urls.urlpatterns,
     *verification_api_urls.urlpatterns,
     *records_api_urls.urlpatterns,
+    *notices_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"

@@ -20,6 +20,8 @@ from django.db import models
 from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_record
 from core import clock
+from notices.inventory import inventory_category_save
+from notices.models import InventoryCategory
 from optout.models import (
     ConsentChange,
     ConsentRight,
@@ -568,6 +570,29 @@ def _parental_check(business: Business) -> ParentalCheck:
     """The parental check that under-13 member's request waits for (§7070(c))."""
     member = business.get(HouseholdMember)
     return business.only(ParentalCheck, privacy_request=member.privacy_request)
+
+
+# --- Notices -----------------------------------------------------------------------------------
+
+
+@builds(InventoryCategory)
+def _inventory_category(business: Business) -> InventoryCategory:
+    """The business's inventory entry for identifiers (§1798.140(v)(1)(A)), sold to data
+    brokers, in its own wording."""
+    return inventory_category_save(
+        inventory_category=InventoryCategory(
+            tenant=business.tenant,
+            category="A",
+            name=f"{business.label}-inventory contact details",
+            examples=f"{business.label}-inventory name, email address",
+            sources=["Directly from you", f"{business.label}-inventory directories"],
+            purposes=["Marketing"],
+            retention="24 months after our last contact with you",
+            sold=True,
+            third_parties=[f"{business.label}-inventory data brokers"],
+            disclosed_to=["Service providers"],
+        )
+    )
 
 
 @builds(RetentionPolicy)

@@ -8,6 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from demo import seed as demo
+from notices.inventory import (
+    inventory_category_save,
+    inventory_for_display,
+    sells_personal_information,
+    uses_sensitive_beyond_7027m,
+)
+from notices.models import InventoryCategory
 from requests_app.deadlines import deadline_state
 from requests_app.models import PrivacyRequest
 from tenants.models import Tenant
@@ -171,3 +178,34 @@ def test_a_demo_consumer_can_be_verified_against_the_demo_directory(settings, tm
     )
     privacy_request.refresh_from_db()
     assert privacy_request.status == "verified"
+
+
+def test_leads_library_has_the_inventory_of_its_notice_and_reseeding_keeps_edits(
+    settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    demo.seed()
+    leads = Tenant.objects.get(slug="leads-library")
+    shown = inventory_for_display(leads)
+    # The notice's "Yes" rows: identifiers, customer records, employment; and its health note.
+    assert [row.category for row in shown.personal] == ["A", "B", "I"]
+    assert [row.category for row in shown.sensitive] == ["SPI-2B"]
+    assert all(row.retention and row.sources and row.purposes for row in shown.personal)
+    assert "Directories" in shown.personal[0].sources
+    assert shown.personal[0].disclosed_to == [
+        "Affiliates and subsidiaries",
+        "Service providers and other contractors",
+    ]
+    # The inventory agrees with the business's settings (the opt-out and limit pages).
+    assert sells_personal_information(leads) is leads.sells_or_shares is True
+    assert uses_sensitive_beyond_7027m(leads) is leads.uses_sensitive_beyond_7027m is True
+    # Re-seeding adds nothing and keeps an admin's wording.
+    identifiers = InventoryCategory.objects.for_tenant(leads).get(category="A")
+    identifiers.name = "Contact details"
+    inventory_category_save(inventory_category=identifiers)
+    demo.seed()
+    assert InventoryCategory.objects.for_tenant(leads).count() == 4
+    identifiers.refresh_from_db()
+    assert identifiers.name == "Contact details"
+    bravo = Tenant.objects.get(slug="bravo")
+    assert not InventoryCategory.objects.for_tenant(bravo).exists()
