@@ -37,20 +37,7 @@ from . import metric_rules
 from .metrics import AnnualMetrics, annual_metrics_with_days, responded_date, year_requests
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTH_NAMES = rules.MONTH_NAMES  # the staff pages are in English, as the admin is
 
 
 @dataclass(frozen=True)

@@ -112,23 +112,25 @@ DISCLOSURE_MONTH, DISCLOSURE_DAY = 7, 1  # §7102(a)(2): by July 1 of every cale
 REMINDER_MONTH, REMINDER_DAY = 6, 1  # R-7102-a2-1: the portal reminds the business from June 1
 
 
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def full_date(day: date) -> str:
     """A date written in full: "July 1, 2027"."""
-    months = (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    )
-    return f"{months[day.month - 1]} {day.day}, {day.year}"
+    return f"{MONTH_NAMES[day.month - 1]} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True)

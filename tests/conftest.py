@@ -151,6 +151,11 @@ def compliance_a(tenant_a):
 
 
 @pytest.fixture
+def compliance_b(tenant_b):
+    return _user(tenant_b, "compliance_b", Role.COMPLIANCE)
+
+
+@pytest.fixture
 def compliance_staff_a(tenant_a):
     """A compliance officer who also works the queue (issue 14 item 5: compliance alone reads)."""
     return _user(tenant_a, "compliance_staff_a", Role.COMPLIANCE_STAFF)

@@ -46,16 +46,6 @@ def _member(tenant, username: str, role: str):
 
 
 @pytest.fixture
-def compliance_b(tenant_b):
-    return _member(tenant_b, "compliance_b", Role.COMPLIANCE)
-
-
-@pytest.fixture
-def compliance_staff_a(tenant_a):
-    return _member(tenant_a, "compliance_staff_a", Role.COMPLIANCE_STAFF)
-
-
-@pytest.fixture
 def trails(tenant_a, tenant_b, staff_a, freeze):
     freeze(datetime(2026, 3, 2, 18, 0, tzinfo=UTC))
     for n in range(3):

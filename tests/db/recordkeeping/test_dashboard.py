@@ -22,10 +22,8 @@ from requests_app.services import (
     privacy_request_extend,
     privacy_request_mark_verified,
 )
-from tenants.models import Role
-from tenants.services import staff_create
 from tests.factories import make_request
-from tests.helpers import PASSWORD, login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -114,18 +112,6 @@ def year(freeze, tenant_a, tenant_b, staff_a, staff_b):
     received(f, tenant_b, "limit", "2025-10-05T18:00")
     f(TODAY)
     return a
-
-
-@pytest.fixture
-def compliance_b(tenant_b):
-    user, _ = staff_create(
-        tenant=tenant_b,
-        username="compliance_b",
-        role=Role.COMPLIANCE,
-        email="compliance_b@staff.example",
-        password=PASSWORD,
-    )
-    return user
 
 
 def _table(page: str, table_id: str) -> list[list[str]]:

@@ -14,10 +14,9 @@ from django.urls import reverse
 from recordkeeping.models import PublishedMetrics
 from recordkeeping.publishing import PublishRefused, metrics_publish, published_latest
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
-from tenants.models import Role
-from tenants.services import api_key_create, staff_create
+from tenants.services import api_key_create
 from tests.factories import make_request
-from tests.helpers import PASSWORD, login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -58,18 +57,6 @@ def year(freeze, tenant_a, tenant_b, staff_a, staff_b):
     tenant_a.discloses_request_metrics = True
     tenant_a.save()
     return tenant_a
-
-
-@pytest.fixture
-def compliance_b(tenant_b):
-    user, _ = staff_create(
-        tenant=tenant_b,
-        username="compliance_b",
-        role=Role.COMPLIANCE,
-        email="compliance_b@staff.example",
-        password=PASSWORD,
-    )
-    return user
 
 
 def _publish(user, **data):

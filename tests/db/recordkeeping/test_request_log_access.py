@@ -13,10 +13,9 @@ import pytest
 from django.urls import reverse
 
 from recordkeeping.request_log import COLUMNS
-from tenants.models import Role
-from tenants.services import api_key_create, staff_create
+from tenants.services import api_key_create
 from tests.factories import make_request
-from tests.helpers import PASSWORD, login
+from tests.helpers import login
 
 PAGE = reverse("admin:recordkeeping_request_log")
 API = "/api/v1/records/request-log/"
@@ -48,18 +47,6 @@ def logs(tenant_a, tenant_b, freeze):
         )
     ]
     return {"a": [r.reference for r in a], "b": [r.reference for r in b]}
-
-
-@pytest.fixture
-def compliance_b(tenant_b):
-    user, _ = staff_create(
-        tenant=tenant_b,
-        username="compliance_b",
-        role=Role.COMPLIANCE,
-        email="compliance_b@staff.example",
-        password=PASSWORD,
-    )
-    return user
 
 
 def test_compliance_downloads_the_csv_of_their_business(compliance_a, logs):
