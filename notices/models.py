@@ -4,6 +4,7 @@ and for the categories response to requests to know (§7024(k))."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -165,3 +166,172 @@ class InventoryCategory(TenantOwnedModel):
             errors["sensitive_use_beyond_7027m"] = SENSITIVE_USE_NOT_SENSITIVE
         if errors:
             raise ValidationError(errors)
+
+
+# -- The notices themselves (issue 15, items 2-6) ----------------------------------------------
+
+
+class NoticeKind(models.TextChoices):
+    """The notices the business publishes here (§7010). The notices of right to opt out and to
+    limit and the alternative opt-out link page are the opt-out app's live pages with their forms
+    (§7013(f)(2), §7014(f)(2), §7015(c)); their text is also carried, and so versioned, in the
+    privacy policy (§7011(e)(3)(C)-(D), §7013(d), §7014(d))."""
+
+    PRIVACY_POLICY = "privacy_policy", "privacy policy"
+    NOTICE_AT_COLLECTION = "notice_at_collection", "notice at collection"
+    FINANCIAL_INCENTIVE = "financial_incentive", "notice of financial incentive"
+
+
+class PrivacyPractices(TenantOwnedModel):
+    """Facts the notices must state that neither the data inventory nor the business's request
+    settings hold. One row per business."""
+
+    knows_sells_under_16 = models.BooleanField(
+        "knowingly sells or shares the personal information of consumers under 16",
+        default=False,
+        help_text="Actual knowledge, as §7011(e)(1)(G) asks; then the privacy policy must "
+        "describe how consent is obtained (§7070-§7072).",
+    )
+    no_reasonable_verification = models.BooleanField(
+        "has no reasonable method to verify identity",
+        default=False,
+        help_text="Then the privacy policy must explain why (§7062(g)).",
+    )
+    registered_data_broker = models.BooleanField(
+        "registered data broker that does not collect directly from consumers",
+        default=False,
+        help_text="Needs no notice at collection if its registration links to its privacy "
+        "policy (§7012(i)).",
+    )
+    data_broker_registration_url = models.URLField("data broker registration address", blank=True)
+    reviewed_at = models.DateField(
+        "last reviewed",
+        null=True,
+        blank=True,
+        help_text="When the business last reviewed these practices and its notices (Civil Code "
+        "§1798.130(a)(5): at least every 12 months).",
+    )
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "privacy practices"
+        verbose_name_plural = "privacy practices"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="notices_practices_one_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return "Privacy practices"
+
+
+class NoticeText(TenantOwnedModel):
+    """What the business writes itself for its notices, in one language, in Markdown
+    (``core.markup``: untrusted input, sanitized on the way out). Everything else in a notice is
+    generated from the inventory and the settings."""
+
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    introduction = models.TextField(
+        blank=True, help_text="Who you are and what this policy covers (Markdown)."
+    )
+    offline_practices = models.TextField(
+        "offline practices",
+        blank=True,
+        help_text="What you collect and do offline, e.g. by phone, by mail or in a store "
+        "(§7011(a)).",
+    )
+    sale_purposes = models.TextField(
+        "why you sell or share",
+        blank=True,
+        help_text="The business or commercial purposes for selling or sharing (§7011(e)(1)(F)).",
+    )
+    disclosure_purposes = models.TextField(
+        "why you disclose for a business purpose",
+        blank=True,
+        help_text="The purposes of disclosing to service providers and contractors "
+        "(§7011(e)(1)(J)).",
+    )
+    minors_processes = models.TextField(
+        "consent of consumers under 16",
+        blank=True,
+        help_text="How you obtain consent to sell or share the data of consumers under 16 "
+        "(§7011(e)(3)(I), §7070-§7072).",
+    )
+    no_verification_reason = models.TextField(
+        "why you cannot verify identity",
+        blank=True,
+        help_text="Required when you have no reasonable verification method (§7062(g)).",
+    )
+    third_parties_controlling_collection = models.TextField(
+        "third parties that control collection",
+        blank=True,
+        help_text="Their names or their practices, if third parties control the collection on "
+        "your pages (§7012(e)(6), (g)).",
+    )
+    contact = models.TextField(
+        "contact for questions",
+        blank=True,
+        help_text="Anything to add to the contact details the policy gives (§7011(e)(3)(J)).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "notice text"
+        verbose_name_plural = "notice texts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "language"], name="notices_text_one_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice text ({self.get_language_display()})"
+
+
+class NoticeVersion(TenantOwnedModel):
+    """One published version of one notice in one language, exactly as consumers saw it, kept
+    for good (§7011(e)(4), R-NOT-P-1): "what did our policy say on 3 March?".
+
+    ``document`` names the notice: its kind, or for a financial incentive
+    ``financial_incentive:<program slug>``. Versions are never changed after publishing: a new
+    version supersedes the last (``superseded_at``), and unpublishing stamps the current one."""
+
+    document = models.CharField(max_length=120)
+    kind = models.CharField(max_length=30, choices=NoticeKind.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body_html = models.TextField(help_text="The rendered, sanitized notice.")
+    effective_date = models.DateField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept when the account is deleted: the history still says who published it.
+    published_by_name = models.CharField(max_length=150, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    unpublished_at = models.DateTimeField(null=True, blank=True)
+    # Publishing despite the checker's findings needs an explicit, logged override (item 3).
+    overridden_findings = models.JSONField(default=list, blank=True)
+    override_reason = models.TextField(blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "published notice"
+        verbose_name_plural = "published notices"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "document", "language", "number"],
+                name="notices_version_number_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "document", "language", "-published_at"],
+                name="notices_version_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number} ({self.language})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None and self.unpublished_at is None
