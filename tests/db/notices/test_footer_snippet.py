@@ -60,7 +60,7 @@ def test_the_alternative_link_carries_the_icon_one_line_high_with_a_text_alterna
     assert link is not None
     assert link.group(1).strip().endswith("Your Privacy Choices")
     svg = re.search(r"<svg[^>]*>", link.group(1)).group(0)
-    assert 'height="1em"' in svg  # one line of the host's text, like the icons beside it
+    assert 'height="1.25em"' in svg  # one line of the host's text, like the icons beside it
     assert 'aria-label="California Consumer Privacy Act (CCPA) Opt-Out Icon"' in svg
     assert "Do Not Sell" not in snippet  # the alternative link replaces the two
 
