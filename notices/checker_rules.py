@@ -25,6 +25,12 @@ PRIVACY_POLICY = "privacy_policy"
 NOTICE_AT_COLLECTION = "notice_at_collection"
 BUSINESS = "business"
 DOCUMENTS = (PRIVACY_POLICY, NOTICE_AT_COLLECTION)
+# What a finding concerns (the API's enum, privacyportal/settings.py ENUM_NAME_OVERRIDES).
+FINDING_DOCUMENTS = (
+    (PRIVACY_POLICY, "The privacy policy"),
+    (NOTICE_AT_COLLECTION, "The notice at collection"),
+    (BUSINESS, "The business as a whole: a setting every notice depends on"),
+)
 
 # Where the business admin fixes each thing (the admin's section and model names).
 SETTINGS_PAGE = "your business's settings (admin: Businesses and staff › Tenants)"

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.api import ApiSerializer
 
-from .. import categories
+from .. import categories, checker_rules
 
 
 class _Items(serializers.ListField):
@@ -61,7 +61,7 @@ class NoticeFindingOutputSerializer(ApiSerializer):
         "give several findings (one per language, field or notice)."
     )
     document = serializers.ChoiceField(
-        choices=["privacy_policy", "notice_at_collection", "business"],
+        choices=checker_rules.FINDING_DOCUMENTS,
         help_text="The notice the finding concerns, or `business` for a setting every notice "
         "depends on.",
     )
