@@ -325,6 +325,7 @@ def test_the_codes_publishing_clears_are_real_codes():
 @pytest.mark.parametrize(
     ("last_updated", "today", "late"),
     [
+        (date(2025, 3, 20), date(2026, 3, 1), False),  # due within 30 days: no finding yet
         (date(2025, 3, 1), date(2026, 3, 1), False),  # 12 months to the day: due, not late
         (date(2025, 3, 1), date(2026, 3, 2), True),
         (date(2024, 2, 29), date(2025, 2, 28), False),  # a leap day's anniversary: 28 Feb

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -303,6 +304,32 @@ def test_no_verification_method_needs_its_reason_and_a_yearly_review_7062_g(tena
     practices.reviewed_at = tenant_today(tenant_a)
     practices.save()
     assert findings_for(tenant_a) == []
+
+
+# The checker leaves these to Tenant.clean, which refuses them on every save of the settings.
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"online_only": True, "request_methods": ["webform"]}, "request_methods"),  # §7020(a)
+        ({"request_methods": ["webform"]}, "request_methods"),  # §7020(b): two methods
+        ({"request_methods": ["webform", "email"]}, "request_methods"),  # §7020(b): toll-free
+        (  # §7020(b): the online form, for a business with a website
+            {
+                "website_url": "https://acme.example",
+                "request_methods": ["toll_free_phone", "email"],
+            },
+            "request_methods",
+        ),
+        ({"request_methods": ["webform", "toll_free_phone", "mail"]}, "postal_address"),
+        ({"gpc_frictionless": True, "sells_or_shares_offline": True}, "gpc_frictionless"),
+    ],
+)
+def test_the_rules_left_to_the_business_settings_are_refused_there_7020_7025_g_3(
+    tenant_a, fields, field
+):
+    with pytest.raises(ValidationError) as refused:
+        _settings(tenant_a, **fields)
+    assert field in refused.value.message_dict
 
 
 # The messages name the admin's own labels: they must not drift from the models.
