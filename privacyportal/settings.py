@@ -516,6 +516,7 @@ SPECTACULAR_SETTINGS = {
         "RequestTypeEnum": "requests_app.models.RequestType",
         "EventKindEnum": "requests_app.models.EventKind",
         "CalendarEnum": "core.calendar.CALENDAR_CHOICES",
+        "NoticeFindingDocumentEnum": "notices.checker_rules.FINDING_DOCUMENTS",
     },
     # drf-spectacular's enum hook first: ours refers to the enum components it names.
     "POSTPROCESSING_HOOKS": [

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from core.api import ApiSerializer
 
-from .. import categories
+from .. import categories, checker_rules
 
 
 class _Items(serializers.ListField):
@@ -52,3 +52,20 @@ class InventoryOutputSerializer(ApiSerializer):
         help_text="A sensitive category is used beyond the purposes of §7027(m) (§7010(d))."
     )
     categories = InventoryCategoryOutputSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="NoticeFinding")
+class NoticeFindingOutputSerializer(ApiSerializer):
+    code = serializers.CharField(
+        help_text="Stable name of the rule, e.g. `sale_purposes_missing`; the same rule may "
+        "give several findings (one per language, field or notice)."
+    )
+    document = serializers.ChoiceField(
+        choices=checker_rules.FINDING_DOCUMENTS,
+        help_text="The notice the finding concerns, or `business` for a setting every notice "
+        "depends on.",
+    )
+    section = serializers.CharField(help_text="The rule's citation, e.g. `§7011(e)(1)(F)`.")
+    message = serializers.CharField(
+        help_text="What is missing and where the business admin fixes it, in plain words."
+    )
