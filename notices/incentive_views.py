@@ -40,16 +40,18 @@ from .models import IncentiveProgram
 JOIN = "join"
 DECLINE = "decline"
 EMAIL_MISSING = _("Enter your email address to join, like name@example.com.")
+EMAIL_INVALID = _("Enter an email address, like name@example.com.")
 
 
 class IncentiveChoiceForm(PortalForm):
     """The join page's form: the address, and which of the two equal buttons was pressed."""
 
-    email = forms.CharField(
+    email = forms.EmailField(
         label=_("Your email address"),
         help_text=_("Only needed to join: we use it to give you the incentive."),
         max_length=254,
         required=False,
+        error_messages={"invalid": EMAIL_INVALID, "max_length": EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     choice = forms.ChoiceField(
@@ -65,11 +67,15 @@ class IncentiveChoiceForm(PortalForm):
 
 
 class IncentiveWithdrawForm(PortalForm):
-    email = forms.CharField(
+    email = forms.EmailField(
         label=_("The email address you joined with"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={"required": _("Enter the email address you joined with.")},
+        error_messages={
+            "required": _("Enter the email address you joined with."),
+            "invalid": EMAIL_INVALID,
+            "max_length": EMAIL_INVALID,
+        },
     )
 
 
