@@ -118,9 +118,10 @@ _SHAMING_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         r"\b(?:like|love|enjoy|prefer)s?\s+(?:paying|to\s+pay)\s+(?:the\s+)?(?:full|more|extra|"
-        r"higher)",
+        r"higher)(?:\s+(?:price|prices|money))?",
         r"\b(?:don't|dont|do\s+not|never)\s+(?:want|like|care|need)\s+to\s+save",
-        r"\b(?:rather|happy\s+to|fine\s+with)\s+(?:pay|paying)\s+(?:the\s+)?(?:full|more|extra)",
+        r"\b(?:rather|happy\s+to|fine\s+with)\s+(?:pay|paying)\s+(?:the\s+)?(?:full|more|extra)"
+        r"(?:\s+(?:price|prices|money))?",
         r"\b(?:hate|dislike)s?\s+(?:saving|savings|discounts|deals|money)",
         r"\bwaste\s+(?:my\s+|your\s+)?money",
         r"\b(?:i'm|i\s+am)\s+(?:not\s+)?(?:smart|clever)\s+enough",

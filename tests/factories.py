@@ -648,10 +648,11 @@ def incentive_program_build(
 @builds(IncentiveProgram)
 def _incentive_program(business: Business) -> IncentiveProgram:
     """A published financial incentive program (§7016) on the business's inventoried
-    identifiers, its slug and texts carrying the business's label."""
+    identifiers, its texts carrying the business's label. The slug does not: it is in the URL
+    the walk visits, which a 404 page may echo (its language links)."""
     business.get(InventoryCategory)  # the program's category must be inventoried (§7016(d)(2))
     return incentive_program_build(
-        business.tenant, slug=f"{business.label}-rewards", label=business.label
+        business.tenant, slug=f"rewards-{business.tenant.slug}", label=business.label
     )
 
 
