@@ -222,12 +222,14 @@ class IncentiveProgramAdmin(TenantScopedModelAdmin):
                     program=program, user=request.user, request=request
                 )
             except Refused as refused:
-                self.message_user(request, f"{program.slug}: {refused.message}", messages.ERROR)
+                self.message_user(
+                    request, f"Program “{program.slug}”: {refused.message}", messages.ERROR
+                )
             else:
                 languages = ", ".join(v.language for v in versions)
                 self.message_user(
                     request,
-                    f"{program.slug}: published, with its notice of financial incentive "
+                    f"Program “{program.slug}”: published, with its notice of financial incentive "
                     f"({languages}).",
                     messages.SUCCESS,
                 )
@@ -238,11 +240,13 @@ class IncentiveProgramAdmin(TenantScopedModelAdmin):
             try:
                 incentive_program_withdraw(program=program, user=request.user, request=request)
             except Refused as refused:
-                self.message_user(request, f"{program.slug}: {refused.message}", messages.ERROR)
+                self.message_user(
+                    request, f"Program “{program.slug}”: {refused.message}", messages.ERROR
+                )
             else:
                 self.message_user(
                     request,
-                    f"{program.slug}: withdrawn; its pages are gone, its notice stays in the "
+                    f"Program “{program.slug}”: withdrawn; its pages are gone, its notice stays in the "
                     "history.",
                     messages.SUCCESS,
                 )
