@@ -92,3 +92,7 @@ class InventoryCategoryAdmin(TenantScopedModelAdmin):
                 raise Http404("Choose a business first.")
             obj.tenant = tenant
         inventory_category_save(inventory_category=obj)
+
+
+# Financial incentive programs and their members (issue 15 item 5): their own module.
+from . import incentive_admin  # noqa: E402, F401

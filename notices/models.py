@@ -4,13 +4,15 @@ and for the categories response to requests to know (§7024(k))."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from tenants.models import TenantOwnedModel
 
-from . import categories
+from . import categories, incentive_rules
 
 # A list item is a category of sources, purposes or recipients, named in a few words
 # ("data brokers", "advertising networks", R-7024-l-1), not a paragraph.
@@ -335,3 +337,183 @@ class NoticeVersion(TenantOwnedModel):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None and self.unpublished_at is None
+
+
+# -- Financial incentive programs (issue 15, item 5: §7016, §7080-§7081) -------------------------
+
+
+def _codes_error(value: object, known: Iterable[str], what: str) -> str | None:
+    """Why ``value`` is not a list of distinct known codes, or None."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        return f"Give a list of {what}."
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        return f"Unknown {what}: {', '.join(unknown)}."
+    if len(set(value)) != len(value):
+        return f"Each of the {what} once."
+    return None
+
+
+class IncentiveStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+    WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class IncentiveProgram(TenantOwnedModel):
+    """A financial incentive or price or service difference the business offers (§7016, §7080):
+    the value of the consumer's data and how it was calculated (§7081), the categories of
+    personal information it involves; its words per language are ``IncentiveProgramText``.
+
+    Consumers see it only once published (``incentive_services.incentive_program_publish``),
+    which is refused until ``incentive_rules.publish_problems`` finds nothing."""
+
+    slug = models.SlugField(
+        max_length=60,
+        help_text="The program's address on the portal: /<business>/incentives/<slug>/.",
+    )
+    value_amount = models.DecimalField(
+        "good-faith estimate of the value of the consumer's data (US dollars)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,  # publishing says it is missing, with its section (§7080(b))
+        help_text="What the consumer's data is worth to the business, in good faith "
+        "(§7080(b), §7016(d)(5)(A)). Say what it is per (e.g. “per member per year”) in the "
+        "program's texts.",
+    )
+    value_methods = models.JSONField(
+        "how the value was calculated",
+        default=list,
+        blank=True,
+        help_text="At least one of the methods of §7081(a)(1)-(8); describe how you used it "
+        "in the program's texts.",
+    )
+    considers_all_us_persons = models.BooleanField(
+        "the value considers the data of all natural persons in the United States",
+        default=False,
+        help_text="§7081(b) allows it, not only California consumers; the notice says so.",
+    )
+    categories = models.JSONField(
+        "categories of personal information involved",
+        default=list,
+        blank=True,
+        help_text="The statutory categories the incentive involves (§7016(d)(2)); they must be "
+        "in your data inventory.",
+    )
+    status = models.CharField(
+        max_length=10, choices=IncentiveStatus.choices, default=IncentiveStatus.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "financial incentive program"
+        verbose_name_plural = "financial incentive programs"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "slug"], name="notices_incentive_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        methods = _codes_error(
+            self.value_methods, incentive_rules.METHODS_BY_CODE, "valuation methods (§7081(a))"
+        )
+        if methods:
+            errors["value_methods"] = methods
+        chosen = _codes_error(self.categories, categories.BY_CODE, "categories")
+        if chosen:
+            errors["categories"] = chosen
+        if self.value_amount is not None and self.value_amount < 0:
+            errors["value_amount"] = "The value of the consumer's data cannot be negative."
+        if errors:
+            raise ValidationError(errors)
+
+
+class IncentiveProgramText(TenantOwnedModel):
+    """A program's words in one language (§7016(c)(2)(C)), written by the business in Markdown:
+    untrusted input, sanitized by ``core.markup`` when the notice is rendered."""
+
+    program = models.ForeignKey(IncentiveProgram, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField("name of the program", max_length=120, blank=True)
+    summary = models.TextField(
+        "summary", blank=True, help_text="A succinct summary of the incentive (§7016(d)(1))."
+    )
+    material_terms = models.TextField(
+        "material terms",
+        blank=True,
+        help_text="What the consumer gets and gives, conditions, duration (§7016(d)(2)). The "
+        "categories of personal information and the value are added from the program.",
+    )
+    value_basis = models.CharField(
+        "what the estimate is for",
+        max_length=120,
+        blank=True,
+        help_text="E.g. “per member per year” (§7016(d)(5)(A)).",
+    )
+    method_description = models.TextField(
+        "how the value was calculated",
+        blank=True,
+        help_text="Describe how you used the chosen methods (§7016(d)(5)(B), §7081(a)).",
+    )
+    how_to_withdraw = models.TextField(
+        "other ways to withdraw",
+        blank=True,
+        help_text="Optional: the notice always links to the portal's withdraw page "
+        "(§7016(d)(4)); add other ways here, e.g. in a store.",
+    )
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "program text"
+        verbose_name_plural = "program texts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "program", "language"], name="notices_incentive_text_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.program_id} ({self.language})"
+
+
+class IncentiveEnrollment(TenantOwnedModel):
+    """A consumer who joined a program by their own choice (§7016(d)(3)), and when they withdrew
+    (§7016(d)(4)). Rejoining after withdrawing adds a row: the history stays.
+
+    The email address is stored as the requests store the requester's: the business needs it to
+    give the member the incentive, and it is the only thing the join form asks for."""
+
+    program = models.ForeignKey(
+        IncentiveProgram, on_delete=models.PROTECT, related_name="enrollments"
+    )
+    email = models.EmailField()
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    joined_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = "program member"
+        verbose_name_plural = "program members"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "program", "email"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="notices_incentive_one_active_enrollment",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "program", "email"], name="notices_enrollment_email")
+        ]
+
+    def __str__(self) -> str:
+        return f"Member of {self.program_id} since {self.joined_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -34,6 +34,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
+from notices.models import IncentiveProgram
 from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
 from recordkeeping.models import PublishedMetrics
@@ -424,6 +425,8 @@ def _values(route: str, name: str, world: World) -> list[str] | None:
         return [world.privacy_request.reference]
     if name == "year":
         return [str(world.objects[PublishedMetrics].year)]  # the year A published
+    if name == "program_slug":
+        return [world.objects[IncentiveProgram].slug]  # A's financial incentive program
     if name == "app_label":
         return _alternatives(route, name)
     if name == "url":
