@@ -21,7 +21,8 @@ from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_record
 from core import clock
 from notices.inventory import inventory_category_save
-from notices.models import InventoryCategory
+from notices.models import InventoryCategory, NoticeText, NoticeVersion, PrivacyPractices
+from notices.services import notice_publish, notice_text_save, privacy_practices_save
 from optout.models import (
     ConsentChange,
     ConsentRight,
@@ -593,6 +594,51 @@ def _inventory_category(business: Business) -> InventoryCategory:
             disclosed_to=["Service providers"],
         )
     )
+
+
+@builds(PrivacyPractices)
+def _privacy_practices(business: Business) -> PrivacyPractices:
+    """The business's practices: no reasonable verification, so its policy explains why
+    (§7062(g))."""
+    return privacy_practices_save(
+        privacy_practices=PrivacyPractices(tenant=business.tenant, no_reasonable_verification=True),
+        user=business.admin,
+    )
+
+
+@builds(NoticeText)
+def _notice_text(business: Business) -> NoticeText:
+    """The business's own text of its notices in English, every field in its own words."""
+    label = business.label
+    return notice_text_save(
+        notice_text=NoticeText(
+            tenant=business.tenant,
+            language="en",
+            introduction=f"{label}-notice introduction: who we are.",
+            offline_practices=f"{label}-notice offline: we take calls.",
+            sale_purposes=f"{label}-notice sale purposes: advertising.",
+            disclosure_purposes=f"{label}-notice disclosure purposes: hosting.",
+            no_verification_reason=f"{label}-notice: we hold no data to compare.",
+            third_parties_controlling_collection=f"{label}-notice analytics partner.",
+            contact=f"{label}-notice: ask for the privacy team.",
+        ),
+        user=business.admin,
+    )
+
+
+@builds(NoticeVersion)
+def _notice_version(business: Business) -> NoticeVersion:
+    """The business's privacy policy, published in all its languages from its inventory, text
+    and practices (the English version). The reason covers whatever the checker finds."""
+    for model in (InventoryCategory, NoticeText, PrivacyPractices):
+        business.get(model)
+    published = notice_publish(
+        tenant=business.tenant,
+        kind="privacy_policy",
+        user=business.admin,
+        override_reason=f"{business.label}: published for the tenant-isolation walk",
+    )
+    return next(version for version in published if version.language == "en")
 
 
 @builds(RetentionPolicy)
