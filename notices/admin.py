@@ -24,7 +24,8 @@ from tenants.context import staff_tenant
 from tenants.models import Tenant
 from tenants.selectors import tenant_today
 
-from .checker import TEXT_FIELDS, findings_for
+from . import checker
+from .checker import TEXT_FIELDS
 from .documents import render_document
 from .inventory import inventory_category_save
 from .models import InventoryCategory, NoticeText, NoticeVersion, PrivacyPractices
@@ -291,7 +292,7 @@ def _notices_context(tenant: Tenant, errors: dict[str, str] | None = None) -> di
             {
                 "kind": kind.value,
                 "label": kind.label,
-                "findings": findings_for(tenant, kind.value),
+                "findings": checker.findings_for(tenant, kind.value),
                 "previews": [
                     (
                         language,
