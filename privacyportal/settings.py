@@ -296,6 +296,7 @@ ADMIN_INDEX_TOOLS: list[tuple[str, str, str]] = [
     ("Request log (§7101)", "admin:recordkeeping_request_log", "records"),
     ("Compliance dashboard (§7102)", "admin:recordkeeping_dashboard", "records"),
     ("Audit trail", "admin:recordkeeping_audit_trail", "audit"),
+    ("Notices: preview, check and publish", "admin:notices_publishing", "settings"),
 ]
 # A business's own domain is routed with this URLconf: only its portal, at the root.
 PORTAL_HOST_URLCONF = "privacyportal.host_urls"

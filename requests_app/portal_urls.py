@@ -14,7 +14,6 @@ urlpatterns = [
     path("delete/cancelled/", views.cancelled, name="cancelled"),
     path("correct/", views.correct, name="correct"),
     path("sent/", views.submitted, name="submitted"),
-    path("notice-at-collection/", views.notice_at_collection, name="notice_at_collection"),
     path("status/", views.status, name="status"),
     path("status/check-email/", views.status_check_email, name="status_check_email"),
     path("status/sign-in/", views.status_sign_in, name="status_sign_in"),

@@ -89,12 +89,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return portal_render(request, "portal/home.html", {"other_methods": other_methods})
 
 
-@portal_page
-@require_http_methods(["GET", "HEAD"])
-def notice_at_collection(request: HttpRequest) -> HttpResponse:
-    return portal_render(request, "portal/notice_at_collection.html")
-
-
 def _request_form(
     request: HttpRequest, form_class: type[RequestForm], template: str
 ) -> HttpResponse:

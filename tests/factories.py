@@ -37,7 +37,7 @@ from notices.models import (
     NoticeVersion,
     PrivacyPractices,
 )
-from notices.versions import current_version
+from notices.services import notice_publish, notice_text_save, privacy_practices_save
 from optout.models import (
     ConsentChange,
     ConsentRight,
@@ -674,41 +674,49 @@ def _incentive_enrollment(business: Business) -> IncentiveEnrollment:
     ).enrollment
 
 
-# Stopgap builders for the base notices models (branch notices-base has none, so the walk failed
-# before this branch). Made directly: notices has no service for them yet. The helper that adds
-# their services adds their real builders; keep those and drop these three at merge.
 @builds(PrivacyPractices)
 def _privacy_practices(business: Business) -> PrivacyPractices:
-    practices = PrivacyPractices(
-        tenant=business.tenant,
-        data_broker_registration_url=f"https://{business.label}.example/registration",
+    """The business's practices: no reasonable verification, so its policy explains why
+    (§7062(g))."""
+    return privacy_practices_save(
+        privacy_practices=PrivacyPractices(tenant=business.tenant, no_reasonable_verification=True),
+        user=business.admin,
     )
-    practices.full_clean()
-    practices.save()
-    return practices
 
 
 @builds(NoticeText)
 def _notice_text(business: Business) -> NoticeText:
-    text = NoticeText(
-        tenant=business.tenant,
-        language="en",
-        introduction=f"{business.label}-introduction: who we are.",
+    """The business's own text of its notices in English, every field in its own words."""
+    label = business.label
+    return notice_text_save(
+        notice_text=NoticeText(
+            tenant=business.tenant,
+            language="en",
+            introduction=f"{label}-notice introduction: who we are.",
+            offline_practices=f"{label}-notice offline: we take calls.",
+            sale_purposes=f"{label}-notice sale purposes: advertising.",
+            disclosure_purposes=f"{label}-notice disclosure purposes: hosting.",
+            no_verification_reason=f"{label}-notice: we hold no data to compare.",
+            third_parties_controlling_collection=f"{label}-notice analytics partner.",
+            contact=f"{label}-notice: ask for the privacy team.",
+        ),
+        user=business.admin,
     )
-    text.full_clean()
-    text.save()
-    return text
 
 
 @builds(NoticeVersion)
 def _notice_version(business: Business) -> NoticeVersion:
-    """The notice of financial incentive the business's program published (§7016)."""
-    program = business.get(IncentiveProgram)
-    version = current_version(
-        business.tenant, f"financial_incentive:{program.slug}", business.tenant.languages[0]
+    """The business's privacy policy, published in all its languages from its inventory, text
+    and practices (the English version). The reason covers whatever the checker finds."""
+    for model in (InventoryCategory, NoticeText, PrivacyPractices):
+        business.get(model)
+    published = notice_publish(
+        tenant=business.tenant,
+        kind="privacy_policy",
+        user=business.admin,
+        override_reason=f"{business.label}: published for the tenant-isolation walk",
     )
-    assert version is not None
-    return version
+    return next(version for version in published if version.language == "en")
 
 
 @builds(RetentionPolicy)

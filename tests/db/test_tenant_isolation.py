@@ -34,7 +34,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
-from notices.models import IncentiveProgram
+from notices.models import IncentiveProgram, NoticeVersion
 from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
 from recordkeeping.models import PublishedMetrics
@@ -308,7 +308,9 @@ def _holds_an_id(path: str) -> bool:
         return False
     # A calendar year names no object: /<B>/metrics/<year>/ is B's own publication of that year
     # (recordkeeping's public metrics page), which the markers check shows none of A's data.
-    return bool(set(_arguments(route)) - {"tenant_slug", "app_label", "year"})
+    # Nor does a version number: /<B>/privacy-policy/versions/<n>/ is B's own version n of its
+    # own policy (notices' public history), which the markers check shows none of A's data.
+    return bool(set(_arguments(route)) - {"tenant_slug", "app_label", "year", "number"})
 
 
 # --- Routes, and how the walk fills them in ------------------------------------------------------
@@ -427,6 +429,8 @@ def _values(route: str, name: str, world: World) -> list[str] | None:
         return [str(world.objects[PublishedMetrics].year)]  # the year A published
     if name == "program_slug":
         return [world.objects[IncentiveProgram].slug]  # A's financial incentive program
+    if name == "number":
+        return [str(world.objects[NoticeVersion].number)]  # the policy version A published
     if name == "app_label":
         return _alternatives(route, name)
     if name == "url":

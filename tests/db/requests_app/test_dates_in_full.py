@@ -21,6 +21,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import translation
 
+from notices.services import notice_publish, notice_unpublish
 from outbox.models import OutboxMessage
 from requests_app.models import PrivacyRequest
 from requests_app.services import privacy_request_extend
@@ -37,6 +38,8 @@ CONSUMER_TEMPLATE_DIRS = {
     BASE / "tenants/templates/portal": "portal/",
     BASE / "requests_app/templates/portal": "portal/",
     BASE / "requests_app/templates/requests_app/emails": "requests_app/emails/",
+    BASE / "notices/templates/portal/notices": "portal/notices/",
+    BASE / "notices/templates/notices": "notices/",
 }
 # Written for the business's staff, in English only: rendered once is enough.
 STAFF_ONLY = {"requests_app/emails/staff_digest.txt"}
@@ -133,6 +136,19 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
     response = stale.post("/acme/know/", KNOW)
     assert response.status_code == 403
     pages.append(response.content.decode())
+    # The notices: nothing published yet, then the policy and the notice at collection
+    # published (rendered in every language), their versions, a past day's policy.
+    get("/acme/privacy-policy/", status=404)
+    get("/acme/privacy-policy/?on=not-a-date", status=400)
+    for kind in ("privacy_policy", "notice_at_collection"):
+        notice_publish(tenant=tenant, kind=kind, user=staff, override_reason="dates walk")
+    for page in ("privacy-policy/", "privacy-policy/versions/", "notice-at-collection/"):
+        get(f"/acme/{page}")
+    get("/acme/privacy-policy/versions/1/")
+    get("/acme/privacy-policy/?on=2025-09-02")
+    get("/acme/privacy-policy/?on=2001-01-01")
+    for kind in ("privacy_policy", "notice_at_collection"):
+        notice_unpublish(tenant=tenant, kind=kind, user=staff)
     return pages
 
 
