@@ -20,7 +20,7 @@ from core.refusals import Refused
 from tenants.models import Tenant
 from tenants.selectors import tenant_today
 
-from . import checker, versions
+from . import checker, checker_rules, versions
 from .checker_rules import Finding
 from .documents import render_document
 from .models import NoticeKind, NoticeText, NoticeVersion, PrivacyPractices
@@ -136,7 +136,15 @@ def notice_publish(
     findings and the reason recorded (item 3)."""
     notice = _kind(kind)
     reason = override_reason.strip()
-    findings = checker.findings_for(tenant, notice.value)
+    # What publishing this notice fixes by itself (not published yet, a missing language, a
+    # policy over 12 months old) is no reason to ask for an override.
+    findings = [
+        finding
+        for finding in checker.findings_for(tenant, notice.value)
+        if not (
+            finding.code in checker_rules.CLEARED_BY_PUBLISHING and finding.document == notice.value
+        )
+    ]
     if findings and not reason:
         raise PublishRefused(findings)
     overridden = (

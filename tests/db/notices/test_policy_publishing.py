@@ -12,6 +12,7 @@ import pytest
 from audit.models import AuditEntry
 from core.refusals import Refused
 from notices import checker
+from notices.checker import findings_for
 from notices.checker_rules import Finding
 from notices.models import NoticeVersion
 from notices.services import PublishRefused, notice_unpublish
@@ -130,15 +131,37 @@ def test_with_a_reason_the_override_is_published_and_recorded(tenant_a, admin_a,
     assert entry.actor_label.startswith("admin_a")
 
 
-def test_the_real_12_month_rule_asks_for_an_override_civ_1798_130a5(tenant_a, admin_a, freeze):
+def test_a_policy_over_12_months_old_is_found_and_publishing_again_clears_it_civ_1798_130a5(
+    tenant_a, admin_a, freeze
+):
+    """The finding shows until the business reviews and republishes; republishing is what it
+    asks for, so it is never a reason to ask for an override."""
     freeze(datetime(2025, 1, 10, 18, 0, tzinfo=UTC))
     publish(tenant_a, user=admin_a, override_reason="first publication")
     freeze(datetime(2026, 2, 10, 18, 0, tzinfo=UTC))
+    assert "privacy_policy_older_than_12_months" in {
+        f.code for f in findings_for(tenant_a, "privacy_policy")
+    }
+    with pytest.raises(PublishRefused) as refused:  # the other findings still stand
+        publish(tenant_a, user=admin_a)
+    assert "privacy_policy_older_than_12_months" not in {f.code for f in refused.value.findings}
+    version = publish(tenant_a, user=admin_a, override_reason="Reviewed: nothing changed.")[0]
+    assert "privacy_policy_older_than_12_months" not in {
+        f["code"] for f in version.overridden_findings
+    }
+    assert "privacy_policy_older_than_12_months" not in {
+        f.code for f in findings_for(tenant_a, "privacy_policy")
+    }
+
+
+def test_a_first_publication_needs_no_override_for_not_being_published_yet_7010a(tenant_a, admin_a):
+    """Publishing is what clears "not published"; only the other findings need a reason."""
     with pytest.raises(PublishRefused) as refused:
         publish(tenant_a, user=admin_a)
-    assert "policy_older_than_12_months" in {f.code for f in refused.value.findings}
-    version = publish(tenant_a, user=admin_a, override_reason="Reviewed: nothing changed.")[0]
-    assert "policy_older_than_12_months" in {f["code"] for f in version.overridden_findings}
+    codes = {f.code for f in refused.value.findings}
+    assert "privacy_policy_not_published" not in codes
+    assert "privacy_policy_language_not_published" not in codes
+    assert codes  # tenant_a's empty inventory and its settings still need a reason
 
 
 def test_without_findings_a_reason_given_anyway_is_not_recorded(tenant_a, admin_a, no_findings):

@@ -26,6 +26,7 @@ from outbox.models import OutboxMessage
 from requests_app.models import PrivacyRequest
 from requests_app.services import privacy_request_extend
 from requests_app.services.sweep import sweep_deadlines
+from tests.db.notices.incentive_support import program as incentive_program
 from tests.factories import answered, make_request
 from tests.portal_helpers import DELETE, KNOW, sent_emails
 
@@ -149,6 +150,18 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
     get("/acme/privacy-policy/?on=2001-01-01")
     for kind in ("privacy_policy", "notice_at_collection"):
         notice_unpublish(tenant=tenant, kind=kind, user=staff)
+    # The footer snippet for the business's own site.
+    get("/acme/privacy-links/")
+    # A financial incentive program (§7016): the list, its notice with the choice, joining,
+    # declining, withdrawing.
+    slug = f"rewards-{language}"
+    incentive_program(tenant, slug=slug)
+    get("/acme/incentives/")
+    get(f"/acme/incentives/{slug}/")
+    post(f"/acme/incentives/{slug}/", {"email": email, "choice": "join"}, status=200)
+    post(f"/acme/incentives/{slug}/", {"email": "", "choice": "decline"}, status=200)
+    get(f"/acme/incentives/{slug}/withdraw/")
+    post(f"/acme/incentives/{slug}/withdraw/", {"email": email}, status=200)
     return pages
 
 

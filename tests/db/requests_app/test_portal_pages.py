@@ -391,19 +391,24 @@ def test_later_emails_follow_the_consumers_language(client, tenant_a, staff_a):
 
 
 def _po_entries(text: str) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (plural entries keyed by their singular)."""
+    """msgid -> msgstr of a .po file (plural entries keyed by their singular, entries with a
+    context by "context\x04msgid")."""
     entries = {}
     for block in text.split("\n\n")[1:]:
         fields: dict[str, str] = {}
         current = None
         for line in block.splitlines():
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$', line)
             if match:
                 current = match.group(1)
                 fields[current] = ast.literal_eval(match.group(2))
             elif line.startswith('"') and current:
                 fields[current] += ast.literal_eval(line)
-        entries[fields["msgid"]] = fields.get("msgstr", fields.get("msgstr[0]", ""))
+        # A message with a context is keyed as gettext keys it: "context\x04msgid".
+        key = fields["msgid"]
+        if "msgctxt" in fields:
+            key = f"{fields['msgctxt']}\x04{key}"
+        entries[key] = fields.get("msgstr", fields.get("msgstr[0]", ""))
     return entries
 
 
