@@ -17,3 +17,8 @@ def footer_links(tenant: Tenant, request: HttpRequest) -> list[FooterLink]:
     if not tenant.privacy_policy_url:
         return []
     return [FooterLink(PRIVACY_POLICY, tenant.privacy_policy_url)]
+
+
+def privacy_policy_address(tenant: Tenant) -> str:
+    """The privacy policy's full address, for emails ("" when the business has none)."""
+    return tenant.privacy_policy_url

@@ -32,6 +32,7 @@ from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
+from ..answer_text import answer_context
 from ..models import Communication, ConfirmationMethod, PrivacyRequest
 from . import message_shapes
 
@@ -111,6 +112,8 @@ def consumer_message_render(
                     deadlines.max_respond_by(privacy_request.received_date)
                 ),
             }
+            if template == "closed":  # what the outcome obliges the answer to say
+                slots |= answer_context(privacy_request)
             return (
                 gettext(subject) % {"reference": privacy_request.reference},
                 render_to_string(message_shapes.template_path(template), context(slots)),

@@ -1,0 +1,122 @@
+"""What an answer must say beyond its outcome (issue 16 item 7): the opt-out question on a denied
+request to delete (§7022(g)), the privacy policy on a denied request to know (§7024(b)), and
+the contested-accuracy offer, the 250-word health statement and the way to delete on a denied
+request to correct (§7023(f)(3)-(5)), in English and Spanish."""
+
+from __future__ import annotations
+
+import pytest
+
+from requests_app.services import privacy_request_close, privacy_request_mark_verified
+from tests.factories import correction, make_request
+
+OPT_OUT_QUESTION = "Would you like us to stop selling or sharing yours?"
+CONTESTED = "that you say it is not accurate"
+HEALTH = "up to 250 words for each piece of information"
+DELETE_INSTEAD = "You can also ask us to delete this information instead:"
+
+
+def _verified(privacy_request, staff):
+    return privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=staff, method="matched 3 data points"
+    )
+
+
+def _close(privacy_request, staff, outcome: str, reason: str = "exempt"):
+    fields = {"outcome": outcome}
+    if outcome != "complied":
+        fields |= {
+            "denial_reason": reason,
+            "explanation": "We must keep your invoices for seven years for tax purposes.",
+            "legal_basis": "Civil Code §1798.105(d)(8)",
+        }
+    closed = privacy_request_close(privacy_request=privacy_request, actor=staff, **fields)
+    return closed.communications.get(template="closed").body
+
+
+@pytest.mark.parametrize("outcome", ["denied", "complied_in_part"])
+def test_a_denied_delete_by_a_business_that_sells_asks_about_opting_out_with_the_link_7022g(
+    tenant_a, staff_a, outcome
+):
+    body = _close(_verified(make_request(tenant_a), staff_a), staff_a, outcome)
+    assert OPT_OUT_QUESTION in body
+    assert "/acme/do-not-sell-or-share/" in body
+
+
+def test_a_complied_delete_does_not_ask_about_opting_out(tenant_a, staff_a):
+    body = _close(_verified(make_request(tenant_a), staff_a), staff_a, "complied")
+    assert OPT_OUT_QUESTION not in body
+
+
+def test_a_business_that_does_not_sell_does_not_ask_7022g(tenant_a, staff_a):
+    tenant_a.sells_or_shares = False
+    tenant_a.save()
+    body = _close(_verified(make_request(tenant_a), staff_a), staff_a, "denied")
+    assert OPT_OUT_QUESTION not in body
+
+
+def test_a_consumer_who_already_opted_out_is_not_asked_again_7022g(tenant_a, staff_a):
+    opt_out = make_request(tenant_a, request_type="opt_out", email="Casey@Example.com")
+    privacy_request_close(privacy_request=opt_out, actor=staff_a, outcome="complied")
+    delete = _verified(make_request(tenant_a, email="casey@example.com"), staff_a)
+    assert OPT_OUT_QUESTION not in _close(delete, staff_a, "denied")
+
+
+def test_an_opt_out_by_someone_else_does_not_count(tenant_a, staff_a):
+    opt_out = make_request(tenant_a, request_type="opt_out", email="other@example.com")
+    privacy_request_close(privacy_request=opt_out, actor=staff_a, outcome="complied")
+    delete = _verified(make_request(tenant_a, email="casey@example.com"), staff_a)
+    assert OPT_OUT_QUESTION in _close(delete, staff_a, "denied")
+
+
+@pytest.mark.parametrize("outcome", ["denied", "complied_in_part"])
+def test_a_denied_request_to_know_points_to_the_privacy_policy_7024b(tenant_a, staff_a, outcome):
+    tenant_a.privacy_policy_url = "https://www.acme.example/privacy"
+    tenant_a.save()
+    know = _verified(make_request(tenant_a, request_type="know"), staff_a)
+    body = _close(know, staff_a, outcome)
+    assert "Our privacy policy describes the kinds of personal information we collect" in body
+    assert "https://www.acme.example/privacy" in body
+
+
+def test_an_unverifiable_request_to_know_still_points_to_the_general_practices_7024b(
+    tenant_a, staff_a
+):
+    know = make_request(tenant_a, request_type="know")
+    body = _close(know, staff_a, "denied", reason="unverifiable")
+    assert "We could not verify your identity" in body
+    # No policy address: the consumer is told how to get it.
+    assert "ask us at privacy@acme.example for our privacy policy" in body
+
+
+def test_a_complied_request_to_know_does_not_need_the_pointer(tenant_a, staff_a):
+    tenant_a.privacy_policy_url = "https://www.acme.example/privacy"
+    tenant_a.save()
+    know = _verified(make_request(tenant_a, request_type="know"), staff_a)
+    assert "https://www.acme.example/privacy" not in _close(know, staff_a, "complied")
+
+
+@pytest.mark.parametrize("outcome", ["denied", "complied_in_part"])
+def test_a_denied_correction_offers_the_contest_note_the_health_statement_and_deletion_7023f(
+    tenant_a, staff_a, outcome
+):
+    request = _verified(correction(tenant_a), staff_a)
+    body = _close(request, staff_a, outcome)
+    assert CONTESTED in body  # §7023(f)(3)
+    assert HEALTH in body  # §7023(f)(4)
+    assert DELETE_INSTEAD in body  # §7023(f)(5)
+    assert "/acme/delete/" in body
+
+
+def test_a_complied_correction_offers_none_of_it(tenant_a, staff_a):
+    request = _verified(correction(tenant_a), staff_a)
+    body = _close(request, staff_a, "complied")
+    for text in (CONTESTED, HEALTH, DELETE_INSTEAD):
+        assert text not in body
+
+
+def test_the_answers_extra_content_is_in_spanish_for_a_spanish_request_7003b2(tenant_a, staff_a):
+    delete = _verified(make_request(tenant_a, language="es"), staff_a)
+    body = _close(delete, staff_a, "denied")
+    assert OPT_OUT_QUESTION not in body
+    assert "¿Desea que dejemos de vender o compartir la suya?" in body
