@@ -6,9 +6,13 @@ request to correct (§7023(f)(3)-(5)), in English and Spanish."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from core.refusals import Refused
+from outbox.models import OutboxMessage
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
 from tests.factories import correction, make_request
+from tests.helpers import login
 
 OPT_OUT_QUESTION = "Would you like us to stop selling or sharing yours?"
 CONTESTED = "that you say it is not accurate"
@@ -120,3 +124,74 @@ def test_the_answers_extra_content_is_in_spanish_for_a_spanish_request_7003b2(te
     body = _close(delete, staff_a, "denied")
     assert OPT_OUT_QUESTION not in body
     assert "¿Desea que dejemos de vender o compartir la suya?" in body
+
+
+# --- Staff's own paragraph, and the preview (issue 16 item 7) -----------------------------------
+
+
+def test_staff_s_own_paragraph_is_sent_after_the_required_content_and_kept(tenant_a, staff_a):
+    delete = _verified(make_request(tenant_a), staff_a)
+    closed = privacy_request_close(
+        privacy_request=delete,
+        actor=staff_a,
+        outcome="complied",
+        personal_paragraph="Thank you for your patience while we checked our archive.",
+    )
+    answer = closed.communications.get(template="closed")
+    assert answer.body.index("We did what you asked.") < answer.body.index(
+        "Thank you for your patience while we checked our archive."
+    )
+
+
+def test_a_paragraph_over_the_limit_is_refused_and_nothing_is_closed(tenant_a, staff_a):
+    delete = _verified(make_request(tenant_a), staff_a)
+    with pytest.raises(Refused) as refused:
+        privacy_request_close(
+            privacy_request=delete, actor=staff_a, outcome="complied", personal_paragraph="x" * 2001
+        )
+    assert refused.value.field == "personal_paragraph"
+    delete.refresh_from_db()
+    assert delete.status != "closed"
+    assert not delete.communications.filter(template="closed").exists()
+
+
+def _close_url(privacy_request) -> str:
+    return reverse("admin:requests_app_privacyrequest_close", args=[privacy_request.pk])
+
+
+def test_staff_preview_the_answer_word_for_word_and_nothing_is_sent(tenant_a, staff_a):
+    delete = _verified(make_request(tenant_a), staff_a)
+    messages_before = OutboxMessage.objects.for_tenant(tenant_a).count()
+    response = login(staff_a).post(
+        _close_url(delete),
+        {
+            "outcome": "denied",
+            "denial_reason": "exempt",
+            "explanation": "We must keep your invoices for seven years for tax purposes.",
+            "legal_basis": "Civil Code §1798.105(d)(8)",
+            "personal_paragraph": "Call me if you have questions.",
+            "preview": "Preview the answer",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The answer the consumer will get" in page
+    assert OPT_OUT_QUESTION in page
+    assert "Call me if you have questions." in page
+    delete.refresh_from_db()
+    assert delete.status != "closed"
+    assert not delete.communications.filter(template="closed").exists()
+    assert OutboxMessage.objects.for_tenant(tenant_a).count() == messages_before
+
+
+def test_a_preview_of_a_denial_without_explanation_shows_the_refusal(tenant_a, staff_a):
+    delete = _verified(make_request(tenant_a), staff_a)
+    response = login(staff_a).post(
+        _close_url(delete), {"outcome": "denied", "denial_reason": "other", "preview": "Preview"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The answer the consumer will get" not in page
+    assert "errorlist" in page
+    delete.refresh_from_db()
+    assert delete.status != "closed"
