@@ -195,3 +195,14 @@ def test_a_preview_of_a_denial_without_explanation_shows_the_refusal(tenant_a, s
     assert "errorlist" in page
     delete.refresh_from_db()
     assert delete.status != "closed"
+
+
+def test_the_api_close_sends_the_paragraph_too(tenant_a, staff_a, api_a):
+    delete = _verified(make_request(tenant_a), staff_a)
+    response = api_a.post(
+        f"/api/v1/requests/{delete.reference}/close",
+        {"outcome": "complied", "personal_paragraph": "We also removed you from our mailing list."},
+    )
+    assert response.status_code == 200, response.content
+    answer = delete.communications.get(template="closed")
+    assert "We also removed you from our mailing list." in answer.body
