@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
-from tenants.portal import FooterLink, portal_reverse
+from tenants.portal import FooterLink, portal_absolute_url, portal_reverse
 
 from .models import NoticeKind, NoticeVersion
 
@@ -36,3 +36,11 @@ def footer_links(tenant: Tenant, request: HttpRequest) -> list[FooterLink]:
     if tenant.privacy_policy_url:
         return [FooterLink(PRIVACY_POLICY, tenant.privacy_policy_url)]
     return []
+
+
+def privacy_policy_address(tenant: Tenant) -> str:
+    """The privacy policy's full address, for emails: the portal's page when published here,
+    else the business's own address ("" when it has none)."""
+    if policy_published(tenant):
+        return portal_absolute_url(tenant, "privacy_policy")
+    return tenant.privacy_policy_url

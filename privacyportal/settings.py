@@ -252,6 +252,9 @@ PRIVACY_REQUEST_CLOSED: list[str] = [
     # On an authorized agent's request, the consumer's own address gets a copy of the answer.
     "verification.services.agents.agent_outcome_copy",
 ]
+# The business's privacy policy as a full address, for the answers that must point to it
+# (§7024(b)): the notices app knows whether one is published (requests_app.answer_text).
+PRIVACY_POLICY_ADDRESS = "notices.footer.privacy_policy_address"
 # Called when a request is closed as complied (in whole or in part), inside the closing
 # transaction (requests_app.services.transitions): the recipients' notifications join it here.
 PRIVACY_REQUEST_COMPLIED: list[str] = [

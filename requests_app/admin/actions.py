@@ -33,6 +33,7 @@ from ..selectors import privacy_request_available_actions
 from ..services import (
     privacy_request_assign,
     privacy_request_close,
+    privacy_request_close_preview,
     privacy_request_extend,
     privacy_request_mark_verified,
     privacy_request_record_confirmation,
@@ -41,9 +42,11 @@ from ..services import (
 from ..services.consumer_messages import (
     ACKNOWLEDGEMENT_SUBJECT,
     EXTENSION_SUBJECT,
+    RenderedMessage,
     consumer_email_address,
     consumer_message_render,
 )
+from ..services.transitions import PERSONAL_PARAGRAPH_MAX
 
 MAX_BULK = 200  # one service call (one transaction) per request; keep a click bounded
 
@@ -167,6 +170,14 @@ class CloseForm(QueueActionForm):
         help_text="Needed when the reason is fraud: what you found and why it shows fraud "
         "(§7023(h), §7026(e), §7027(f)). Kept with the record; not sent to the requester.",
     )
+    personal_paragraph = forms.CharField(
+        label="Your own paragraph (optional)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=PERSONAL_PARAGRAPH_MAX,
+        help_text="Added to the answer as you write it, after the text the regulations require. "
+        "Use “Preview the answer” to read the whole message before you send it.",
+    )
 
     class Media:
         js = ["requests_app/admin/close_form.js"]
@@ -244,8 +255,21 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         explanation=data.get("explanation", ""),
         legal_basis=data.get("legal_basis", ""),
         fraud_documentation=data.get("fraud_documentation", ""),
+        personal_paragraph=data.get("personal_paragraph", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
+
+
+def _preview_close(privacy_request: PrivacyRequest, data: dict[str, Any]) -> RenderedMessage:
+    return privacy_request_close_preview(
+        privacy_request=privacy_request,
+        outcome=data["outcome"],
+        denial_reason=data.get("denial_reason", ""),
+        explanation=data.get("explanation", ""),
+        legal_basis=data.get("legal_basis", ""),
+        fraud_documentation=data.get("fraud_documentation", ""),
+        personal_paragraph=data.get("personal_paragraph", ""),
+    )
 
 
 def _run_confirm(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]) -> str:
@@ -265,6 +289,8 @@ class QueueAction:
     label: str
     form_class: type[QueueActionForm]
     run: Callable[[PrivacyRequest, Any, dict[str, Any]], str]
+    # The message the action would send, shown before it is run (a single request only).
+    preview: Callable[[PrivacyRequest, dict[str, Any]], RenderedMessage] | None = None
 
 
 # One per lifecycle action; which a request offers is ``lifecycle.available_actions``.
@@ -275,7 +301,9 @@ QUEUE_ACTIONS: dict[str, QueueAction] = {
         QueueAction(lifecycle.MARK_VERIFIED, "Mark verified", MarkVerifiedForm, _run_verify),
         QueueAction(lifecycle.START_WORK, "Start work", StartWorkForm, _run_start),
         QueueAction(lifecycle.EXTEND, "Extend deadline", ExtendForm, _run_extend),
-        QueueAction(lifecycle.CLOSE, "Close with outcome", CloseForm, _run_close),
+        QueueAction(
+            lifecycle.CLOSE, "Close with outcome", CloseForm, _run_close, preview=_preview_close
+        ),
         QueueAction(
             lifecycle.RECORD_CONFIRMATION,
             "Record receipt confirmation",
@@ -334,6 +362,7 @@ class QueueActionsMixin:
         objects: list[PrivacyRequest],
         *,
         bulk: bool,
+        preview: RenderedMessage | None = None,
     ) -> TemplateResponse:
         single = objects[0] if not bulk else None
         context = {
@@ -347,6 +376,8 @@ class QueueActionsMixin:
             "form": form,
             "media": self.media + form.media,
             "queue_action": queue_action,
+            "preview": preview,
+            "can_preview": queue_action.preview is not None and not bulk,
             "bulk": bulk,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "selected": [str(obj.pk) for obj in objects],
@@ -365,11 +396,18 @@ class QueueActionsMixin:
         if privacy_request is None:  # another business's request answers like a missing one
             raise Http404("No such record.")
         tenant = staff_tenant(request)
+        preview = None
         if request.method == "POST":
             form = queue_action.form_class(
                 request.POST, tenant=tenant, privacy_request=privacy_request
             )
-            if form.is_valid():
+            if form.is_valid() and queue_action.preview is not None and "preview" in request.POST:
+                try:  # nothing is run: the form comes back with the message under it
+                    preview = queue_action.preview(privacy_request, form.cleaned_data)
+                except Refused as refusal:
+                    field = refusal.field if refusal.field in form.fields else None
+                    form.add_error(field, refusal.message)
+            elif form.is_valid():
                 refusal = self._apply(request, queue_action, privacy_request, form.cleaned_data)
                 if refusal is None:
                     return HttpResponseRedirect(self._change_url(privacy_request))
@@ -377,7 +415,9 @@ class QueueActionsMixin:
                     form.add_error(refusal.field, refusal.message)
         else:
             form = queue_action.form_class(tenant=tenant, privacy_request=privacy_request)
-        return self._action_page(request, queue_action, form, [privacy_request], bulk=False)
+        return self._action_page(
+            request, queue_action, form, [privacy_request], bulk=False, preview=preview
+        )
 
     def run_bulk_action(
         self, request: HttpRequest, queryset: QuerySet, queue_action: QueueAction

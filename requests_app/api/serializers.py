@@ -48,6 +48,7 @@ from ..models import (
     Status,
 )
 from ..selectors import ASSIGNEE_USERNAME, privacy_request_available_actions
+from ..services.transitions import PERSONAL_PARAGRAPH_MAX
 
 # The CCPA became operative on 2020-01-01; nothing earlier can be a CCPA request (and absurd
 # years would overflow the date arithmetic).
@@ -258,6 +259,11 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         MAX_TEXT,
         help_text="Required when the denial reason is fraudulent: the documented, good-faith "
         "belief of fraud (§7023(h), §7026(e), §7027(f)). Kept with the record.",
+    )
+    personal_paragraph = optional_text(
+        PERSONAL_PARAGRAPH_MAX,
+        help_text="Optional: your own words, added to the answer after the content the "
+        "regulations require.",
     )
 
 

@@ -14,6 +14,7 @@ from .sweep import sweep_deadlines
 from .transitions import (
     privacy_request_assign,
     privacy_request_close,
+    privacy_request_close_preview,
     privacy_request_extend,
     privacy_request_mark_verified,
     privacy_request_record_confirmation,
@@ -25,6 +26,7 @@ __all__ = [
     "Requester",
     "privacy_request_assign",
     "privacy_request_close",
+    "privacy_request_close_preview",
     "privacy_request_create",
     "privacy_request_extend",
     "privacy_request_mark_verified",

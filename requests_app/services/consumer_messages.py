@@ -32,6 +32,7 @@ from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 
 from .. import consumer_text, deadlines
+from ..answer_text import answer_context
 from ..models import Communication, ConfirmationMethod, PrivacyRequest
 from . import message_shapes
 
@@ -71,6 +72,7 @@ def consumer_message_render(
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
     greeting_name: str | None = None,
+    additions: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
@@ -111,15 +113,19 @@ def consumer_message_render(
                     deadlines.max_respond_by(privacy_request.received_date)
                 ),
             }
+            if template == "closed":  # what the outcome obliges the answer to say
+                slots |= answer_context(privacy_request)
+            slots |= additions or {}
             return (
                 gettext(subject) % {"reference": privacy_request.reference},
                 render_to_string(message_shapes.template_path(template), context(slots)),
             )
 
-    # A shape fills the usual greeting: with another one, the plain way. Secrets are slots.
+    # A shape fills the usual greeting: with another one, or additions, the plain way. Secrets
+    # are slots.
     rendered = (
         None
-        if greeting_name
+        if greeting_name or additions
         else message_shapes.shape_render(
             privacy_request,
             template=template,
@@ -144,6 +150,7 @@ def consumer_email_send(
     secrets: Mapping[str, Secret] | None = None,
     recipient: str | None = None,
     greeting_name: str | None = None,
+    additions: Mapping[str, str] | None = None,
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent.
 
@@ -161,6 +168,7 @@ def consumer_email_send(
         language=language,
         secrets=secrets,
         greeting_name=greeting_name,
+        additions=additions,
     )
     hidden = list(secrets.values()) if secrets else []
     communication = new_instance(  # Communication(...), see core.model_rows

@@ -11,6 +11,7 @@ such, in the words staff used, and a step that needs a notice nobody can send is
 
 from __future__ import annotations
 
+import copy
 import functools
 from datetime import date
 from typing import Any, Protocol
@@ -34,9 +35,11 @@ from .consumer_messages import (
     ANSWER_SUBJECT,
     EXTENSION_SUBJECT,
     WITHDRAWN_SUBJECT,
+    RenderedMessage,
     consumer_email_address,
     consumer_email_send,
     consumer_message_record_by_hand,
+    consumer_message_render,
 )
 from .timeline import timeline_add
 
@@ -398,6 +401,57 @@ def _who_may_open(privacy_request: PrivacyRequest) -> str:
     )
 
 
+PERSONAL_PARAGRAPH_MAX = 2000
+
+
+def _checked_personal_paragraph(text: str) -> str:
+    text = text.strip()
+    if len(text) > PERSONAL_PARAGRAPH_MAX:
+        raise Refused(
+            "personal_paragraph_too_long",
+            f"Keep your paragraph to {PERSONAL_PARAGRAPH_MAX} characters (it has {len(text)}).",
+            "personal_paragraph",
+        )
+    return text
+
+
+def privacy_request_close_preview(
+    *,
+    privacy_request: PrivacyRequest,
+    outcome: str,
+    denial_reason: str = "",
+    explanation: str = "",
+    legal_basis: str = "",
+    fraud_documentation: str = "",
+    personal_paragraph: str = "",
+) -> RenderedMessage:
+    """The answer closing with these values would send, word for word, without closing or
+    writing anything; refused (``Refused``) exactly as ``privacy_request_close`` would be."""
+    lifecycle.check_close(
+        request_type=privacy_request.request_type,
+        current=privacy_request.status,
+        verified=privacy_request.verified_at is not None,
+        outcome=outcome,
+        denial_reason=denial_reason,
+        explanation=explanation,
+        legal_basis=legal_basis,
+        fraud_documentation=fraud_documentation,
+        awaiting_consumer_confirmation=privacy_request.awaiting_consumer_confirmation,
+    )
+    personal_paragraph = _checked_personal_paragraph(personal_paragraph)
+    answered = copy.copy(privacy_request)  # never saved: the message reads the closing values
+    answered.outcome = outcome
+    answered.denial_reason = denial_reason
+    answered.denial_explanation = explanation.strip()
+    answered.denial_legal_basis = legal_basis.strip()
+    return consumer_message_render(
+        answered,
+        template="closed",
+        subject=WITHDRAWN_SUBJECT if outcome == words.WITHDRAWN else ANSWER_SUBJECT,
+        additions={"personal_paragraph": personal_paragraph} if personal_paragraph else None,
+    )
+
+
 @transaction.atomic
 def privacy_request_close(
     *,
@@ -409,11 +463,14 @@ def privacy_request_close(
     legal_basis: str = "",
     fraud_documentation: str = "",
     actor_label: str | None = None,
+    personal_paragraph: str = "",
 ) -> PrivacyRequest:
     """Close with an outcome (§7101(b)): denials need a reason, a real explanation, and for
     fraud the documented belief; opt-outs and limits are denied only for fraud or an agent's
-    missing permission (``lifecycle.check_close``)."""
+    missing permission (``lifecycle.check_close``). ``personal_paragraph`` is staff's own words,
+    added to the answer after its required content (issue 16 item 7)."""
     privacy_request = privacy_request_for_update(privacy_request)
+    personal_paragraph = _checked_personal_paragraph(personal_paragraph)
     lifecycle.check_close(
         request_type=privacy_request.request_type,
         current=privacy_request.status,
@@ -464,6 +521,7 @@ def privacy_request_close(
         template="closed",
         subject=WITHDRAWN_SUBJECT if outcome == words.WITHDRAWN else ANSWER_SUBJECT,
         now=now,
+        additions={"personal_paragraph": personal_paragraph} if personal_paragraph else None,
     )
     closed = f"Closed: {privacy_request.get_outcome_display().lower()}" + (
         f" ({privacy_request.get_denial_reason_display().lower()})" if denial_reason else ""
