@@ -167,6 +167,13 @@ class CloseForm(QueueActionForm):
         help_text="Needed when the reason is fraud: what you found and why it shows fraud "
         "(§7023(h), §7026(e), §7027(f)). Kept with the record; not sent to the requester.",
     )
+    open_tasks_reason = forms.CharField(
+        label="Why close while a system has not answered",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Only when closing as complied while a data system's task is still open: "
+        "kept on the request's timeline.",
+    )
 
     class Media:
         js = ["requests_app/admin/close_form.js"]
@@ -244,6 +251,7 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         explanation=data.get("explanation", ""),
         legal_basis=data.get("legal_basis", ""),
         fraud_documentation=data.get("fraud_documentation", ""),
+        open_tasks_reason=data.get("open_tasks_reason", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
 

@@ -259,6 +259,12 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         help_text="Required when the denial reason is fraudulent: the documented, good-faith "
         "belief of fraud (§7023(h), §7026(e), §7027(f)). Kept with the record.",
     )
+    open_tasks_reason = optional_text(
+        MAX_TEXT,
+        help_text="Closing as complied while a task of the business's data systems is still "
+        "open is refused (409 system_tasks_open) unless this says why; it is kept on the "
+        "request's timeline.",
+    )
 
 
 @extend_schema_serializer(component_name="PrivacyRequestVerify")

@@ -340,6 +340,7 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
             legal_basis=_str(data.get("legal_basis")),
             fraud_documentation=_str(data.get("fraud_documentation")),
             actor_label=actor_label,
+            open_tasks_reason=_str(data.get("open_tasks_reason")),
         )
         return self.output(privacy_request)
 
