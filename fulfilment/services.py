@@ -60,8 +60,6 @@ SWEEP_BATCH = 500
 
 
 def _member_with_email(tenant: Tenant, user: Any, field: str, what: str) -> None:
-    if user is None:
-        return
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
         raise ValidationError({field: f"Choose a member of this business as the {what}."})
     if not getattr(user, "email", ""):
@@ -92,7 +90,8 @@ def data_system_check(*, system: DataSystem, webhook_url: str = "") -> None:
         )
     if system.owner_id is None:
         raise ValidationError({"owner": "Choose the member who owns this system."})
-    _member_with_email(tenant, system.owner, "owner", "owner")
+    if not Membership.objects.filter(user_id=system.owner_id, tenant=tenant).exists():
+        raise ValidationError({"owner": "Choose a member of this business as the owner."})
     if system.method == SystemMethod.PERSON:
         if system.assignee_id is None:
             raise ValidationError({"assignee": "Choose the member who is given the tasks."})
@@ -380,10 +379,12 @@ def system_task_answer(
 
 
 def _reminder_recipient(task: SystemTask) -> str:
-    """Who is reminded: the assignee of a person system, the owner of a webhook system."""
+    """Who is reminded: the assignee of a person system; the owner of a webhook system, or the
+    business's privacy contact when the owner's account has no email address."""
     system = task.system
-    person = system.assignee if system.method == SystemMethod.PERSON else system.owner
-    return getattr(person, "email", "") or ""
+    if system.method == SystemMethod.PERSON:
+        return getattr(system.assignee, "email", "") or task.tenant.contact_email
+    return getattr(system.owner, "email", "") or task.tenant.contact_email
 
 
 def _reminder_email(task: SystemTask, now: datetime) -> None:
