@@ -535,6 +535,10 @@ SPECTACULAR_SETTINGS = {
         "RequestTypeEnum": "requests_app.models.RequestType",
         "EventKindEnum": "requests_app.models.EventKind",
         "CalendarEnum": "core.calendar.CALENDAR_CHOICES",
+        "OutcomeEnum": "requests_app.models.Outcome",
+        "SystemTaskOutcomeEnum": "fulfilment.models.TaskOutcome",
+        "SystemTaskActionEnum": "fulfilment.models.TaskAction",
+        "SystemTaskStateEnum": "fulfilment.models.TaskState",
     },
     # drf-spectacular's enum hook first: ours refers to the enum components it names.
     "POSTPROCESSING_HOOKS": [
