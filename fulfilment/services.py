@@ -82,6 +82,10 @@ def data_system_check(*, system: DataSystem, webhook_url: str = "") -> None:
     """Every rule ``data_system_save`` applies, without saving: raises ``ValidationError`` with
     the fields (the admin's form shows them before anything is made)."""
     tenant = system.tenant
+    now = clock.now()
+    if system.created_at is None:
+        system.created_at = now
+    system.updated_at = now
     system.name = system.name.strip()
     system.owner_contact = system.owner_contact.strip()
     if not (system.handles_know or system.handles_delete or system.handles_correct):
@@ -121,10 +125,6 @@ def data_system_save(
     stays, for the messages already signed for it. Otherwise None.
     """
     webhook_url = webhook_url.strip()
-    now = clock.now()
-    if system.created_at is None:
-        system.created_at = now
-    system.updated_at = now
     data_system_check(system=system, webhook_url=webhook_url)
     secret = None
     if system.method == SystemMethod.PERSON:

@@ -49,7 +49,7 @@ def test_nothing_is_reminded_before_three_days_ahead_of_the_due_date(tenant_a, t
 def test_due_soon_tasks_are_reminded_once_a_day_to_the_owner_or_the_assignee(
     tenant_a, admin_a, staff_a, tasks, freeze
 ):
-    crm, shop = tasks
+    crm, _ = tasks
     freeze(crm.created_at + timedelta(days=17))  # February 19, 09:00 local
     assert system_task_reminder_sweep().reminded == 2
     assert system_task_reminder_sweep().reminded == 0  # the same day: nothing again
@@ -69,9 +69,7 @@ def test_due_soon_tasks_are_reminded_once_a_day_to_the_owner_or_the_assignee(
     assert crm.reminders_sent == 2
 
 
-def test_overdue_tasks_say_so_and_answered_ones_are_not_reminded(
-    tenant_a, staff_a, tasks, freeze
-):
+def test_overdue_tasks_say_so_and_answered_ones_are_not_reminded(tenant_a, staff_a, tasks, freeze):
     crm, shop = tasks
     system_task_answer(task=shop, outcome="done", actor=staff_a)
     freeze(crm.created_at + timedelta(days=25))  # March 1: overdue
