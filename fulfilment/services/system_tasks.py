@@ -1,34 +1,14 @@
-"""The write path of the data systems and their tasks.
-
-* ``data_system_save`` / ``data_system_deactivate``: the business's admins register a system;
-  a webhook system's URL gets an outbox endpoint whose signing secret is shown once;
-* ``system_tasks_on_verified`` (``settings.PRIVACY_REQUEST_VERIFIED``): a verified request to
-  know, delete or correct gives each active system that handles its type a task, in the same
-  transaction, and tells the system (a signed webhook) or its assignee (an email) through the
-  outbox;
-* ``system_task_answer``: done, exempt (with its basis) or nothing found, once;
-* ``system_task_remind`` / ``system_task_reminder_sweep``: reminders to the owner, from a few
-  days before a task is due, at most once a local day;
-* ``system_tasks_on_closing`` / ``system_tasks_on_closed`` (``settings.PRIVACY_REQUEST_CLOSING``,
-  ``PRIVACY_REQUEST_CLOSED``): a request is not closed as complied while a task is open unless
-  staff say why; a denial or withdrawal cancels the open tasks.
-
-Timeline entries and audit summaries name the request by reference and the system by name,
-never the consumer: the subject's identifiers travel only in the webhook to the system.
-"""
+"""System tasks: given on verification, answered once, guarding the close."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.urls import reverse
 
 from core import clock
@@ -37,119 +17,20 @@ from core.refusals import Refused
 from outbox.services import (
     outbox_email_add,
     outbox_webhook_add,
-    webhook_endpoint_create,
-    webhook_url_check,
 )
 from requests_app import vocabulary as words
 from requests_app.models import EventKind, PrivacyRequest
 from requests_app.services.timeline import timeline_add
-from tenants.models import Membership, Tenant
 from tenants.selectors import tenant_today
 
-from . import task_rules as rules
-from .models import DataSystem, SystemMethod, SystemTask, TaskState
+from .. import task_rules as rules
+from ..models import DataSystem, SystemMethod, SystemTask, TaskState
 
 logger = logging.getLogger(__name__)
 
+
 TASK_EVENT = "system_task.created"
 CANCELLED_EVENT = "system_task.cancelled"
-SWEEP_BATCH = 500
-
-
-# --- Data systems ----------------------------------------------------------------------------
-
-
-def _member_with_email(tenant: Tenant, user: Any, field: str, what: str) -> None:
-    if not Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise ValidationError({field: f"Choose a member of this business as the {what}."})
-    if not getattr(user, "email", ""):
-        raise ValidationError(
-            {
-                field: f"{user.get_username()} has no email address: tasks and reminders could "
-                "not reach them. Add one to their account first."
-            }
-        )
-
-
-def _needs_new_endpoint(system: DataSystem, webhook_url: str, new_secret: bool) -> bool:
-    current = system.endpoint.url if system.endpoint_id else ""
-    return system.method == SystemMethod.WEBHOOK and (
-        (bool(webhook_url) and webhook_url != current) or new_secret or not current
-    )
-
-
-def data_system_check(*, system: DataSystem, webhook_url: str = "") -> None:
-    """Every rule ``data_system_save`` applies, without saving: raises ``ValidationError`` with
-    the fields (the admin's form shows them before anything is made)."""
-    tenant = system.tenant
-    now = clock.now()
-    if system.created_at is None:
-        system.created_at = now
-    system.updated_at = now
-    system.name = system.name.strip()
-    system.owner_contact = system.owner_contact.strip()
-    if not (system.handles_know or system.handles_delete or system.handles_correct):
-        raise ValidationError(
-            "Choose at least one type of request this system handles (know, delete, correct)."
-        )
-    if system.owner_id is None:
-        raise ValidationError({"owner": "Choose the member who owns this system."})
-    if not Membership.objects.filter(user_id=system.owner_id, tenant=tenant).exists():
-        raise ValidationError({"owner": "Choose a member of this business as the owner."})
-    if system.method == SystemMethod.PERSON:
-        if system.assignee_id is None:
-            raise ValidationError({"assignee": "Choose the member who is given the tasks."})
-        _member_with_email(tenant, system.assignee, "assignee", "assignee")
-    elif system.method == SystemMethod.WEBHOOK:
-        url = webhook_url.strip()
-        if not url and not system.endpoint_id:
-            raise ValidationError({"webhook_url": "Enter the https address of the system."})
-        if url:
-            try:
-                webhook_url_check(url)
-            except Refused as refused:
-                raise ValidationError({"webhook_url": refused.message}) from refused
-    # The endpoint is made on saving: its constraint is checked then.
-    system.full_clean(exclude=["endpoint"])
-
-
-@transaction.atomic
-def data_system_save(
-    *, system: DataSystem, webhook_url: str = "", new_secret: bool = False
-) -> str | None:
-    """Validate and save a new or changed system (the admin's form comes here too).
-
-    A webhook system needs an https URL: the first time, when the URL changes, or when
-    ``new_secret`` is asked, a new outbox endpoint is made for it and its signing secret is
-    returned, to be shown this once (stored encrypted, ``outbox.services``); the old endpoint
-    stays, for the messages already signed for it. Otherwise None.
-    """
-    webhook_url = webhook_url.strip()
-    data_system_check(system=system, webhook_url=webhook_url)
-    secret = None
-    if system.method == SystemMethod.PERSON:
-        system.endpoint = None
-    else:
-        system.assignee = None
-        if _needs_new_endpoint(system, webhook_url, new_secret):
-            endpoint, secret = webhook_endpoint_create(
-                tenant=system.tenant,
-                name=f"{system.name} (data system)"[:100],
-                url=webhook_url or system.endpoint.url,
-            )
-            system.endpoint = endpoint
-    system.full_clean()
-    system.save()
-    return secret
-
-
-@transaction.atomic
-def data_system_deactivate(*, system: DataSystem) -> DataSystem:
-    """Turn a system off: it gets no new tasks; the tasks it already has stay as they are."""
-    system.active = False
-    system.updated_at = clock.now()
-    system.save(update_fields=["active", "updated_at"])
-    return system
 
 
 # --- Tasks on verification ---------------------------------------------------------------------
@@ -199,7 +80,7 @@ def system_task_payload(task: SystemTask) -> dict[str, Any]:
     }
 
 
-def _admin_task_url(task: SystemTask) -> str:
+def admin_task_url(task: SystemTask) -> str:
     return settings.PORTAL_BASE_URL + reverse("admin:fulfilment_systemtask_answer", args=[task.pk])
 
 
@@ -216,7 +97,7 @@ def _assignment_email(task: SystemTask, system: DataSystem, now: datetime) -> No
             f"consumer's personal information in {system.name}.\n\n"
             f"Answer by {long_date(task.due_on)}: done, nothing found, or exempt with the legal "
             "basis. The consumer's details and the answer form are here:\n"
-            f"{_admin_task_url(task)}\n"
+            f"{admin_task_url(task)}\n"
         ),
         dedupe_key=f"system-task:{task.pk}:assigned",
         about_key=privacy_request.outbox_about_key,
@@ -373,125 +254,6 @@ def system_task_answer(
         f"{privacy_request.reference}",
     )
     return task
-
-
-# --- Reminders -------------------------------------------------------------------------------------
-
-
-def _reminder_recipient(task: SystemTask) -> str:
-    """Who is reminded: the assignee of a person system; the owner of a webhook system, or the
-    business's privacy contact when the owner's account has no email address."""
-    system = task.system
-    if system.method == SystemMethod.PERSON:
-        return getattr(system.assignee, "email", "") or task.tenant.contact_email
-    return getattr(system.owner, "email", "") or task.tenant.contact_email
-
-
-def _reminder_email(task: SystemTask, now: datetime) -> None:
-    privacy_request = task.privacy_request
-    recipient = _reminder_recipient(task)
-    if not recipient:
-        return
-    today = tenant_today(task.tenant, now)
-    days = (task.due_on - today).days
-    when = (
-        f"It was due on {long_date(task.due_on)} and is overdue."
-        if days < 0
-        else f"It is due {'today' if days == 0 else f'on {long_date(task.due_on)}'}."
-    )
-    waiting = (
-        "The system has not answered through the API yet."
-        if task.system.method == SystemMethod.WEBHOOK
-        else "Answer it here:"
-    )
-    outbox_email_add(
-        tenant=task.tenant,
-        recipient=recipient,
-        subject=f"Reminder: privacy request {privacy_request.reference} waits for "
-        f"{task.system.name}",
-        body=(
-            f"{task.system.name} has not answered its part of privacy request "
-            f"{privacy_request.reference} ({rules.ACTION_PHRASES[task.action]} the data). "
-            f"{when}\n\n{waiting}\n{_admin_task_url(task)}\n"
-        ),
-        dedupe_key=f"system-task:{task.pk}:reminder:{today.isoformat()}",
-        about_key=privacy_request.outbox_about_key,
-        about_label=privacy_request.reference,
-        now=now,
-    )
-
-
-def _remind(task: SystemTask, now: datetime, *, only_if_due: bool) -> bool:
-    """Claim the task's reminder for today, then queue it; False if it is not open, was
-    reminded today already, or another run claimed it first.
-
-    The claim is one UPDATE whose WHERE tests ``last_reminded_at`` (not since the start of the
-    business's day) and which sets it to now, in the same statement: of two runs racing over
-    the same task only one changes a row (house style, Celery). The email's dedupe key carries
-    the local day as well, so a day never holds two reminders of one task.
-    """
-    zone = task.tenant.zone
-    claim = SystemTask.objects.for_tenant(task.tenant).filter(
-        Q(last_reminded_at__isnull=True)
-        | Q(last_reminded_at__lt=rules.local_day_start(now=now, zone=zone)),
-        pk=task.pk,
-        state=TaskState.OPEN,
-    )
-    if only_if_due:
-        claim = claim.filter(next_reminder_at__lte=now)
-    with transaction.atomic():
-        claimed = claim.update(
-            last_reminded_at=now,
-            reminders_sent=F("reminders_sent") + 1,
-            next_reminder_at=rules.next_reminder_at(now=now, zone=zone),
-        )
-        if claimed != 1:
-            return False
-        _reminder_email(task, now)
-    return True
-
-
-def system_task_remind(*, tenant: Tenant, system_task_id: int, now: datetime | None = None) -> bool:
-    """Remind the owner of one of ``tenant``'s open tasks now, unless reminded today already
-    (the reminder task, and staff asking for one). Another business's id finds nothing."""
-    task = (
-        SystemTask.objects.for_tenant(tenant)
-        .select_related("tenant", "system__owner", "system__assignee", "privacy_request")
-        .filter(pk=system_task_id, state=TaskState.OPEN)
-        .first()
-    )
-    if task is None:
-        return False
-    return _remind(task, now or clock.now(), only_if_due=False)
-
-
-@dataclass
-class SweepResult:
-    examined: int = 0
-    reminded: int = 0
-
-
-def system_task_reminder_sweep(
-    *, now: datetime | None = None, limit: int = SWEEP_BATCH
-) -> SweepResult:
-    """Remind the owners of every business's tasks whose reminder is due: open, due within
-    ``REMIND_DAYS_BEFORE`` days or overdue, not reminded today (all three are in
-    ``next_reminder_at``, read through the partial index ``system_task_reminder_due``).
-
-    Allow-listed cross-tenant read: one query over what is due across businesses, each row with
-    its own business; each claim and email is written through that business's scope. Safe to
-    run twice, or twice at once (``_remind``'s claim)."""
-    now = now or clock.now()
-    due = list(
-        SystemTask.all_tenants.filter(state=TaskState.OPEN, next_reminder_at__lte=now)
-        .select_related("tenant", "system__owner", "system__assignee", "privacy_request")
-        .order_by("next_reminder_at", "pk")[:limit]
-    )
-    result = SweepResult(examined=len(due))
-    for task in due:
-        if _remind(task, now, only_if_due=True):
-            result.reminded += 1
-    return result
 
 
 # --- Closing -------------------------------------------------------------------------------------
