@@ -11,6 +11,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from fulfilment.api import urls as fulfilment_api_urls
 from notices.api import urls as notices_api_urls
 from optout.api import urls as optout_api_urls
 from outbox.api import urls as outbox_api_urls
@@ -27,6 +28,7 @@ urlpatterns = [
     *verification_api_urls.urlpatterns,
     *records_api_urls.urlpatterns,
     *notices_api_urls.urlpatterns,
+    *fulfilment_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(**_public), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"

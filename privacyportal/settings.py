@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "notices",
     "optout",
     "recordkeeping",
+    "fulfilment",
     "demo",
 ]
 
@@ -245,12 +246,22 @@ PRIVACY_REQUEST_CREATED: list[str] = [
 # Called when a request is marked verified (requests_app.services.transitions), with who and how.
 PRIVACY_REQUEST_VERIFIED: list[str] = [
     "verification.services.records.verification_on_marked_verified",
+    # Each of the business's data systems that handles the request's type gets its task.
+    "fulfilment.services.system_tasks_on_verified",
+]
+# Called when a request is about to be closed, after the lifecycle's checks and before anything
+# is written (requests_app.services.transitions): raising Refused refuses the close.
+PRIVACY_REQUEST_CLOSING: list[str] = [
+    # Not closed as complied while a data system has not answered, unless staff say why.
+    "fulfilment.services.system_tasks_on_closing",
 ]
 # Called when a request is closed, whatever the outcome, inside the closing transaction.
 PRIVACY_REQUEST_CLOSED: list[str] = [
     "verification.services.records.verification_on_closed",
     # On an authorized agent's request, the consumer's own address gets a copy of the answer.
     "verification.services.agents.agent_outcome_copy",
+    # A denial or withdrawal cancels the data systems' open tasks.
+    "fulfilment.services.system_tasks_on_closed",
 ]
 # The business's privacy policy as a full address, for the answers that must point to it
 # (§7024(b)): the notices app knows whether one is published (requests_app.answer_text).
@@ -278,6 +289,8 @@ PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     "optout.staff_admin.RequestConsentChangeInline",
     # A request to know, delete or correct: its verification record and evidence (§7060-§7063).
     "verification.admin.VerificationInline",
+    # Each data system's task: state, due date, who answered and when.
+    "fulfilment.admin.SystemTaskInline",
 ]
 # Columns and filters the apps above requests_app add to the review queue (see
 # requests_app.admin.queue.queue_extensions): each joins what it reads into the list's query.
@@ -443,6 +456,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recordkeeping.tasks.retention_purge_all",
         "schedule": float(RETENTION_PURGE_INTERVAL),
     },
+    # Reminders to the owners of data systems whose task is due soon or overdue, at most once a
+    # day each (fulfilment.services).
+    "system-task-reminders": {
+        "task": "fulfilment.tasks.system_task_reminder_sweep",
+        "schedule": float(DEADLINE_SWEEP_INTERVAL),
+    },
     # Consent lookup answers whose write to the cache failed are written again (optout.services).
     "consent-cache-repair": {
         "task": "optout.tasks.consent_cache_repair",
@@ -521,6 +540,10 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "requests_app.models.EventKind",
         "CalendarEnum": "core.calendar.CALENDAR_CHOICES",
         "NoticeFindingDocumentEnum": "notices.checker_rules.FINDING_DOCUMENTS",
+        "OutcomeEnum": "requests_app.models.Outcome",
+        "SystemTaskOutcomeEnum": "fulfilment.models.TaskOutcome",
+        "SystemTaskActionEnum": "fulfilment.models.TaskAction",
+        "SystemTaskStateEnum": "fulfilment.models.TaskState",
     },
     # drf-spectacular's enum hook first: ours refers to the enum components it names.
     "POSTPROCESSING_HOOKS": [

@@ -64,7 +64,12 @@ def api_tenant(request: Request) -> Tenant | None:
 # them only with the "act" ability (the directory's writes also need "settings", checked by
 # their view).
 ACTING_SCOPES = frozenset(
-    {ApiScope.REQUESTS_WRITE, ApiScope.CONSENT_WRITE, ApiScope.DIRECTORY_WRITE}
+    {
+        ApiScope.REQUESTS_WRITE,
+        ApiScope.CONSENT_WRITE,
+        ApiScope.DIRECTORY_WRITE,
+        ApiScope.SYSTEMS_WRITE,
+    }
 )
 
 

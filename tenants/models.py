@@ -462,6 +462,9 @@ class ApiScope(models.TextChoices):
     # For the business's compliance systems: export the §7101(b) request log (§7101(d): used for
     # compliance review only). Never a default scope.
     RECORDS_READ = "records:read", "Export the §7101 request log (compliance review only)"
+    # For the business's own data systems (CRM, shop, warehouse...): read the tasks of the
+    # verified requests they are given and answer them (fulfilment). Never a default scope.
+    SYSTEMS_WRITE = "systems:write", "Read the data systems' tasks and answer them"
 
 
 # The default: what keys could do before scopes. Every key made before scopes got these

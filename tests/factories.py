@@ -21,6 +21,8 @@ from django.db import models
 from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_record
 from core import clock
+from fulfilment.models import DataSystem, SystemTask
+from fulfilment.services import data_system_save
 from notices.incentive_services import (
     incentive_enroll,
     incentive_program_publish,
@@ -785,3 +787,70 @@ def _audit_chain_head(business: Business) -> AuditChainHead:
     """The head of the business's audit chain, after its first entries."""
     business.get(AuditEntry)
     return business.only(AuditChainHead)
+
+
+# --- Data systems (fulfilment) -------------------------------------------------------------------
+
+
+def data_system(
+    tenant: Tenant,
+    owner: Any,
+    *,
+    name: str,
+    method: str = "person",
+    assignee: Any = None,
+    url: str = "",
+    **fields: Any,
+) -> tuple[DataSystem, str | None]:
+    """A data system made through the service; returns it and its secret (webhook only)."""
+    made = DataSystem(
+        tenant=tenant,
+        name=name,
+        kind=fields.pop("kind", "crm"),
+        owner=owner,
+        method=method,
+        assignee=assignee if method == "person" else None,
+        **fields,
+    )
+    secret = data_system_save(system=made, webhook_url=url)
+    return made, secret
+
+
+def verified_request(tenant: Tenant, actor: Any, *, request_type: str = "delete", **kwargs: Any):
+    """A request made through intake and marked verified by ``actor`` (its systems' tasks are
+    given then)."""
+    privacy_request = make_request(tenant, request_type=request_type, **kwargs)
+    return privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=actor, method="Email link and two data points."
+    )
+
+
+@builds(DataSystem)
+def _data_system(business: Business) -> DataSystem:
+    """The business's CRM, given its tasks by signed webhook; owned by the business's admin."""
+    system = DataSystem(
+        tenant=business.tenant,
+        name=f"{business.label}-crm",
+        kind="crm",
+        owner=business.admin,
+        owner_contact=f"{business.label}-crm team",
+        method="webhook",
+    )
+    data_system_save(system=system, webhook_url=f"https://{business.label}.example/crm-hooks")
+    return system
+
+
+@builds(SystemTask)
+def _system_task(business: Business) -> SystemTask:
+    """The CRM's task on a request to delete of its own (not the business's main request),
+    given when staff marked the request verified; still open, never reminded."""
+    system = business.get(DataSystem)
+    privacy_request = make_request(
+        business.tenant, name=business.consumer_name, email=business.consumer_email
+    )
+    privacy_request_mark_verified(
+        privacy_request=privacy_request,
+        actor=business.admin,
+        method="Email link and two data points.",
+    )
+    return business.only(SystemTask, privacy_request=privacy_request, system=system)

@@ -178,6 +178,13 @@ class CloseForm(QueueActionForm):
         help_text="Added to the answer as you write it, after the text the regulations require. "
         "Use “Preview the answer” to read the whole message before you send it.",
     )
+    open_tasks_reason = forms.CharField(
+        label="Why close while a system has not answered",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Only when closing as complied while a data system's task is still open: "
+        "kept on the request's timeline.",
+    )
 
     class Media:
         js = ["requests_app/admin/close_form.js"]
@@ -256,6 +263,7 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         legal_basis=data.get("legal_basis", ""),
         fraud_documentation=data.get("fraud_documentation", ""),
         personal_paragraph=data.get("personal_paragraph", ""),
+        open_tasks_reason=data.get("open_tasks_reason", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
 

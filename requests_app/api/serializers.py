@@ -265,6 +265,12 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         help_text="Optional: your own words, added to the answer after the content the "
         "regulations require.",
     )
+    open_tasks_reason = optional_text(
+        MAX_TEXT,
+        help_text="Closing as complied while a task of the business's data systems is still "
+        "open is refused (409 system_tasks_open) unless this says why; it is kept on the "
+        "request's timeline.",
+    )
 
 
 @extend_schema_serializer(component_name="PrivacyRequestVerify")

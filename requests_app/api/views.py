@@ -341,6 +341,7 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
             fraud_documentation=_str(data.get("fraud_documentation")),
             actor_label=actor_label,
             personal_paragraph=_str(data.get("personal_paragraph")),
+            open_tasks_reason=_str(data.get("open_tasks_reason")),
         )
         return self.output(privacy_request)
 

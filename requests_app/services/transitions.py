@@ -66,6 +66,24 @@ class PrivacyRequestVerified(Protocol):
     ) -> None: ...
 
 
+class PrivacyRequestClosing(Protocol):
+    """A function of ``settings.PRIVACY_REQUEST_CLOSING``: called when a request is about to be
+    closed, after the lifecycle's checks and before anything is written, inside the closing
+    transaction; raising ``Refused`` refuses the close. ``open_tasks_reason`` is what staff
+    wrote to close as complied while a task of the business's own systems is still open
+    (fulfilment's guard reads it; requests_app only passes it on)."""
+
+    def __call__(
+        self,
+        *,
+        privacy_request: PrivacyRequest,
+        outcome: str,
+        open_tasks_reason: str,
+        actor: AbstractBaseUser | None,
+        actor_label: str | None,
+    ) -> None: ...
+
+
 class PrivacyRequestClosed(Protocol):
     """A function of ``settings.PRIVACY_REQUEST_CLOSED``: called once when a request is closed,
     whatever the outcome, inside the closing transaction (raising rolls it back): verification
@@ -464,11 +482,14 @@ def privacy_request_close(
     fraud_documentation: str = "",
     actor_label: str | None = None,
     personal_paragraph: str = "",
+    open_tasks_reason: str = "",
 ) -> PrivacyRequest:
     """Close with an outcome (§7101(b)): denials need a reason, a real explanation, and for
     fraud the documented belief; opt-outs and limits are denied only for fraud or an agent's
     missing permission (``lifecycle.check_close``). ``personal_paragraph`` is staff's own words,
-    added to the answer after its required content (issue 16 item 7)."""
+    added to the answer after its required content (issue 16 item 7). ``open_tasks_reason``:
+    why staff close as complied while a system task is still open
+    (``settings.PRIVACY_REQUEST_CLOSING``)."""
     privacy_request = privacy_request_for_update(privacy_request)
     personal_paragraph = _checked_personal_paragraph(personal_paragraph)
     lifecycle.check_close(
@@ -493,6 +514,15 @@ def privacy_request_close(
                 f"{_who_may_open(privacy_request)} Not opened yet: {', '.join(unopened)}.",
                 conflict=True,
             )
+    # The apps above requests_app may refuse the close (fulfilment: a system has not answered).
+    for closing in _hooks(tuple(settings.PRIVACY_REQUEST_CLOSING)):
+        closing(
+            privacy_request=privacy_request,
+            outcome=outcome,
+            open_tasks_reason=open_tasks_reason,
+            actor=actor,
+            actor_label=actor_label,
+        )
     now = clock.now()
     privacy_request.status = Status.CLOSED
     privacy_request.outcome = outcome

@@ -1,5 +1,5 @@
 """The beat schedule runs the deadline sweep, the outbox relay, the opt-in expiry, the consent
-cache repair, the verification sweep and the daily retention purge, and the tasks exist."""
+cache repair, the verification sweep, the daily retention purge and the system task reminders, and the tasks exist."""
 
 from privacyportal.celery import app
 
@@ -15,6 +15,7 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
         "verification.tasks.verification_sweep",
         "verification.tasks.webhook_match_catch_up",
         "recordkeeping.tasks.retention_purge_all",
+        "fulfilment.tasks.system_task_reminder_sweep",
     }
     for task_name in schedule:
         assert task_name in app.tasks
@@ -26,3 +27,7 @@ def test_beat_runs_the_deadline_sweep_and_the_outbox_relay(settings):
     assert schedule["verification.tasks.webhook_match_catch_up"] == settings.OUTBOX_RELAY_INTERVAL
     assert schedule["recordkeeping.tasks.retention_purge_all"] == settings.RETENTION_PURGE_INTERVAL
     assert settings.RETENTION_PURGE_INTERVAL == 86400  # daily
+    # Reminders of the data systems' tasks: with the deadline sweep (once a day each, by claim).
+    assert (
+        schedule["fulfilment.tasks.system_task_reminder_sweep"] == settings.DEADLINE_SWEEP_INTERVAL
+    )

@@ -91,6 +91,11 @@ REVIEWED_CROSS_TENANT_TASKS = {
         "across businesses, then each row locked through Verification.objects.for_tenant(its "
         "own business) and handled in its own transaction"
     ),
+    "fulfilment.tasks.system_task_reminder_sweep": (
+        "reminders of the data systems' tasks: one indexed read of the due tasks across "
+        "businesses, each with its own business; each claim and email is written through "
+        "SystemTask.objects.for_tenant(its business) and that business's outbox"
+    ),
 }
 
 

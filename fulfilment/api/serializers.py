@@ -1,0 +1,81 @@
+"""Input and output serializers of the system task API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from core.api import (
+    ApiSerializer,
+    EnumField,
+    PageOutputSerializer,
+    PageQuerySerializer,
+    optional_text,
+)
+
+from .. import task_rules as rules
+from ..models import TaskAction, TaskOutcome, TaskState
+from ..services import subject_identifiers
+
+
+@extend_schema_serializer(component_name="SystemTaskListFilter")
+class SystemTaskListFilterSerializer(PageQuerySerializer):
+    state = EnumField(
+        TaskState.choices,
+        noun="a task state",
+        required=False,
+        help_text="Only tasks in this state, e.g. open: those still to answer.",
+    )
+
+
+class _SystemSerializer(ApiSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class _SubjectSerializer(ApiSerializer):
+    name = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+
+
+@extend_schema_serializer(component_name="SystemTask")
+class SystemTaskOutputSerializer(ApiSerializer):
+    id = serializers.IntegerField()
+    request_reference = serializers.CharField(source="privacy_request.reference")
+    request_type = serializers.CharField(source="privacy_request.request_type")
+    system = _SystemSerializer()
+    action = serializers.ChoiceField(choices=TaskAction.choices)
+    state = serializers.ChoiceField(choices=TaskState.choices)
+    due_on = serializers.DateField()
+    subject = serializers.SerializerMethodField(
+        help_text="What identifies the consumer, as the request holds it; only while the task "
+        "is open."
+    )
+    outcome = serializers.CharField(help_text="done, exempt or nothing_found; empty while open.")
+    note = serializers.CharField()
+    basis = serializers.CharField(help_text="The legal basis of an exemption.")
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by = serializers.CharField(source="answered_by_label")
+
+    @extend_schema_field(_SubjectSerializer(allow_null=True))
+    def get_subject(self, task) -> dict[str, str] | None:
+        if task.state != rules.OPEN:
+            return None
+        return subject_identifiers(task.privacy_request)
+
+
+@extend_schema_serializer(component_name="SystemTaskPage")
+class SystemTaskPageOutputSerializer(PageOutputSerializer):
+    results = SystemTaskOutputSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="SystemTaskAnswer")
+class SystemTaskAnswerInputSerializer(ApiSerializer):
+    outcome = EnumField(TaskOutcome.choices, noun="an outcome")
+    note = optional_text(rules.NOTE_LENGTH, help_text="What was done, for the business's staff.")
+    basis = optional_text(
+        rules.BASIS_LENGTH,
+        help_text="Required when the outcome is exempt: the exception of the CCPA or other law "
+        "that lets the system keep or withhold the data.",
+    )

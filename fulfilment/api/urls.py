@@ -1,0 +1,14 @@
+"""System task API routes, joined under ``/api/`` by privacyportal/api_urls.py."""
+
+from django.urls import re_path
+
+from .views import SystemTaskAnswerApi, SystemTaskListApi
+
+urlpatterns = [
+    re_path(r"^v1/system-tasks/?$", SystemTaskListApi.as_view(), name="api-v1-system-tasks"),
+    re_path(
+        r"^v1/system-tasks/(?P<system_task_id>[0-9]{1,18})/answer/?$",
+        SystemTaskAnswerApi.as_view(),
+        name="api-v1-system-task-answer",
+    ),
+]

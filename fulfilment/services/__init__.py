@@ -1,0 +1,50 @@
+"""The write path of the data systems and their tasks.
+
+* ``data_system_save`` / ``data_system_deactivate``: the business's admins register a system;
+  a webhook system's URL gets an outbox endpoint whose signing secret is shown once;
+* ``system_tasks_on_verified`` (``settings.PRIVACY_REQUEST_VERIFIED``): a verified request to
+  know, delete or correct gives each active system that handles its type a task, in the same
+  transaction, and tells the system (a signed webhook) or its assignee (an email) through the
+  outbox;
+* ``system_task_answer``: done, exempt (with its basis) or nothing found, once;
+* ``system_task_remind`` / ``system_task_reminder_sweep``: reminders to the owner, from a few
+  days before a task is due, at most once a local day;
+* ``system_tasks_on_closing`` / ``system_tasks_on_closed`` (``settings.PRIVACY_REQUEST_CLOSING``,
+  ``PRIVACY_REQUEST_CLOSED``): a request is not closed as complied while a task is open unless
+  staff say why; a denial or withdrawal cancels the open tasks.
+
+Timeline entries and audit summaries name the request by reference and the system by name,
+never the consumer: the subject's identifiers travel only in the webhook to the system.
+"""
+
+from .reminders import SweepResult, system_task_remind, system_task_reminder_sweep
+from .system_tasks import (
+    CANCELLED_EVENT,
+    TASK_EVENT,
+    subject_identifiers,
+    system_task_answer,
+    system_task_for_update,
+    system_task_payload,
+    system_tasks_on_closed,
+    system_tasks_on_closing,
+    system_tasks_on_verified,
+)
+from .systems import data_system_check, data_system_deactivate, data_system_save
+
+__all__ = [
+    "CANCELLED_EVENT",
+    "TASK_EVENT",
+    "SweepResult",
+    "data_system_check",
+    "data_system_deactivate",
+    "data_system_save",
+    "subject_identifiers",
+    "system_task_answer",
+    "system_task_for_update",
+    "system_task_payload",
+    "system_task_remind",
+    "system_task_reminder_sweep",
+    "system_tasks_on_closed",
+    "system_tasks_on_closing",
+    "system_tasks_on_verified",
+]

@@ -1,0 +1,32 @@
+"""Fulfilment's tasks: the reminders of the system tasks (``fulfilment.services``)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from tenants.models import Tenant
+from tenants.tasks import TenantTask
+
+from .services import system_task_remind, system_task_reminder_sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="fulfilment.system_task_remind", base=TenantTask, acks_late=True)
+def system_task_remind_task(tenant: Tenant, system_task_id: int) -> bool:
+    """Remind the owner of one of ``tenant``'s open system tasks, unless reminded today
+    already (idempotent: the claim in ``services._remind``)."""
+    return system_task_remind(tenant=tenant, system_task_id=system_task_id)
+
+
+@shared_task(name="fulfilment.tasks.system_task_reminder_sweep", acks_late=True)
+def system_task_reminder_sweep_task() -> dict[str, int]:
+    """Reminders of every business's system tasks due soon or overdue, once a local day each.
+    It serves every business (like the deadline sweep): one indexed read of the due tasks, each
+    claimed and emailed through its own business's scope, so it takes no tenant. Safe to run
+    twice, or twice at once."""
+    result = system_task_reminder_sweep()
+    logger.info("System task sweep: %s examined, %s reminded", result.examined, result.reminded)
+    return {"examined": result.examined, "reminded": result.reminded}
