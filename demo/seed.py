@@ -33,6 +33,7 @@ from django.db import transaction
 
 from core import clock
 from core.calendar import CA_STATE, WEEKENDS_ONLY, BusinessCalendar
+from demo.notices_and_systems import seed_notices, seed_systems
 from notices.inventory import inventory_category_save
 from notices.models import InventoryCategory
 from optout.choice_services import choice_apply
@@ -599,6 +600,8 @@ def seed(*, var_dir: Path | None = None) -> list[SeededTenant]:
                 made = _requests(tenant, DEMO_REQUESTS[demo.slug], users)
             _directory(tenant, demo.slug)
             _inventory(tenant, demo.slug)
+            seed_notices(tenant, demo.slug, users)
+            seed_systems(tenant, demo.slug, users)
             total = PrivacyRequest.objects.for_tenant(tenant).count()
         seeded.append(
             SeededTenant(
