@@ -8,11 +8,22 @@ Codes are stable identifiers stored in the inventory: "A".."K" for §1798.140(v)
 "SPI-1A".."SPI-2C" for §1798.140(ae)(1)(A)-(G) and (ae)(2)(A)-(C). §1798.140(v)(1)(L) ("sensitive
 personal information") is not a code of its own: a business lists the sensitive categories it
 collects one by one, because §7012(e)(1) and §7027 treat each of them separately.
+
+Names and descriptions are English, and they are also the message ids of their translations
+(context ``TRANSLATION_CONTEXT``, in locale/*/LC_MESSAGES/django.po): the notices translate them
+where they render them, ``{% translate category.name context "statutory category" %}``, so a
+notice in Spanish names the categories in Spanish (§7003(b)(2)). Changing a name or a
+description here means changing its msgid in every catalogue too (tests/db/notices/
+test_category_translations.py fails until then). The admin and the API keep the English.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# The gettext context of every name and description: keeps them apart from other messages with
+# the same English words (requests_app's deletion choice "Education information", for one).
+TRANSLATION_CONTEXT = "statutory category"
 
 
 @dataclass(frozen=True)
