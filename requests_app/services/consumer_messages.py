@@ -112,6 +112,8 @@ def consumer_message_render(
                 "max_respond_by": _human_date(
                     deadlines.max_respond_by(privacy_request.received_date)
                 ),
+                # A request to know: the period asked for (amended §7020, §7024(h)).
+                "know_period": consumer_text.know_period_text(privacy_request),
             }
             if template == "closed":  # what the outcome obliges the answer to say
                 slots |= answer_context(privacy_request)
