@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -21,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from core.refusals import Refused
 from tenants.admin_base import require_act, tenant_members
@@ -356,6 +358,10 @@ class QueueActionsMixin:
             context["queue_actions"] = [
                 (QUEUE_ACTIONS[slug].label, self._act_url(obj, slug))
                 for slug in privacy_request_available_actions(obj)
+            ] + [
+                tool
+                for path in settings.PRIVACY_REQUEST_PAGE_TOOLS
+                if (tool := import_string(path)(obj)) is not None
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

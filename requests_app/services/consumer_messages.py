@@ -72,7 +72,7 @@ def consumer_message_render(
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
     greeting_name: str | None = None,
-    additions: Mapping[str, str] | None = None,
+    additions: Mapping[str, Any] | None = None,
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
@@ -152,7 +152,7 @@ def consumer_email_send(
     secrets: Mapping[str, Secret] | None = None,
     recipient: str | None = None,
     greeting_name: str | None = None,
-    additions: Mapping[str, str] | None = None,
+    additions: Mapping[str, Any] | None = None,
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent.
 
