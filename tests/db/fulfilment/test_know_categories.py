@@ -54,7 +54,9 @@ def _inventory(tenant) -> None:
 def _verified(tenant, staff, language="en", scope="categories"):
     privacy_request = make_request(tenant, request_type="know", know_scope=scope, language=language)
     return privacy_request_mark_verified(
-        privacy_request=privacy_request, actor=staff, method="Matched the email link and two data points."
+        privacy_request=privacy_request,
+        actor=staff,
+        method="Matched the email link and two data points.",
     )
 
 

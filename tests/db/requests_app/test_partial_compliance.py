@@ -30,7 +30,9 @@ BASIS = "Civil Code §1798.105(d)(8)"
 
 def _verified(tenant, staff, **kwargs):
     return privacy_request_mark_verified(
-        privacy_request=make_request(tenant, **kwargs), actor=staff, method="Matched the email link and three data points."
+        privacy_request=make_request(tenant, **kwargs),
+        actor=staff,
+        method="Matched the email link and three data points.",
     )
 
 
