@@ -1,6 +1,6 @@
 """Staff's page for the answer to a request to know categories (§7024(j)-(l)).
 
-``admin/fulfilment/know-categories/<request_id>/``: the business's inventory as a checklist
+``admin/fulfilment/know-categories/<privacy_request_id>/``: the business's inventory as a checklist
 (every category ticked at first: the systems' answers do not say which they found), staff untick
 what does not apply to this consumer, preview the message word for word, and send it through
 ``know_categories_send``. Linked from the request's page (``settings.PRIVACY_REQUEST_PAGE_TOOLS``:
@@ -57,11 +57,11 @@ class KnowCategoriesForm(forms.Form):
         self.fields["categories"].choices = choices
 
 
-def know_categories_view(request: HttpRequest, request_id: int) -> HttpResponse:
+def know_categories_view(request: HttpRequest, privacy_request_id: int) -> HttpResponse:
     require_act(request)
     tenant = staff_tenant(request)
     privacy_request = (
-        PrivacyRequest.objects.for_tenant(tenant).filter(pk=request_id).first()
+        PrivacyRequest.objects.for_tenant(tenant).filter(pk=privacy_request_id).first()
         if tenant is not None
         else None
     )
@@ -117,7 +117,7 @@ def install_know_categories_page(site: admin.AdminSite) -> None:
     def get_urls() -> list[Any]:
         return [
             path(
-                "fulfilment/know-categories/<int:request_id>/",
+                "fulfilment/know-categories/<int:privacy_request_id>/",
                 site.admin_view(know_categories_view),
                 name=URL_NAME,
             ),
