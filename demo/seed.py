@@ -326,6 +326,8 @@ LEADS_LIBRARY_REQUESTS = (
             "legal obligation",
             "explanation": "We deleted your contact and profile records. We keep the record of "
             "your past opt-out and of this request because the law requires us to keep them.",
+            "done_explanation": "We deleted your contact details, your profile and your "
+            "order history.",
         },
         close_after=11,
     ),

@@ -334,3 +334,7 @@ class SystemTaskInline(TaskDisplay, TenantScopedInlineMixin, admin.TabularInline
         if obj is not None and rules.action_for(getattr(obj, "request_type", "")) is None:
             return False  # opt-outs and limits give no tasks
         return super().has_view_permission(request, obj)
+
+
+# The answer to a request to know categories (§7024(j)-(l)): its own page and module.
+from . import categories_admin  # noqa: E402, F401

@@ -292,6 +292,12 @@ PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     # Each data system's task: state, due date, who answered and when.
     "fulfilment.admin.SystemTaskInline",
 ]
+# Links the apps above requests_app add to a request's admin page, next to its actions: each a
+# function of the request giving (label, URL), or None where it does not apply.
+PRIVACY_REQUEST_PAGE_TOOLS: list[str] = [
+    # A request to know categories: the answer of §7024(j)-(l), reviewed and sent by staff.
+    "fulfilment.categories_admin.know_categories_tool",
+]
 # Columns and filters the apps above requests_app add to the review queue (see
 # requests_app.admin.queue.queue_extensions): each joins what it reads into the list's query.
 PRIVACY_REQUEST_QUEUE_EXTENSIONS: list[str] = [

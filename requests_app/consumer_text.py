@@ -6,9 +6,12 @@ labels the portal pages and the consumer emails use instead, marked for translat
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import long_date
 from tenants.models import DEFAULT_VERIFICATION_DESCRIPTION, Tenant
 
 from . import vocabulary as words
@@ -40,6 +43,32 @@ KNOW_SCOPES = {
     words.KNOW_SPECIFIC: _("A copy of the personal information you hold about me"),
     words.KNOW_BOTH: _("Both of these"),
 }
+
+# The period of a request to know (amended §7020, §7024(h)): the form's default choice.
+KNOW_PERIOD_EVERYTHING_CHOICE = _("Everything you hold about me since January 1, 2022")
+
+
+def know_period_phrase(start: date | None, end: date | None) -> str:
+    """What a request to know asked for, in the active language, dates in full: "everything
+    since January 1, 2022" or "from March 3, 2024 to June 30, 2025"."""
+    if start is None or end is None:
+        return gettext("everything since January 1, 2022")
+    return gettext("from %(start)s to %(end)s") % {
+        "start": long_date(start),
+        "end": long_date(end),
+    }
+
+
+def know_period_text(privacy_request: object) -> str:
+    """A request to know's period in words, in the active language ("" for another type): the
+    ``know_period`` of the consumer messages."""
+    if getattr(privacy_request, "request_type", "") != words.KNOW:
+        return ""
+    return know_period_phrase(
+        getattr(privacy_request, "know_period_start", None),
+        getattr(privacy_request, "know_period_end", None),
+    )
+
 
 STATUSES = {
     words.RECEIVED: _("Received"),

@@ -381,9 +381,18 @@ class RequestForm(PortalForm):
         return {}
 
 
+KNOW_PERIOD_ALL = "all"
+KNOW_PERIOD_CHOSEN = "chosen"
+DATE_INVALID = _("Enter a date like 03/31/2024.")
+# What a browser without a date picker sends too: month/day/year, or year-month-day.
+DATE_INPUT_FORMATS = ["%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y"]
+
+
 class KnowForm(RequestForm):
     request_type = "know"
-    field_order = ["know_scope"]  # the page asks what they want first
+    # The page asks what they want first, then for which period (amended §7020, §7024(h)).
+    field_order = ["know_scope", "know_period", "know_period_start", "know_period_end"]
+    optional_fields = RequestForm.optional_fields | {"know_period_start", "know_period_end"}
 
     know_scope = forms.ChoiceField(
         label=_("What do you want to know?"),
@@ -391,9 +400,57 @@ class KnowForm(RequestForm):
         widget=forms.RadioSelect,
         error_messages=_required("know_scope"),
     )
+    # §7024(h): everything since January 1, 2022 is the default and comes first.
+    know_period = forms.ChoiceField(
+        label=_("For which period?"),
+        choices=[
+            (KNOW_PERIOD_ALL, consumer_text.KNOW_PERIOD_EVERYTHING_CHOICE),
+            (KNOW_PERIOD_CHOSEN, _("Only a period I choose")),
+        ],
+        widget=forms.RadioSelect,
+        initial=KNOW_PERIOD_ALL,
+        required=False,  # none chosen: everything
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
+    know_period_start = forms.DateField(
+        label=_("First day of the period"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        help_text=_(
+            "Only if you chose “Only a period I choose”. January 1, 2022 or later, for "
+            "example 03/31/2024."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_INVALID},
+    )
+    know_period_end = forms.DateField(
+        label=_("Last day of the period"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        help_text=_("Only if you chose “Only a period I choose”. Today at the latest."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_INVALID},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("know_period") == KNOW_PERIOD_CHOSEN:
+            # The rest of the period's rules are intake's, for every channel alike.
+            if "know_period_start" in cleaned and not cleaned["know_period_start"]:
+                self.add_error("know_period_start", _("Enter the first day of the period."))
+            if "know_period_end" in cleaned and not cleaned["know_period_end"]:
+                self.add_error("know_period_end", _("Enter the last day of the period."))
+        return cleaned
 
     def details(self) -> dict[str, Any]:
-        return {"know_scope": self.cleaned_data["know_scope"]}
+        data = self.cleaned_data
+        chosen = data.get("know_period") == KNOW_PERIOD_CHOSEN
+        return {
+            "know_scope": data["know_scope"],
+            # Dates typed before choosing "everything" again are not a request for a period.
+            "know_period_start": data.get("know_period_start") if chosen else None,
+            "know_period_end": data.get("know_period_end") if chosen else None,
+        }
 
 
 class DeleteForm(RequestForm):

@@ -20,6 +20,7 @@ from .vocabulary import (
     ANSWERED,
     AWAITING_VERIFICATION,
     CLOSED,
+    COMPLIED_IN_PART,
     COMPLY_TYPE_DENIAL_REASONS,
     COMPLY_TYPES,
     DENIAL_REASONS,
@@ -54,6 +55,8 @@ STATUS_LABELS = {
 # A denial is explained in the business's own words (§7022(f)(1), §7023(f)(2), §7024(e)): a
 # word or two, or a stock phrase that could answer any request, is not an explanation.
 MIN_EXPLANATION_WORDS = 5
+# What was done, for a request complied with in part (issue 16 item 8): a real sentence.
+MIN_DONE_WORDS = 3
 BOILERPLATE = frozenset(
     {
         "denied",
@@ -133,6 +136,32 @@ def explanation_problem(explanation: str) -> str | None:
     return None
 
 
+def done_explanation_problem(outcome: str, done_explanation: str) -> str | None:
+    """Why "what we did" does not fit the outcome (None when it does): required, in words, for
+    a request complied with in part; given for no other outcome."""
+    text = " ".join(done_explanation.split())
+    if outcome == COMPLIED_IN_PART:
+        if not text:
+            return (
+                "Say what you did for the consumer, in plain words (for example “We deleted "
+                "your account and your order history.”): a request complied with in part tells "
+                "them what was done as well as what was not and why."
+            )
+        if len(_words(text)) < MIN_DONE_WORDS:
+            return (
+                "Describe what you did in a sentence the consumer understands (at least "
+                f"{MIN_DONE_WORDS} words), for example “We deleted your account and your order "
+                "history.”"
+            )
+        return None
+    if text:
+        return (
+            "Only a request complied with in part takes “what we did”: clear it, or choose "
+            "“complied in part”."
+        )
+    return None
+
+
 def check_close(
     *,
     request_type: str,
@@ -144,8 +173,12 @@ def check_close(
     legal_basis: str = "",
     fraud_documentation: str = "",
     awaiting_consumer_confirmation: bool = False,
+    done_explanation: str = "",
 ) -> None:
     """Refuse a closure the regulations do not allow.
+
+    A request complied with in part says what was done (``done_explanation``) as well as what
+    was not and why (issue 16 item 8; §7022(f)(3)-(4), §7024(e)): only that outcome takes it.
 
     ``withdrawn`` (the consumer withdrew the request) is not an answer on the merits: it needs
     no verification and takes no denial reason.
@@ -162,6 +195,7 @@ def check_close(
                 "unexpected_denial_reason",
                 "A request the consumer withdrew has no denial reason.",
             )
+        _check_done(outcome, done_explanation)
         return
     if outcome in ANSWERED and needs_verification(request_type) and not verified:
         raise Refused(
@@ -191,6 +225,13 @@ def check_close(
         raise Refused(
             "unexpected_denial_reason", "A request complied with in full has no denial reason."
         )
+    _check_done(outcome, done_explanation)
+
+
+def _check_done(outcome: str, done_explanation: str) -> None:
+    problem = done_explanation_problem(outcome, done_explanation)
+    if problem is not None:
+        raise Refused("done_explanation_required", problem, "done_explanation")
 
 
 def _check_denial(

@@ -161,6 +161,20 @@ class PrivacyRequest(TenantOwnedModel):
     reference = models.CharField(max_length=20, editable=False)
     request_type = models.CharField("type", max_length=10, choices=RequestType.choices)
     know_scope = models.CharField(max_length=12, choices=KnowScope.choices, blank=True)
+    # The period a request to know covers (amended §7020, §7024(h)): both empty means everything
+    # since January 1, 2022, up to the answer (``know_period``).
+    know_period_start = models.DateField(
+        "period asked for: from",
+        null=True,
+        blank=True,
+        help_text="Requests to know: empty means everything since January 1, 2022.",
+    )
+    know_period_end = models.DateField(
+        "period asked for: to",
+        null=True,
+        blank=True,
+        help_text="Requests to know: empty means up to the answer.",
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     received_at = models.DateTimeField(help_text="When the request actually reached the business.")
     received_date = models.DateField(help_text="Local date of receipt in the business's time zone.")
@@ -224,6 +238,12 @@ class PrivacyRequest(TenantOwnedModel):
     denial_reason = models.CharField(max_length=30, choices=DenialReason.choices, blank=True)
     denial_legal_basis = models.CharField(max_length=300, blank=True)
     denial_explanation = models.TextField(blank=True)
+    done_explanation = models.TextField(
+        "what we did",
+        blank=True,
+        help_text="For a request complied with in part: what was done, in plain words; the "
+        "answer gives it before what could not be done and why (issue 16 item 8).",
+    )
     denial_fraud_documentation = models.TextField(
         "documented belief of fraud",
         blank=True,

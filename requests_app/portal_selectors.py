@@ -16,6 +16,7 @@ from core.calendar import end_of_day
 from tenants.models import Tenant
 
 from . import consumer_text
+from . import vocabulary as words
 from .models import DeleteCategory, PrivacyRequest
 
 # The session key of the status page's sign-in, per business: which request this browser may
@@ -53,6 +54,7 @@ class ConsumerView:
     communications: list
     documents: list
     selected_categories: list  # a selective request to delete: the kinds chosen (labels)
+    know_period: str = ""  # a request to know: the period asked for, in the page's language
 
 
 def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerView | None:
@@ -94,4 +96,9 @@ def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerVie
             for code in privacy_request.delete_categories or []
             if code in DeleteCategory.values
         ],
+        know_period=consumer_text.know_period_phrase(
+            privacy_request.know_period_start, privacy_request.know_period_end
+        )
+        if privacy_request.request_type == words.KNOW
+        else "",
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -21,6 +22,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from core.refusals import Refused
 from tenants.admin_base import require_act, tenant_members
@@ -141,7 +143,12 @@ _DENIAL_FIELD = {"data-denial-field": "true"}
 class CloseForm(QueueActionForm):
     outcome = forms.ChoiceField(
         choices=Outcome.choices,
-        widget=forms.Select(attrs={"data-denial-outcomes": " ".join(DENIAL_OUTCOMES)}),
+        widget=forms.Select(
+            attrs={
+                "data-denial-outcomes": " ".join(DENIAL_OUTCOMES),
+                "data-in-part-outcome": Outcome.COMPLIED_IN_PART,
+            }
+        ),
     )
     denial_reason = forms.ChoiceField(
         label="Reason for denial",
@@ -149,6 +156,14 @@ class CloseForm(QueueActionForm):
         required=False,
         widget=forms.Select(attrs=_DENIAL_FIELD),
         help_text="Needed when denying in whole or in part (§7101(b), §7102).",
+    )
+    done_explanation = forms.CharField(
+        label="What we did",
+        widget=forms.Textarea(attrs={"rows": 3, "data-in-part-field": "true"}),
+        required=False,
+        help_text="Needed when complying in part: what you did, in plain words (e.g. “We "
+        "deleted your account and your order history.”). The answer gives it before what you "
+        "could not do and why.",
     )
     explanation = forms.CharField(
         label="Explanation to the consumer",
@@ -264,6 +279,7 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         fraud_documentation=data.get("fraud_documentation", ""),
         personal_paragraph=data.get("personal_paragraph", ""),
         open_tasks_reason=data.get("open_tasks_reason", ""),
+        done_explanation=data.get("done_explanation", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
 
@@ -277,6 +293,7 @@ def _preview_close(privacy_request: PrivacyRequest, data: dict[str, Any]) -> Ren
         legal_basis=data.get("legal_basis", ""),
         fraud_documentation=data.get("fraud_documentation", ""),
         personal_paragraph=data.get("personal_paragraph", ""),
+        done_explanation=data.get("done_explanation", ""),
     )
 
 
@@ -341,6 +358,10 @@ class QueueActionsMixin:
             context["queue_actions"] = [
                 (QUEUE_ACTIONS[slug].label, self._act_url(obj, slug))
                 for slug in privacy_request_available_actions(obj)
+            ] + [
+                tool
+                for path in settings.PRIVACY_REQUEST_PAGE_TOOLS
+                if (tool := import_string(path)(obj)) is not None
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import admin
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -18,7 +19,7 @@ from core.calendar import CA_STATE, WEEKENDS_ONLY
 from tenants.admin_base import local_today
 from tenants.models import Tenant
 
-from .. import deadlines
+from .. import consumer_text, deadlines
 from ..models import (
     QUEUE_DUE_DATE,
     DeleteCategory,
@@ -155,6 +156,13 @@ class RequestDisplayMixin:
             return "None"
         labels = {flag.value: flag.label for flag in Flag}
         return format_html_join(BR, "⚑ {}", ((labels.get(flag, flag),) for flag in obj.flags))
+
+    @admin.display(description="period asked for")
+    def know_period_label(self, obj: PrivacyRequest) -> str:
+        # Amended §7020, §7024(h): staff read it in the admin's language (English), in full.
+        with translation.override("en"):
+            phrase = consumer_text.know_period_phrase(obj.know_period_start, obj.know_period_end)
+        return phrase[:1].upper() + phrase[1:]
 
     @admin.display(description="what to delete")
     def delete_scope_label(self, obj: PrivacyRequest) -> str:

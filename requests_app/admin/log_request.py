@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminDateWidget, AdminSplitDateTime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -72,6 +72,21 @@ class LogRequestForm(forms.Form):
         required=False,
         help_text="Requests to know only.",
     )
+    # Amended §7020, §7024(h): the consumer may choose a period; none is everything since
+    # January 1, 2022.
+    know_period_start = forms.DateField(
+        label="Period asked for: from",
+        required=False,
+        widget=AdminDateWidget,
+        help_text="Requests to know only. Leave both dates empty when the consumer asks for "
+        "everything since January 1, 2022.",
+    )
+    know_period_end = forms.DateField(
+        label="Period asked for: to",
+        required=False,
+        widget=AdminDateWidget,
+        help_text="The last day of the period the consumer chose (today at the latest).",
+    )
     channel = forms.ChoiceField(
         label="Received by", choices=[(c.value, c.label) for c in STAFF_CHANNELS]
     )
@@ -109,7 +124,18 @@ class LogRequestForm(forms.Form):
     agent_phone = PhoneNumberField(label="Agent's phone", required=False)
 
     fieldsets = (
-        ("Request", ("request_type", "know_scope", "channel", "received_at", "language")),
+        (
+            "Request",
+            (
+                "request_type",
+                "know_scope",
+                "know_period_start",
+                "know_period_end",
+                "channel",
+                "received_at",
+                "language",
+            ),
+        ),
         ("Requester", ("requester_name", "requester_email", "requester_phone", "requester_state")),
         (
             "Request to correct",
@@ -155,10 +181,12 @@ class LogRequestForm(forms.Form):
 
 
 CORRECTION_FIELDS = ("correction_field", "correction_information", "correction_requested")
+KNOW_PERIOD_FIELDS = ("know_period_start", "know_period_end")
 # Service refusal fields → form fields (the rest are shown above the form).
 _REFUSAL_FIELDS = {
     "received_at": "received_at",
     "know_scope": "know_scope",
+    **{name: name for name in KNOW_PERIOD_FIELDS},
     **{name: name for name in CORRECTION_FIELDS},
 }
 
@@ -226,9 +254,13 @@ class LogRequestMixin:
                 actor=request.user,
                 language=data["language"],
                 details={
-                    name: data[name]
-                    for name in CORRECTION_FIELDS
-                    if data["request_type"] == RequestType.CORRECT
+                    **{
+                        name: data[name]
+                        for name in CORRECTION_FIELDS
+                        if data["request_type"] == RequestType.CORRECT
+                    },
+                    # Given for another type, intake refuses them ("only a request to know").
+                    **{name: data[name] for name in KNOW_PERIOD_FIELDS if data[name]},
                 },
             )
         except Refused as refusal:

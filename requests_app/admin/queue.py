@@ -220,6 +220,7 @@ class PrivacyRequestAdmin(
                     "outcome",
                     "denial_reason",
                     "denial_legal_basis",
+                    "done_explanation",
                     "denial_explanation",
                     "responded",
                 )
@@ -240,11 +241,13 @@ class PrivacyRequestAdmin(
         "delete_scope_label",
         "delete_categories_label",
         "consumer_confirmation",
+        "know_period_label",
     )
     # "Request details", shown after the first fieldset; the type-specific ones only for their
     # type. Model fields shown by these (in words) are kept out of "Other details".
     detail_fields = ("language_name", "flags_detail")
     type_detail_fields = {
+        RequestType.KNOW: ("know_period_label",),
         RequestType.DELETE: (
             "delete_scope_label",
             "delete_categories_label",
@@ -267,6 +270,8 @@ class PrivacyRequestAdmin(
             "correction_field",
             "correction_information",
             "correction_requested",
+            "know_period_start",
+            "know_period_end",
         }
     )
 

@@ -144,6 +144,19 @@ class PrivacyRequestCreateInputSerializer(ApiSerializer):
         allow_null=True,
         help_text="Required for requests to know; refused for every other type.",
     )
+    know_period_start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Requests to know: the first day of the period the consumer asked for "
+        "(YYYY-MM-DD), January 1, 2022 or later, with know_period_end. Leave both out for "
+        "everything since January 1, 2022 (amended §7020, §7024(h)).",
+    )
+    know_period_end = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Requests to know: the last day of the period the consumer asked for "
+        "(YYYY-MM-DD), on or after know_period_start and not after the business's today.",
+    )
     channel = EnumField(
         Channel.choices,
         noun="a channel",
@@ -209,6 +222,8 @@ class PrivacyRequestCreateInputSerializer(ApiSerializer):
 
 # The create input's fields that are type-specific details of intake (DETAIL_FIELDS).
 CREATE_DETAIL_FIELDS = (
+    "know_period_start",
+    "know_period_end",
     "delete_scope",
     "delete_categories",
     "correction_field",
@@ -270,6 +285,11 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         help_text="Closing as complied while a task of the business's data systems is still "
         "open is refused (409 system_tasks_open) unless this says why; it is kept on the "
         "request's timeline.",
+    )
+    done_explanation = optional_text(
+        MAX_TEXT,
+        help_text="Required when the outcome is complied_in_part, refused otherwise: what was "
+        "done, in plain words; the answer gives it before what could not be done and why.",
     )
 
 
@@ -363,6 +383,14 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     reference = serializers.CharField()
     type = serializers.ChoiceField(source="request_type", choices=RequestType.choices)
     know_scope = BlankAsNullChoiceField(KnowScope.choices)
+    know_period_start = serializers.DateField(
+        allow_null=True,
+        help_text="Requests to know: the first day of the period asked for; null with "
+        "know_period_end null means everything since January 1, 2022 (§7024(h)).",
+    )
+    know_period_end = serializers.DateField(
+        allow_null=True, help_text="Requests to know: the last day of the period asked for."
+    )
     channel = serializers.ChoiceField(choices=Channel.choices)
     status = serializers.ChoiceField(choices=Status.choices)
     received_at = UtcDateTimeField()
@@ -387,6 +415,9 @@ class PrivacyRequestOutputSerializer(ApiSerializer):
     outcome = BlankAsNullChoiceField(Outcome.choices)
     denial_reason = BlankAsNullChoiceField(DenialReason.choices)
     explanation = BlankAsNullCharField(source="denial_explanation")
+    done_explanation = BlankAsNullCharField(
+        help_text="For complied_in_part: what was done, as the consumer was told; null otherwise."
+    )
     legal_basis = BlankAsNullCharField(
         source="denial_legal_basis",
         max_length=MAX_LEGAL_BASIS,

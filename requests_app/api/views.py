@@ -307,7 +307,8 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
         tags=["requests"],
         summary="Close a request with its outcome",
         description="Closes with complied, complied_in_part or denied. Denials (in whole or "
-        "part) need a denial_reason and an explanation; exempt needs a legal_basis. Verifiable "
+        "part) need a denial_reason and an explanation; exempt needs a legal_basis; "
+        "complied_in_part also needs done_explanation (what was done). Verifiable "
         "requests (know, delete, correct) cannot be closed as complied before verification. "
         "A request to correct that came with documents cannot be decided until staff have "
         "opened each of them in the admin (§7023(d)(1)): error code documents_not_opened.",
@@ -342,6 +343,7 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
             actor_label=actor_label,
             personal_paragraph=_str(data.get("personal_paragraph")),
             open_tasks_reason=_str(data.get("open_tasks_reason")),
+            done_explanation=_str(data.get("done_explanation")),
         )
         return self.output(privacy_request)
 

@@ -72,7 +72,7 @@ def consumer_message_render(
     language: str | None = None,
     secrets: Mapping[str, Secret] | None = None,
     greeting_name: str | None = None,
-    additions: Mapping[str, str] | None = None,
+    additions: Mapping[str, Any] | None = None,
 ) -> RenderedMessage:
     """A message's subject and text, in the consumer's language (§7003(b)(2)) unless
     ``language`` says otherwise. ``subject`` is an untranslated message id with a
@@ -112,6 +112,8 @@ def consumer_message_render(
                 "max_respond_by": _human_date(
                     deadlines.max_respond_by(privacy_request.received_date)
                 ),
+                # A request to know: the period asked for (amended §7020, §7024(h)).
+                "know_period": consumer_text.know_period_text(privacy_request),
             }
             if template == "closed":  # what the outcome obliges the answer to say
                 slots |= answer_context(privacy_request)
@@ -150,7 +152,7 @@ def consumer_email_send(
     secrets: Mapping[str, Secret] | None = None,
     recipient: str | None = None,
     greeting_name: str | None = None,
-    additions: Mapping[str, str] | None = None,
+    additions: Mapping[str, Any] | None = None,
 ) -> Communication | None:
     """Record a Communication and queue its email; without an email address, nothing is sent.
 

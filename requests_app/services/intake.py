@@ -50,7 +50,7 @@ from core.refusals import Refused
 from core.uploads import upload_check
 from tenants.models import KnowLimitPolicy, Tenant
 
-from .. import deadlines, lifecycle, limits
+from .. import deadlines, know_period, lifecycle, limits
 from .. import vocabulary as words
 from ..milestones import first_milestone_at
 from ..models import ConfirmationMethod, DeleteScope, EventKind, PrivacyRequest, RequestDocument
@@ -194,6 +194,7 @@ def _check(
     language: str,
     details: Mapping[str, Any],
     documents: Sequence[UploadedFile],
+    today: date,
 ) -> None:
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise Refused(
@@ -255,6 +256,12 @@ def _check(
             gettext("Choose at least one kind of information to delete."),
             "delete_categories",
         )
+    know_period_check(
+        details.get("know_period_start"),
+        details.get("know_period_end"),
+        today,
+        is_know=request_type == words.KNOW,
+    )
     # A consumer's documentation of a correction (§7023(d)), or an authorized agent's copy of
     # the consumer's signed permission to opt out or limit for them (§7026(j), §7027(j)).
     agents_permission = channel == words.AGENT and request_type in deadlines.COMPLY_TYPES
@@ -299,6 +306,7 @@ def _create(
         language=language,
         details=details,
         documents=documents,
+        today=now.astimezone(tenant.zone).date(),
     )
     details = dict(details)
     if "delete_categories" in details:
@@ -444,6 +452,31 @@ def _create(
     return privacy_request
 
 
+def know_period_check(
+    start: date | None, end: date | None, today: date, *, is_know: bool = True
+) -> None:
+    """Refuse a period a request to know cannot cover (``know_period.period_problem``), in the
+    active language: the one rule for the portal, the API and the staff log."""
+    problem = know_period.period_problem(start, end, today, is_know=is_know)
+    if problem is None:
+        return
+    messages = {
+        know_period.BOTH_OR_NEITHER: gettext(
+            "Give both the first and the last day of the period, or ask for everything since "
+            "January 1, 2022."
+        ),
+        know_period.START_TOO_EARLY: gettext(
+            "The period can start on January 1, 2022 at the earliest."
+        ),
+        know_period.END_BEFORE_START: gettext(
+            "The last day of the period must be on or after its first day."
+        ),
+        know_period.END_IN_FUTURE: gettext("The last day of the period cannot be after today."),
+        know_period.NOT_A_KNOW: gettext("Only a request to know covers a period."),
+    }
+    raise Refused(problem, messages[problem], know_period.PROBLEM_FIELDS[problem])
+
+
 def _know_limit_next_date(privacy_request: PrivacyRequest) -> date | None:
     email = privacy_request.requester_email.strip().lower()
     if privacy_request.request_type != words.KNOW or not email:
@@ -523,6 +556,10 @@ DETAIL_FIELDS: dict[str, frozenset[str] | None] = {
     "delete_scope": frozenset({words.DELETE}),
     "delete_categories": frozenset({words.DELETE}),
     "awaiting_consumer_confirmation": frozenset({words.DELETE}),
+    # Amended §7020, §7024(h): the period a request to know covers; none is everything since
+    # January 1, 2022 (``know_period``). Checked by ``know_period_check``.
+    "know_period_start": frozenset({words.KNOW}),
+    "know_period_end": frozenset({words.KNOW}),
     "correction_field": frozenset({words.CORRECT}),
     "correction_information": frozenset({words.CORRECT}),
     "correction_requested": frozenset({words.CORRECT}),

@@ -53,6 +53,8 @@ from django.utils.translation import gettext
 
 from core.dates import long_date
 
+from .. import vocabulary as words
+from ..consumer_text import know_period_text
 from ..deadlines import max_respond_by
 from ..models import PrivacyRequest
 
@@ -84,7 +86,14 @@ SHAPE_ATTRIBUTES = ("request_type", "awaiting_consumer_confirmation")
 # Per-request values, in slot order: the context's names, and the request's reference. A
 # message's secrets (a one-time link, by their names in the template) are slots too, after these:
 # a shape holds only markers, never a secret, and each message gets its own.
-SLOTS = ("greeting_name", "received_date", "respond_by", "max_respond_by", "reference")
+SLOTS = (
+    "greeting_name",
+    "received_date",
+    "respond_by",
+    "max_respond_by",
+    "know_period",
+    "reference",
+)
 _REFERENCE_SLOT = SLOTS.index("reference")
 
 _MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
@@ -156,6 +165,7 @@ _shapes: dict[tuple[Any, ...], Shape] = {}
 _MAX_SHAPES = 2048
 _refused_templates: set[str] = set()
 _dates: dict[tuple[str, date | None], str] = {}
+_periods: dict[tuple[str, date | None, date | None], str] = {}
 _MAX_DATES = 4096
 
 
@@ -165,6 +175,7 @@ def shapes_forget(**kwargs: Any) -> None:
     """Forget every compiled shape (settings changed, or a template file was edited)."""
     _shapes.clear()
     _dates.clear()
+    _periods.clear()
     _refused_templates.clear()
 
 
@@ -176,6 +187,21 @@ def _written_out(day: date | None, language: str) -> str:
             _dates.clear()
         with translation.override(language):
             text = _dates[key] = long_date(day)
+    return text
+
+
+def _period_written_out(privacy_request: PrivacyRequest, language: str) -> str:
+    """A request to know's period in words (``consumer_text.know_period_phrase``); "" for
+    another type."""
+    if privacy_request.request_type != words.KNOW:
+        return ""
+    key = (language, privacy_request.know_period_start, privacy_request.know_period_end)
+    text = _periods.get(key)
+    if text is None:
+        if len(_periods) >= _MAX_DATES:
+            _periods.clear()
+        with translation.override(language):
+            text = _periods[key] = know_period_text(privacy_request)
     return text
 
 
@@ -295,6 +321,7 @@ def slot_values(privacy_request: PrivacyRequest, language: str, there: str) -> t
         _written_out(received, language),
         _written_out(privacy_request.active_due_date, language),
         _written_out(max_respond_by(received), language),
+        _period_written_out(privacy_request, language),
         privacy_request.reference,
     )
 

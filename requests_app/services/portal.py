@@ -43,6 +43,9 @@ class PortalSubmission:
     agent: Agent | None = None
     is_california_consumer: bool | None = None
     know_scope: str = ""
+    # A request to know: the period chosen; none is everything since January 1, 2022 (§7024(h)).
+    know_period_start: date | None = None
+    know_period_end: date | None = None
     delete_scope: str = ""
     delete_categories: tuple[str, ...] = ()
     correction_field: str = ""
@@ -64,6 +67,9 @@ class Submitted:
 
 def _details(tenant: Tenant, submission: PortalSubmission) -> dict[str, object]:
     details: dict[str, object] = {}
+    if submission.know_period_start or submission.know_period_end:
+        details["know_period_start"] = submission.know_period_start
+        details["know_period_end"] = submission.know_period_end
     if submission.request_type == words.DELETE:
         details["delete_scope"] = submission.delete_scope or DeleteScope.ALL
         details["delete_categories"] = list(submission.delete_categories)

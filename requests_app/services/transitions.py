@@ -442,6 +442,7 @@ def privacy_request_close_preview(
     legal_basis: str = "",
     fraud_documentation: str = "",
     personal_paragraph: str = "",
+    done_explanation: str = "",
 ) -> RenderedMessage:
     """The answer closing with these values would send, word for word, without closing or
     writing anything; refused (``Refused``) exactly as ``privacy_request_close`` would be."""
@@ -455,10 +456,12 @@ def privacy_request_close_preview(
         legal_basis=legal_basis,
         fraud_documentation=fraud_documentation,
         awaiting_consumer_confirmation=privacy_request.awaiting_consumer_confirmation,
+        done_explanation=done_explanation,
     )
     personal_paragraph = _checked_personal_paragraph(personal_paragraph)
     answered = copy.copy(privacy_request)  # never saved: the message reads the closing values
     answered.outcome = outcome
+    answered.done_explanation = done_explanation.strip()
     answered.denial_reason = denial_reason
     answered.denial_explanation = explanation.strip()
     answered.denial_legal_basis = legal_basis.strip()
@@ -483,13 +486,16 @@ def privacy_request_close(
     actor_label: str | None = None,
     personal_paragraph: str = "",
     open_tasks_reason: str = "",
+    done_explanation: str = "",
 ) -> PrivacyRequest:
     """Close with an outcome (§7101(b)): denials need a reason, a real explanation, and for
     fraud the documented belief; opt-outs and limits are denied only for fraud or an agent's
     missing permission (``lifecycle.check_close``). ``personal_paragraph`` is staff's own words,
     added to the answer after its required content (issue 16 item 7). ``open_tasks_reason``:
     why staff close as complied while a system task is still open
-    (``settings.PRIVACY_REQUEST_CLOSING``)."""
+    (``settings.PRIVACY_REQUEST_CLOSING``). ``done_explanation``: for "complied in part", what
+    was done, in plain words; required, and the answer gives it before what could not be done
+    and why (issue 16 item 8)."""
     privacy_request = privacy_request_for_update(privacy_request)
     personal_paragraph = _checked_personal_paragraph(personal_paragraph)
     lifecycle.check_close(
@@ -502,6 +508,7 @@ def privacy_request_close(
         legal_basis=legal_basis,
         fraud_documentation=fraud_documentation,
         awaiting_consumer_confirmation=privacy_request.awaiting_consumer_confirmation,
+        done_explanation=done_explanation,
     )
     # §7023(d)(1) (R-7023-d-1): a correction is decided only after staff have opened every
     # document the consumer sent. A withdrawal is the consumer's act, not a decision: exempt.
@@ -528,6 +535,7 @@ def privacy_request_close(
     privacy_request.outcome = outcome
     privacy_request.denial_reason = denial_reason
     privacy_request.denial_explanation = explanation.strip()
+    privacy_request.done_explanation = done_explanation.strip()
     privacy_request.denial_legal_basis = legal_basis.strip()
     privacy_request.denial_fraud_documentation = fraud_documentation.strip()
     privacy_request.responded_at = now
@@ -539,6 +547,7 @@ def privacy_request_close(
             "outcome",
             "denial_reason",
             "denial_explanation",
+            "done_explanation",
             "denial_legal_basis",
             "denial_fraud_documentation",
             "responded_at",
@@ -569,7 +578,8 @@ def privacy_request_close(
         label=actor_label,
         message=closed + told,
         reason=privacy_request.denial_explanation,
-        data={"outcome": outcome, "denial_reason": denial_reason},
+        data={"outcome": outcome, "denial_reason": denial_reason}
+        | ({"done": privacy_request.done_explanation} if privacy_request.done_explanation else {}),
     )
     # How the apps above requests_app (opt-out's recipients, §7022(b)(2)-(3), §7023(c),
     # §7026(f)(2)-(3), §7027(g)(2)-(4)) learn that a request was complied with.

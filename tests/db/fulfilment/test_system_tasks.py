@@ -280,6 +280,7 @@ def test_a_request_is_not_closed_as_complied_while_a_system_task_is_open(
                 "denial_reason": "exempt",
                 "explanation": "We keep records the law requires us to keep.",
                 "legal_basis": "Civil Code §1798.105(d)(8)",
+                "done_explanation": "We deleted your account and your order history.",
             },
         ),
     ):

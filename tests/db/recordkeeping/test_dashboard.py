@@ -61,6 +61,9 @@ def close(freeze, request, staff, at, outcome, reason=""):
         outcome=outcome,
         denial_reason=reason,
         explanation=EXPLANATION if reason else "",
+        done_explanation="We did the rest of what you asked."
+        if outcome == "complied_in_part"
+        else "",
         legal_basis="Civ. Code §1798.145(a)(1)(B)" if reason == "exempt" else "",
         fraud_documentation=(
             "The same device sent 400 requests in one minute with made-up names."

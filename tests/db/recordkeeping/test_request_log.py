@@ -83,6 +83,7 @@ def year(tenant_a, tenant_b, staff_a, freeze):
         verify=True,
         denial_reason="other",
         explanation=OTHER_WHY,
+        done_explanation="We corrected your postal address.",
     )
     close(
         "exempt",

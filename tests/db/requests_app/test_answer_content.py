@@ -34,6 +34,8 @@ def _close(privacy_request, staff, outcome: str, reason: str = "exempt"):
             "explanation": "We must keep your invoices for seven years for tax purposes.",
             "legal_basis": "Civil Code §1798.105(d)(8)",
         }
+    if outcome == "complied_in_part":
+        fields["done_explanation"] = "We deleted the rest of your information."
     closed = privacy_request_close(privacy_request=privacy_request, actor=staff, **fields)
     return closed.communications.get(template="closed").body
 

@@ -173,6 +173,7 @@ def varied_requests(api: Api, tenant, staff) -> list[str]:
             "denial_reason": "exempt",
             "explanation": "Some of it is exempt.",
             "legal_basis": "Civ. Code §1798.145(a)(1)",
+            "done_explanation": "We sent you the rest of your information.",
         },
     )
     _act(api, opt_in, "assign", {"assignee": staff.get_username()})

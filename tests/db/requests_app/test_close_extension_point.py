@@ -60,6 +60,7 @@ def test_complied_in_part_is_handed_on_a_denial_and_a_withdrawal_are_not(
         denial_reason="exempt",
         explanation="We keep the invoices the tax law requires; everything else was deleted.",
         legal_basis="Civ. Code §1798.105(d)(8)",
+        done_explanation="We deleted everything else we held about you.",
     )
     privacy_request_close(
         privacy_request=_verified(tenant_a, admin_a),

@@ -21,10 +21,13 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import translation
 
+from fulfilment.services.know_categories import know_categories_send
+from notices.inventory import inventory_category_save
+from notices.models import InventoryCategory
 from notices.services import notice_publish, notice_unpublish
 from outbox.models import OutboxMessage
 from requests_app.models import PrivacyRequest
-from requests_app.services import privacy_request_extend
+from requests_app.services import privacy_request_extend, privacy_request_mark_verified
 from requests_app.services.sweep import sweep_deadlines
 from tests.db.notices.incentive_support import program as incentive_program
 from tests.factories import answered, make_request
@@ -39,6 +42,7 @@ CONSUMER_TEMPLATE_DIRS = {
     BASE / "tenants/templates/portal": "portal/",
     BASE / "requests_app/templates/portal": "portal/",
     BASE / "requests_app/templates/requests_app/emails": "requests_app/emails/",
+    BASE / "fulfilment/templates/fulfilment/emails": "fulfilment/emails/",
     BASE / "notices/templates/portal/notices": "portal/notices/",
     BASE / "notices/templates/notices": "notices/",
 }
@@ -104,7 +108,13 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
         get(f"/acme/{page}")
     post("/acme/know/", {}, status=400)  # the error summary
     # A request to know, its confirmation page, and a second one.
-    get(post("/acme/know/", {**KNOW, "email": email}))
+    # For a period of their choosing (§7024(h)): the acknowledgement writes it in full.
+    period = {
+        "know_period": "chosen",
+        "know_period_start": "2024-03-03",
+        "know_period_end": "2025-06-30",
+    }
+    get(post("/acme/know/", {**KNOW, **period, "email": email}))
     first = PrivacyRequest.objects.for_tenant(tenant).order_by("-id").first()
     get(post("/acme/know/", {**KNOW, "email": email}))
     # Two requests to know answered (only answered ones count, A-10), so a third in 12 months
@@ -118,6 +128,21 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
     get(post("/acme/delete/confirm/", {"choice": "no"}))
     # The first request is extended; its consumer signs in to see it.
     privacy_request_extend(privacy_request=first, actor=staff, reason="Old archives.")
+    # Verified, it gets the answer of a request to know categories (§7024(k)), dates in full.
+    if not InventoryCategory.objects.for_tenant(tenant).filter(category="A").exists():
+        inventory_category_save(
+            inventory_category=InventoryCategory(
+                tenant=tenant,
+                category="A",
+                sources=["Directly from you"],
+                purposes=["Providing our services"],
+                retention="Two years",
+            )
+        )
+    first = privacy_request_mark_verified(
+        privacy_request=first, actor=staff, method="Matched the email link and two data points."
+    )
+    know_categories_send(privacy_request=first, categories=["A"], actor=staff)
     get(post("/acme/status/", {"reference": first.reference, "email": email}))
     # The newest link from the emails sent (the outbox shows it redacted).
     sent = "\n".join(email.body for email in sent_emails())

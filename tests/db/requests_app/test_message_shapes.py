@@ -289,7 +289,7 @@ def test_an_html_template_escapes_each_value_where_the_engine_does(tenant_a, tes
                 ),
             )
         assert shape.fill(values) == expected
-    special = shape.fill((SPECIAL, "d1", "d2", "d3", "AC-1"))
+    special = shape.fill((SPECIAL, "d1", "d2", "d3", "p", "AC-1"))
     assert "<p>Hello Zoë &lt;b&gt;Ñúñez&lt;/b&gt; &amp; O&#x27;Brien &quot;Q&quot;" in special
     assert f"<pre>{SPECIAL} " in special
 

@@ -464,7 +464,7 @@ def test_the_form_only_asks_for_what_the_request_needs(client, tenant_a):
             "agent_power_of_attorney_file",
             "about_child_under_13",
         } | {
-            "know": {"know_scope"},
+            "know": {"know_scope", "know_period", "know_period_start", "know_period_end"},
             "delete": {"delete_scope", "delete_categories"},
             "correct": {
                 "correction_field",
