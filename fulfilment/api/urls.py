@@ -7,7 +7,9 @@ from .views import SystemTaskAnswerApi, SystemTaskListApi
 urlpatterns = [
     re_path(r"^v1/system-tasks/?$", SystemTaskListApi.as_view(), name="api-v1-system-tasks"),
     re_path(
-        r"^v1/system-tasks/(?P<system_task_id>[0-9]{1,18})/answer/?$",
+        # Any segment reaches the view, which answers a JSON 404 for what is not a task's id
+        # (rather than the site's HTML 404 page).
+        r"^v1/system-tasks/(?P<system_task_id>[^/]+)/answer/?$",
         SystemTaskAnswerApi.as_view(),
         name="api-v1-system-task-answer",
     ),

@@ -110,8 +110,11 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
             413: ERROR_413,
         },
     )
-    def post(self, request: Request, system_task_id: int) -> Response:
-        task = system_task_get(self.tenant, system_task_id)
+    def post(self, request: Request, system_task_id: str) -> Response:
+        task_id = (
+            int(system_task_id) if system_task_id.isascii() and system_task_id.isdigit() else 0
+        )
+        task = system_task_get(self.tenant, task_id) if 0 < task_id < 2**63 else None
         if task is None:
             raise exceptions.NotFound(NOT_FOUND_MESSAGE)
         serializer = SystemTaskAnswerInputSerializer(data=request.data)

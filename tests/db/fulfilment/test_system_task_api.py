@@ -10,7 +10,7 @@ from audit.models import AuditEntry
 from fulfilment.models import SystemTask
 from tenants.services import api_key_create
 from tests.factories import data_system, verified_request
-from tests.helpers import error_of
+from tests.helpers import Api, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +151,11 @@ def test_no_key_is_401_and_a_key_without_systems_write_is_403(tenant_a, task_a):
     ):
         assert response.status_code == 403
         assert error_of(response)["code"] == "missing_scope"
+
+
+@pytest.mark.parametrize("task_id", ["2.5", "abc", "0", "99999999999999999999999"])
+def test_an_id_that_is_no_task_s_answers_a_json_404(tenant_a, task_id):
+    key = api_key_create(tenant=tenant_a, scopes=["systems:write"])[1]
+    response = Api(key).post(f"/api/v1/system-tasks/{task_id}/answer/", {"outcome": "done"})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")

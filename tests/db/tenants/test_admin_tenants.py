@@ -396,6 +396,7 @@ def test_the_add_form_offers_the_scopes_with_requests_read_and_write_checked(ten
         "consent:write",
         "directory:write",
         "records:read",
+        "systems:write",
     }
     assert [scope for scope, rest in boxes.items() if "checked" in rest] == [
         "requests:read",
