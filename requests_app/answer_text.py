@@ -58,7 +58,9 @@ def has_asked_to_opt_out(privacy_request: PrivacyRequest) -> bool:
 
 
 @functools.cache
-def _impossibility_functions(paths: tuple[str, ...]) -> tuple[Callable[[PrivacyRequest], list[str]], ...]:
+def _impossibility_functions(
+    paths: tuple[str, ...],
+) -> tuple[Callable[[PrivacyRequest], list[str]], ...]:
     return tuple(import_string(path) for path in paths)
 
 
@@ -67,7 +69,9 @@ def impossibilities(privacy_request: PrivacyRequest) -> list[str]:
     would involve disproportionate effort (§7022(b)(3), (f)(1)), from the apps above
     requests_app (``settings.PRIVACY_REQUEST_IMPOSSIBILITIES``: fulfilment's data systems)."""
     paths = tuple(getattr(settings, "PRIVACY_REQUEST_IMPOSSIBILITIES", ()))
-    return [text for function in _impossibility_functions(paths) for text in function(privacy_request)]
+    return [
+        text for function in _impossibility_functions(paths) for text in function(privacy_request)
+    ]
 
 
 def answer_context(privacy_request: PrivacyRequest) -> dict[str, Any]:

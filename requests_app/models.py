@@ -529,7 +529,9 @@ class RecordedCorrection(TenantOwnedModel):
         ]
         indexes = [
             # The check API's lookup: a business's corrections of one consumer's information.
-            models.Index(fields=["tenant", "email_digest", "field"], name="recorded_correction_find")
+            models.Index(
+                fields=["tenant", "email_digest", "field"], name="recorded_correction_find"
+            )
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,8 @@ from core.calendar import end_of_day
 from tenants.models import Tenant
 
 from . import consumer_text
-from .models import DeleteCategory, PrivacyRequest
+from . import vocabulary as words
+from .models import CorrectionStatement, DeleteCategory, PrivacyRequest
 
 # The session key of the status page's sign-in, per business: which request this browser may
 # see (its id), and until when (a timestamp), after the consumer opened the emailed link.
@@ -53,6 +54,8 @@ class ConsumerView:
     communications: list
     documents: list
     selected_categories: list  # a selective request to delete: the kinds chosen (labels)
+    # §7023(f)(4): a request to correct denied in whole or in part offers the statement page.
+    statement_allowed: bool = False
 
 
 def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerView | None:
@@ -94,4 +97,15 @@ def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerVie
             for code in privacy_request.delete_categories or []
             if code in DeleteCategory.values
         ],
+        statement_allowed=privacy_request.request_type == words.CORRECT
+        and privacy_request.outcome in (words.DENIED, words.COMPLIED_IN_PART),
+    )
+
+
+def statements_for_consumer(privacy_request: PrivacyRequest) -> list[CorrectionStatement]:
+    """The statements the consumer sent about this request (§7023(f)(4)), oldest first."""
+    return list(
+        CorrectionStatement.objects.for_tenant(privacy_request.tenant).filter(
+            privacy_request=privacy_request
+        )
     )

@@ -40,6 +40,7 @@ from .filters import (
 from .inlines import (
     AgentPermissionInline,
     CommunicationInline,
+    CorrectionStatementInline,
     RequestDocumentInline,
     RequestEventInline,
 )
@@ -316,6 +317,8 @@ class PrivacyRequestAdmin(
         inlines = list(self.inlines)
         if obj is None or obj.request_type != RequestType.CORRECT:
             inlines.remove(RequestDocumentInline)
+        elif obj.outcome:
+            inlines.insert(1, CorrectionStatementInline)
         if (
             obj is not None
             and obj.channel == words.AGENT

@@ -47,7 +47,9 @@ def correction_digest(tenant_id: int, kind: str, value: str) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def correction_record(*, privacy_request: PrivacyRequest, now: datetime) -> RecordedCorrection | None:
+def correction_record(
+    *, privacy_request: PrivacyRequest, now: datetime
+) -> RecordedCorrection | None:
     """Record a request to correct closed as complied (in whole or in part): the information
     and its corrected value, hashed (§7023(c) as amended). None without an email address (the
     check finds consumers by it) or a corrected value."""
@@ -88,7 +90,9 @@ def correction_check(
     counted on the record (``contradictions``), so the import that brought it is flagged rather
     than silently overwriting the correction."""
     if field not in CorrectionField.values:
-        raise Refused("invalid_field", f"field must be one of: {', '.join(CorrectionField.values)}.", "field")
+        raise Refused(
+            "invalid_field", f"field must be one of: {', '.join(CorrectionField.values)}.", "field"
+        )
     if not email.strip() or "@" not in email:
         raise Refused("invalid_email", "Give the consumer's email address.", "email")
     if not value.strip():
@@ -166,7 +170,9 @@ class CorrectionStatementAdded(Protocol):
     """A function of ``settings.PRIVACY_REQUEST_STATEMENT_ADDED``: called inside the
     transaction that keeps a consumer's statement; the recipients' app passes it on."""
 
-    def __call__(self, *, privacy_request: PrivacyRequest, statement: CorrectionStatement) -> None: ...
+    def __call__(
+        self, *, privacy_request: PrivacyRequest, statement: CorrectionStatement
+    ) -> None: ...
 
 
 @functools.cache
@@ -208,7 +214,11 @@ def correction_statement_add(
         )
     problem = rules.statement_problem(item, text)
     if problem is not None:
-        raise Refused(f"statement_{problem}", STATEMENT_MESSAGES[problem], "item" if problem.startswith("item") else "text")
+        raise Refused(
+            f"statement_{problem}",
+            STATEMENT_MESSAGES[problem],
+            "item" if problem.startswith("item") else "text",
+        )
     now = clock.now()
     statement = CorrectionStatement(
         tenant=privacy_request.tenant,
