@@ -127,9 +127,7 @@ def test_7023_b_a_denial_not_on_the_merits_needs_no_assessment(tenant_a, staff_a
 
 def test_7023_b_the_admin_close_form_asks_for_the_assessment(tenant_a, admin_a):
     privacy_request = _verified_correction(tenant_a, admin_a)
-    page = login(admin_a).get(
-        f"/admin/requests_app/privacyrequest/{privacy_request.pk}/close/"
-    )
+    page = login(admin_a).get(f"/admin/requests_app/privacyrequest/{privacy_request.pk}/close/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "totality of the circumstances" in text
@@ -214,7 +212,9 @@ def test_7023_f_4_a_statement_of_250_words_at_most_is_kept_shown_and_passed_on(
     url = f"/{tenant_a.slug}/status/statement/"
     assert client.get(url).status_code == 302  # not signed in: to the status lookup
     _signed_in(client, tenant_a, privacy_request)
-    assert "Send us your statement" in client.get(f"/{tenant_a.slug}/status/request/").content.decode()
+    assert (
+        "Send us your statement" in client.get(f"/{tenant_a.slug}/status/request/").content.decode()
+    )
 
     too_long = client.post(url, {"item": "Diagnosis code", "text": _words(251)})
     assert too_long.status_code == 400
@@ -264,9 +264,7 @@ def test_7023_f_4_the_statement_page_is_in_spanish(tenant_a, admin_a):
 # --- §7023(i): the source ----------------------------------------------------------------------
 
 
-def test_7023_i_the_source_of_the_inaccurate_information_is_named_in_the_answer(
-    tenant_a, staff_a
-):
+def test_7023_i_the_source_of_the_inaccurate_information_is_named_in_the_answer(tenant_a, staff_a):
     privacy_request = closed_correction(
         tenant_a, staff_a, information_source="Acme Data Broker LLC"
     )
@@ -379,9 +377,7 @@ def test_7023_j_the_portal_checkbox_asks_for_the_disclosure(tenant_a):
 def test_7023_j_the_disclosure_confirming_a_correction_does_not_count_toward_two_a_year(
     tenant_a, staff_a
 ):
-    corrected = closed_correction(
-        tenant_a, staff_a, details={"correction_disclosure_wanted": True}
-    )
+    corrected = closed_correction(tenant_a, staff_a, details={"correction_disclosure_wanted": True})
     assert "does not count toward your two requests to know" in _answer(corrected)
     disclosure = PrivacyRequest.objects.for_tenant(tenant_a).get(confirms_correction=corrected)
     assert (disclosure.request_type, disclosure.know_scope) == ("know", "specific")
@@ -400,7 +396,9 @@ def test_7023_j_the_disclosure_confirming_a_correction_does_not_count_toward_two
 
 def test_7023_j_no_disclosure_unless_asked(tenant_a, staff_a):
     corrected = closed_correction(tenant_a, staff_a)
-    assert not PrivacyRequest.objects.for_tenant(tenant_a).filter(
-        confirms_correction=corrected
-    ).exists()
+    assert (
+        not PrivacyRequest.objects.for_tenant(tenant_a)
+        .filter(confirms_correction=corrected)
+        .exists()
+    )
     assert "does not count toward" not in _answer(corrected)
