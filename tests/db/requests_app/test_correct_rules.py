@@ -22,6 +22,7 @@ from requests_app.models import (
     RecordedCorrection,
 )
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
+from requests_app.services.corrections import correction_digest
 from tenants.services import api_key_create
 from tests.factories import ASSESSMENT, answered, closed_correction, make_request
 from tests.helpers import login
@@ -291,13 +292,22 @@ def _api(tenant) -> Client:
     return Client(headers={"authorization": f"Bearer {raw}"})
 
 
-def test_7023_c_the_corrected_value_is_recorded_as_hashes_only(tenant_a, staff_a):
+def test_7023_c_the_corrected_value_is_recorded_as_hashes_only(tenant_a, tenant_b, staff_a):
     privacy_request = closed_correction(tenant_a, staff_a, information_source="Broker")
     recorded = RecordedCorrection.objects.for_tenant(tenant_a).get(privacy_request=privacy_request)
     assert recorded.field == "postal_address"
-    stored = f"{recorded.email_digest} {recorded.value_digest}"
-    assert "casey" not in stored and "Avenue" not in stored
-    assert len(recorded.value_digest) == 64
+    # Keyed hashes of the normalized values; no column holds the value itself.
+    assert recorded.value_digest == correction_digest(
+        tenant_a.pk, "postal_address", " 34 NEW avenue,  Fresno"
+    )
+    assert recorded.email_digest == correction_digest(tenant_a.pk, "email", "Casey@Example.com")
+    assert recorded.value_digest != correction_digest(
+        tenant_b.pk, "postal_address", "34 New Avenue, Fresno"
+    )
+    stored = " ".join(
+        str(getattr(recorded, f.attname)) for f in RecordedCorrection._meta.concrete_fields
+    )
+    assert "Avenue" not in stored
 
 
 def test_7023_c_the_check_api_flags_a_value_that_contradicts_the_correction(
