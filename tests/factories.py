@@ -174,7 +174,15 @@ def answered(privacy_request: PrivacyRequest, actor: Any) -> PrivacyRequest:
     privacy_request = privacy_request_mark_verified(
         privacy_request=privacy_request, actor=actor, method="Email link and two data points."
     )
-    return privacy_request_close(privacy_request=privacy_request, actor=actor, outcome="complied")
+    # A correction is decided on the totality of the circumstances, recorded (§7023(b)).
+    assessment = (
+        {"assessment": ASSESSMENT, "documentation_considered": "The consumer's utility bill."}
+        if privacy_request.request_type == "correct"
+        else {}
+    )
+    return privacy_request_close(
+        privacy_request=privacy_request, actor=actor, outcome="complied", **assessment
+    )
 
 
 CORRECTION_DETAILS = {
