@@ -180,6 +180,15 @@ class SystemTaskAnswerForm(forms.Form):
         help_text="Needed when the outcome is exempt: the exception of the CCPA or other law "
         "that lets the system keep or withhold the data.",
     )
+    explanation = forms.CharField(
+        label="Why deleting is impossible",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=rules.EXPLANATION_LENGTH,
+        help_text="Needed when a deletion is answered impossible or disproportionate: the facts "
+        "that give the consumer a meaningful understanding of why (§7022(b)(3)). The consumer "
+        "reads it in the answer.",
+    )
 
 
 class TaskDisplay:
@@ -230,6 +239,7 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
         "answered",
         "note",
         "basis",
+        "explanation",
         "answer_link",
     )
     readonly_fields = fields
@@ -280,6 +290,7 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
                     outcome=form.cleaned_data["outcome"],
                     note=form.cleaned_data["note"],
                     basis=form.cleaned_data["basis"],
+                    explanation=form.cleaned_data["explanation"],
                     actor=request.user,
                 )
             except Refused as refused:

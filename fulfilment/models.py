@@ -42,6 +42,7 @@ class TaskOutcome(models.TextChoices):
     DONE = rules.DONE, "Done"
     EXEMPT = rules.EXEMPT, "Exempt"
     NOTHING_FOUND = rules.NOTHING_FOUND, "Nothing found"
+    IMPOSSIBLE = rules.IMPOSSIBLE, "Cannot delete (impossible or disproportionate effort)"
 
 
 class DataSystem(TenantOwnedModel):
@@ -119,7 +120,8 @@ class DataSystem(TenantOwnedModel):
 
 class SystemTask(TenantOwnedModel):
     """One system's part of one verified request: find and export, delete or correct the
-    subject's data; answered done, exempt (with its basis) or nothing found, or cancelled when
+    subject's data; answered done, exempt (with its basis), nothing found, or for a deletion
+    impossible (with its detailed explanation, §7022(b)(3)), or cancelled when
     the request is denied or withdrawn."""
 
     privacy_request = models.ForeignKey(
@@ -138,6 +140,12 @@ class SystemTask(TenantOwnedModel):
     outcome = models.CharField(max_length=14, choices=TaskOutcome.choices, blank=True)
     note = models.TextField(blank=True)
     basis = models.CharField("basis of the exemption", max_length=300, blank=True)
+    explanation = models.TextField(
+        "why deleting is impossible",
+        blank=True,
+        help_text="For a deletion answered impossible or disproportionate: the detailed "
+        "explanation relayed to the consumer (§7022(b)(3), (c)(4)).",
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -157,6 +165,10 @@ class SystemTask(TenantOwnedModel):
             models.CheckConstraint(
                 condition=~Q(outcome="exempt") | ~Q(basis=""),
                 name="system_task_exempt_has_basis",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="impossible") | ~Q(explanation=""),
+                name="system_task_impossible_explained",
             ),
         ]
         indexes = [

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.refusals import Refused
+from requests_app import correction_rules
 from requests_app import vocabulary as words
 
 # --- Actions: what a request type asks of each system ----------------------------------------
@@ -38,7 +39,11 @@ STATES = (OPEN, ANSWERED, CANCELLED)
 DONE = "done"
 EXEMPT = "exempt"
 NOTHING_FOUND = "nothing_found"
-OUTCOMES = (DONE, EXEMPT, NOTHING_FOUND)
+# §7022(b)(3), (c)(4): deleting is impossible or would involve disproportionate effort; only a
+# deletion, and only with a detailed explanation that is relayed to the consumer.
+IMPOSSIBLE = "impossible"
+OUTCOMES = (DONE, EXEMPT, NOTHING_FOUND, IMPOSSIBLE)
+EXPLANATION_LENGTH = 2000
 
 # --- Due dates and reminders -----------------------------------------------------------------
 # Twenty days after verification leaves the business more than three weeks of the 45 to put
@@ -86,8 +91,11 @@ def first_reminder_at(*, due_on: date, created_at: datetime, zone: ZoneInfo) -> 
     )
 
 
-def answer_check(*, outcome: str, note: str, basis: str) -> None:
-    """Refuse an answer that is not one of ``OUTCOMES``, or an exemption without its basis."""
+def answer_check(
+    *, outcome: str, note: str, basis: str, action: str = "", explanation: str = ""
+) -> None:
+    """Refuse an answer that is not one of ``OUTCOMES``, an exemption without its basis, or a
+    claim of impossibility that is not a deletion or lacks a detailed explanation."""
     if outcome not in OUTCOMES:
         raise Refused(
             "invalid_outcome",
@@ -106,6 +114,30 @@ def answer_check(*, outcome: str, note: str, basis: str) -> None:
             "basis_not_expected",
             "Only an exemption takes a basis; put the rest in the note.",
             "basis",
+        )
+    if outcome == IMPOSSIBLE:
+        if action != DELETE:
+            raise Refused(
+                "impossible_not_expected",
+                "Only a deletion may be answered impossible (§7022(b)(3)); answer done, "
+                "nothing found, or exempt with its basis.",
+                "outcome",
+            )
+        problem = correction_rules.impossibility_problem(explanation)
+        if problem is not None:
+            raise Refused("explanation_required", problem, "explanation")
+    elif explanation.strip():
+        raise Refused(
+            "explanation_not_expected",
+            "Only an answer that deleting is impossible takes an explanation; put the rest in "
+            "the note.",
+            "explanation",
+        )
+    if len(explanation) > EXPLANATION_LENGTH:
+        raise Refused(
+            "explanation_too_long",
+            f"Keep the explanation under {EXPLANATION_LENGTH} characters.",
+            "explanation",
         )
     if len(note) > NOTE_LENGTH:
         raise Refused("note_too_long", f"Keep the note under {NOTE_LENGTH} characters.", "note")

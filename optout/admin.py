@@ -117,7 +117,14 @@ class RecipientNotificationInline(TenantScopedInlineMixin, admin.TabularInline):
     template = READ_ONLY_INLINE
     verbose_name = "recipient notification"
     verbose_name_plural = "recipients notified"
-    fields = ("recipient_name", "channel", "state", "queued", "asked_by")
+    fields = (
+        "recipient_name",
+        "channel",
+        "state",
+        "queued",
+        "asked_by",
+        "cannot_comply_explanation",
+    )
     readonly_fields = fields
     ordering = ("created_at", "id")
     extra = 0

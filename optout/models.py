@@ -289,6 +289,16 @@ class RecipientNotification(TenantOwnedModel):
     ack_token_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # §7022(c)(4): a service provider or contractor that cannot notify those it passed the data
+    # to (impossible or disproportionate effort) gives a detailed explanation, relayed to the
+    # consumer.
+    cannot_comply_explanation = models.TextField(
+        "why it could not be done",
+        blank=True,
+        help_text="The recipient's detailed explanation of why deleting, or notifying those it "
+        "passed the data to, is impossible or disproportionate (§7022(b)(3), (c)(4)); relayed "
+        "to the consumer.",
+    )
 
     class Meta(TenantOwnedModel.Meta):
         constraints = [

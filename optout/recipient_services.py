@@ -27,6 +27,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from core import clock
 from core.refusals import Refused
@@ -34,7 +35,9 @@ from core.tokens import token_hash, token_new
 from outbox.models import OutboxStatus, WebhookEndpoint
 from outbox.sealing import Secret
 from outbox.services import outbox_email_add, outbox_webhook_add
-from requests_app.models import DeleteScope, EventKind, PrivacyRequest
+from requests_app import correction_rules
+from requests_app.models import CorrectionStatement, DeleteScope, EventKind, PrivacyRequest
+from requests_app.services.consumer_messages import consumer_email_send
 from requests_app.services.timeline import actor_label, timeline_add
 from requests_app.vocabulary import ANSWERED
 from tenants.models import Tenant
@@ -44,6 +47,7 @@ from . import recipient_rules as rules
 from .models import Recipient, RecipientDelivery, RecipientNotification
 
 WEBHOOK_EVENT = "privacy_request.recipient_notification"
+STATEMENT_EVENT = "privacy_request.correction_statement"
 ACKNOWLEDGED = "acknowledged"
 
 
@@ -270,6 +274,13 @@ def _email_body(payload: dict, acknowledge_url: str, raw_token: str) -> str:
         f"Comply by: {payload['comply_by'] or 'as soon as possible'}.\n\n"
         f"Consumer: {consumer['name'] or '(no name given)'}, {consumer['email'] or '(no email)'}\n\n"
         f"Please acknowledge at {acknowledge_url} with this token:\n{raw_token}\n"
+        + (
+            "\nIf deleting, or notifying those you passed the data to, is impossible or would "
+            "involve disproportionate effort, say why in detail when you acknowledge "
+            "(cannot_comply_explanation); it is relayed to the consumer (§7022(c)(4)).\n"
+            if payload["request_type"] == rules.DELETE
+            else ""
+        )
     )
 
 
@@ -288,24 +299,164 @@ class Acknowledged:
     first_time: bool
 
 
-def recipient_notification_acknowledge(*, tenant: Tenant, token: str) -> Acknowledged | None:
+def recipient_notification_acknowledge(
+    *, tenant: Tenant, token: str, cannot_comply_explanation: str = ""
+) -> Acknowledged | None:
     """Mark the notification of ``token`` acknowledged; None for an unknown token. Acknowledging
-    twice is harmless (the first time is kept)."""
+    twice is harmless (the first time is kept).
+
+    ``cannot_comply_explanation``: the recipient says deleting, or notifying those it passed
+    the data to, is impossible or would involve disproportionate effort (§7022(c)(4)). Only for
+    a request to delete, and only with a detailed explanation (refused otherwise, before
+    anything is written); it is kept on the notification, noted on the timeline for staff, and
+    relayed to the consumer by email (§7022(c)(4): "relayed to the consumer")."""
     if not token:
         return None
+    explanation = cannot_comply_explanation.strip()
     notifications = RecipientNotification.objects.for_tenant(tenant)
-    notification = notifications.filter(ack_token_hash=token_hash(token)).first()
+    notification = (
+        notifications.filter(ack_token_hash=token_hash(token))
+        .select_related("privacy_request__tenant", "recipient")
+        .first()
+    )
     if notification is None:
         return None
-    now = clock.now()
-    first_time = (
-        notifications.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now
+    if explanation:
+        _impossibility_check(notification, explanation)
+    with transaction.atomic():
+        now = clock.now()
+        first_time = (
+            notifications.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
+                acknowledged_at=now
+            )
+            == 1
         )
-        == 1
-    )
-    notification.refresh_from_db(fields=["acknowledged_at"])
+        if explanation and (
+            notifications.filter(pk=notification.pk, cannot_comply_explanation="").update(
+                cannot_comply_explanation=explanation
+            )
+            == 1
+        ):
+            _impossibility_relay(notification, explanation, now)
+    notification.refresh_from_db(fields=["acknowledged_at", "cannot_comply_explanation"])
     return Acknowledged(notification, first_time)
+
+
+def _impossibility_check(notification: RecipientNotification, explanation: str) -> None:
+    if notification.privacy_request.request_type != rules.DELETE:
+        raise Refused(
+            "cannot_comply_not_expected",
+            "Only a request to delete may be answered impossible (§7022(b)(3), (c)(4)).",
+            "cannot_comply_explanation",
+        )
+    problem = correction_rules.impossibility_problem(explanation)
+    if problem is not None:
+        raise Refused("explanation_required", problem, "cannot_comply_explanation")
+    if len(explanation) > IMPOSSIBILITY_LENGTH:
+        raise Refused(
+            "explanation_too_long",
+            f"Keep the explanation under {IMPOSSIBILITY_LENGTH} characters.",
+            "cannot_comply_explanation",
+        )
+
+
+IMPOSSIBILITY_LENGTH = 2000
+IMPOSSIBILITY_SUBJECT = gettext_noop("About your request %(reference)s: what could not be deleted")
+
+
+def _impossibility_relay(
+    notification: RecipientNotification, explanation: str, now: datetime
+) -> None:
+    privacy_request = notification.privacy_request
+    timeline_add(
+        privacy_request,
+        kind=EventKind.NOTE,
+        at=now,
+        label=notification.recipient.name,
+        message=f"{notification.recipient.name} said it could not delete, or could not notify "
+        "those it passed the data to (§7022(c)(4)); its explanation is relayed to the consumer.",
+        reason=explanation,
+        data={"recipient_notification": notification.pk},
+    )
+    consumer_email_send(
+        privacy_request,
+        template="optout/impossibility_relayed",
+        subject=IMPOSSIBILITY_SUBJECT,
+        now=now,
+        additions={"explanation": explanation},
+    )
+
+
+def recipients_forward_statement(
+    *, privacy_request: PrivacyRequest, statement: CorrectionStatement
+) -> None:
+    """``settings.PRIVACY_REQUEST_STATEMENT_ADDED``: pass the consumer's statement on contested
+    health information to every active recipient (§7023(f)(4): "any person with whom it
+    discloses, shares, or sells the personal information"), through the outbox, once each."""
+    tenant = privacy_request.tenant
+    now = clock.now()
+    payload = {
+        "reference": privacy_request.reference,
+        "request_type": privacy_request.request_type,
+        "section": "§7023(f)(4)",
+        "instruction": "Keep this statement with the consumer's record of the information it "
+        "concerns, and pass it on with that information.",
+        "consumer": {
+            "name": privacy_request.requester_name,
+            "email": privacy_request.requester_email,
+        },
+        "information": privacy_request.correction_field,
+        "statement": {"item": statement.item, "text": statement.text},
+    }
+    told = []
+    for recipient in (
+        Recipient.objects.for_tenant(tenant).filter(active=True).select_related("endpoint")
+    ):
+        common = {
+            "tenant": tenant,
+            "dedupe_key": f"correction-statement:{statement.pk}:{recipient.pk}",
+            "about_key": privacy_request.outbox_about_key,
+            "about_label": privacy_request.reference,
+            "now": now,
+        }
+        if recipient.endpoint is not None:
+            if not recipient.endpoint.active:
+                continue
+            outbox_webhook_add(
+                endpoint=recipient.endpoint,
+                event=STATEMENT_EVENT,
+                payload={**payload, "recipient": recipient.name},
+                **common,
+            )
+        elif recipient.email:
+            outbox_email_add(
+                recipient=recipient.email,
+                subject=f"Privacy request {privacy_request.reference}: a consumer's statement",
+                body=(
+                    f"{recipient.name},\n\nThe consumer of privacy request "
+                    f"{privacy_request.reference} contests the accuracy of health information "
+                    "and sent this statement (§7023(f)(4)). "
+                    f"{payload['instruction']}\n\n"
+                    f"Consumer: {privacy_request.requester_name or '(no name given)'}, "
+                    f"{privacy_request.requester_email or '(no email)'}\n"
+                    f"Information: {statement.item}\n\n{statement.text}\n"
+                ),
+                **common,
+            )
+        else:
+            continue
+        told.append(recipient.name)
+    timeline_add(
+        privacy_request,
+        kind=EventKind.NOTE,
+        at=now,
+        message=(
+            f"The consumer's statement was passed on to {', '.join(told)} (§7023(f)(4))."
+            if told
+            else "No active recipient to pass the consumer's statement on to (§7023(f)(4))."
+        ),
+        data={"correction_statement": statement.pk, "recipients": told},
+    )
 
 
 def delivery_state(notification: RecipientNotification) -> str:

@@ -48,6 +48,9 @@ _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <h1>Acknowledge a privacy request notification</h1>
 <form method="post"><label for="token">Token from the notification</label>
 <input id="token" name="token" required autocomplete="off">
+<label for="cannot_comply_explanation">Only if you cannot delete, or cannot notify those you passed
+the data to: explain why in detail (it is relayed to the consumer, §7022(c)(4))</label>
+<textarea id="cannot_comply_explanation" name="cannot_comply_explanation" rows="5"></textarea>
 <button type="submit">Acknowledge</button></form></main></body></html>"""
 
 
@@ -62,6 +65,18 @@ def _token(request: HttpRequest) -> str:
     return request.POST.get("token", "").strip()
 
 
+def _cannot_comply(request: HttpRequest) -> str:
+    """The recipient's explanation that it cannot comply (§7022(c)(4)), "" when none."""
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        value = body.get("cannot_comply_explanation") if isinstance(body, dict) else None
+        return value if isinstance(value, str) else ""
+    return request.POST.get("cannot_comply_explanation", "")
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @portal_page
@@ -72,7 +87,14 @@ def recipient_acknowledge(request: HttpRequest) -> HttpResponse:
     token = _token(request)
     if not token:
         return JsonResponse({"detail": "Send the notification's token."}, status=400)
-    acknowledged = recipient_notification_acknowledge(tenant=tenant, token=token)
+    try:
+        acknowledged = recipient_notification_acknowledge(
+            tenant=tenant, token=token, cannot_comply_explanation=_cannot_comply(request)
+        )
+    except Refused as refused:
+        return JsonResponse(
+            {"detail": refused.message, "code": refused.code, "field": refused.field}, status=400
+        )
     if acknowledged is None:
         return JsonResponse({"detail": "No notification has this token."}, status=404)
     notification = acknowledged.notification
@@ -81,6 +103,7 @@ def recipient_acknowledge(request: HttpRequest) -> HttpResponse:
             "status": "acknowledged",
             "acknowledged_at": notification.acknowledged_at.isoformat(),
             "first_time": acknowledged.first_time,
+            "cannot_comply_explanation": notification.cannot_comply_explanation,
         }
     )
 

@@ -263,6 +263,16 @@ PRIVACY_REQUEST_CLOSED: list[str] = [
     # A denial or withdrawal cancels the data systems' open tasks.
     "fulfilment.services.system_tasks_on_closed",
 ]
+# The detailed explanations of what could not be deleted (impossible or disproportionate
+# effort), for the consumer's answer (requests_app.answer_text, §7022(b)(3), (f)(1)).
+PRIVACY_REQUEST_IMPOSSIBILITIES: list[str] = [
+    "fulfilment.services.delete_impossibilities",
+]
+# Called when a consumer adds a written statement on contested health information
+# (requests_app.services.corrections, §7023(f)(4)): it is passed on to the recipients.
+PRIVACY_REQUEST_STATEMENT_ADDED: list[str] = [
+    "optout.recipient_services.recipients_forward_statement",
+]
 # The business's privacy policy as a full address, for the answers that must point to it
 # (§7024(b)): the notices app knows whether one is published (requests_app.answer_text).
 PRIVACY_POLICY_ADDRESS = "notices.footer.privacy_policy_address"

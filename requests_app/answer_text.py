@@ -57,6 +57,23 @@ def has_asked_to_opt_out(privacy_request: PrivacyRequest) -> bool:
     return any(opt_outs.filter(**{field: value}).exists() for field, value in identities.items())
 
 
+@functools.cache
+def _impossibility_functions(
+    paths: tuple[str, ...],
+) -> tuple[Callable[[PrivacyRequest], list[str]], ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def impossibilities(privacy_request: PrivacyRequest) -> list[str]:
+    """The detailed explanations of what could not be deleted because it was impossible or
+    would involve disproportionate effort (§7022(b)(3), (f)(1)), from the apps above
+    requests_app (``settings.PRIVACY_REQUEST_IMPOSSIBILITIES``: fulfilment's data systems)."""
+    paths = tuple(getattr(settings, "PRIVACY_REQUEST_IMPOSSIBILITIES", ()))
+    return [
+        text for function in _impossibility_functions(paths) for text in function(privacy_request)
+    ]
+
+
 def answer_context(privacy_request: PrivacyRequest) -> dict[str, Any]:
     """The closing email's extra context: what its outcome obliges it to say."""
     if privacy_request.outcome not in PARTLY_OR_WHOLLY_DENIED:
@@ -64,10 +81,22 @@ def answer_context(privacy_request: PrivacyRequest) -> dict[str, Any]:
     tenant = privacy_request.tenant
     kind = privacy_request.request_type
     if kind == words.DELETE:
-        ask = tenant.sells_or_shares and not has_asked_to_opt_out(privacy_request)
-        return {"opt_out_url": portal_absolute_url(tenant, "opt_out")} if ask else {}
+        context: dict[str, Any] = {
+            # §7022(f)(2)-(4): what an exception leaves deleted, and what is kept is not used
+            # for anything else.
+            "exception_kept": privacy_request.outcome == words.COMPLIED_IN_PART
+            or privacy_request.denial_reason == words.EXEMPT,
+            "impossibilities": impossibilities(privacy_request),
+        }
+        if tenant.sells_or_shares and not has_asked_to_opt_out(privacy_request):
+            context["opt_out_url"] = portal_absolute_url(tenant, "opt_out")
+        return context
     if kind == words.KNOW:
         return {"policy_url": privacy_policy_address(tenant)}
     if kind == words.CORRECT:
-        return {"delete_url": portal_absolute_url(tenant, "delete")}
+        return {
+            "delete_url": portal_absolute_url(tenant, "delete"),
+            # §7023(f)(4): where the consumer sends the statement (after signing in).
+            "statement_url": portal_absolute_url(tenant, "correction_statement"),
+        }
     return {}

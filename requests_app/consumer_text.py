@@ -107,3 +107,22 @@ def verification_description(tenant: Tenant) -> str:
     if text == DEFAULT_VERIFICATION_DESCRIPTION:
         return gettext(DEFAULT_VERIFICATION_DESCRIPTION)
     return text
+
+
+# §7023(f)(4): why a statement was refused, by the service's code.
+STATEMENT_REFUSALS = {
+    "statement_item": _("Say which piece of information your statement is about."),
+    "statement_item_too_long": _("Describe the information in at most 200 characters."),
+    "statement_empty": _("Write your statement."),
+    "statement_too_long": _(
+        "Your statement can have at most 250 words. Shorten it, or send one statement for "
+        "each piece of information."
+    ),
+    "statement_not_offered": _(
+        "A statement can be added only to a request to correct that we denied in whole or in part."
+    ),
+}
+
+
+def statement_refusal(code: str) -> str:
+    return str(STATEMENT_REFUSALS.get(code, STATEMENT_REFUSALS["statement_empty"]))

@@ -502,8 +502,14 @@ class DeleteForm(RequestForm):
 
 class CorrectForm(RequestForm):
     request_type = "correct"
-    field_order = ["correction_field", "correction_information", "correction_requested", "document"]
-    optional_fields = RequestForm.optional_fields | {"document"}
+    field_order = [
+        "correction_field",
+        "correction_information",
+        "correction_requested",
+        "document",
+        "see_specific_pieces",
+    ]
+    optional_fields = RequestForm.optional_fields | {"document", "see_specific_pieces"}
 
     correction_field = forms.ChoiceField(
         label=_("Which information is wrong?"),
@@ -536,6 +542,16 @@ class CorrectForm(RequestForm):
         ),
     )
 
+    # §7023(j): the disclosure that confirms the correction does not count as a request to know.
+    see_specific_pieces = forms.BooleanField(
+        label=_("Once corrected, show me all the information you hold about me, so I can check"),
+        required=False,
+        help_text=_(
+            "We will send you all the specific pieces of personal information we hold about you. "
+            "This does not count toward your two requests to know in 12 months."
+        ),
+    )
+
     def clean_document(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("document")
         if not upload:
@@ -552,8 +568,32 @@ class CorrectForm(RequestForm):
             "correction_field": data["correction_field"],
             "correction_information": data["correction_information"],
             "correction_requested": data["correction_requested"],
+            "correction_disclosure_wanted": bool(data.get("see_specific_pieces")),
             "documents": (data["document"],) if data.get("document") else (),
         }
+
+
+class CorrectionStatementForm(PortalForm):
+    """§7023(f)(4): the consumer's statement about contested health information."""
+
+    item = forms.CharField(
+        label=_("Which piece of information is your statement about?"),
+        max_length=200,
+        error_messages={
+            "required": _("Say which piece of information your statement is about."),
+            "max_length": _("Describe the information in at most 200 characters."),
+        },
+    )
+    text = forms.CharField(
+        label=_("Your statement"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=5000,
+        help_text=_("Up to 250 words."),
+        error_messages={
+            "required": _("Write your statement."),
+            "max_length": _("Your statement can have at most 250 words."),
+        },
+    )
 
 
 class StatusLookupForm(PortalForm):

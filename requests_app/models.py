@@ -221,6 +221,40 @@ class PrivacyRequest(TenantOwnedModel):
     correction_requested = models.TextField(
         "what it should say", blank=True, help_text="The correction the consumer asks for."
     )
+    # §7023(j): the consumer asked to see all the specific pieces to confirm the correction.
+    correction_disclosure_wanted = models.BooleanField(
+        "wants to see all specific pieces",
+        default=False,
+        help_text="The consumer asked to see all the specific pieces of personal information "
+        "to confirm the correction (§7023(j)); it does not count as a request to know.",
+    )
+    # §7023(b): staff's totality-of-circumstances assessment and what they considered.
+    correction_assessment = models.TextField(
+        "assessment (totality of the circumstances)",
+        blank=True,
+        help_text="Staff's assessment of the contested information (§7023(b)). Not sent to "
+        "the consumer.",
+    )
+    correction_documentation = models.TextField(
+        "documentation considered", blank=True, help_text="§7023(b)(1)(C), §7023(d)."
+    )
+    information_source = models.CharField(
+        "source of the inaccurate information",
+        max_length=200,
+        blank=True,
+        help_text="Optional: named in the answer (§7023(i)).",
+    )
+    # §7023(j): a request to know made to confirm a correction; never counted toward the two
+    # requests to know in 12 months (Civ. Code §1798.130(b)).
+    confirms_correction = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text="The request to correct whose correction this disclosure confirms (§7023(j)).",
+    )
 
     flags = models.JSONField(
         default=list, blank=True, help_text="Found at intake, for staff (see Flag)."
@@ -471,3 +505,54 @@ class StatusLink(OneTimeToken, TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Status link for {self.privacy_request_id}"
+
+
+class CorrectionStatement(TenantOwnedModel):
+    """A consumer's written statement about contested health information, at most 250 words
+    per item (§7023(f)(4)): kept with the request's record and passed on to the recipients."""
+
+    privacy_request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.CASCADE, related_name="correction_statements"
+    )
+    item = models.CharField("information it is about", max_length=200)
+    text = models.TextField("statement")
+    word_count = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField()
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Statement on {self.item}"
+
+
+class RecordedCorrection(TenantOwnedModel):
+    """A correction made (§7023(c) as amended: it stays corrected): which information of which
+    consumer, and the corrected value, both as keyed hashes only, so that a later import that
+    contradicts it is flagged (``contradictions``) instead of silently overwriting it."""
+
+    privacy_request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="+")
+    email_digest = models.CharField(max_length=64)
+    field = models.CharField(max_length=20, choices=CorrectionField.choices)
+    value_digest = models.CharField(max_length=64)
+    corrected_on = models.DateField()
+    source = models.CharField(max_length=200, blank=True)
+    contradictions = models.PositiveIntegerField(default=0)
+    last_contradicted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["-corrected_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["privacy_request"], name="recorded_correction_once_per_request"
+            )
+        ]
+        indexes = [
+            # The check API's lookup: a business's corrections of one consumer's information.
+            models.Index(
+                fields=["tenant", "email_digest", "field"], name="recorded_correction_find"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.field} on {self.corrected_on}"

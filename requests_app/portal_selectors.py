@@ -17,7 +17,7 @@ from tenants.models import Tenant
 
 from . import consumer_text
 from . import vocabulary as words
-from .models import DeleteCategory, PrivacyRequest
+from .models import CorrectionStatement, DeleteCategory, PrivacyRequest
 
 # The session key of the status page's sign-in, per business: which request this browser may
 # see (its id), and until when (a timestamp), after the consumer opened the emailed link.
@@ -55,6 +55,8 @@ class ConsumerView:
     documents: list
     selected_categories: list  # a selective request to delete: the kinds chosen (labels)
     know_period: str = ""  # a request to know: the period asked for, in the page's language
+    # §7023(f)(4): a request to correct denied in whole or in part offers the statement page.
+    statement_allowed: bool = False
 
 
 def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerView | None:
@@ -101,4 +103,15 @@ def request_for_consumer(tenant: Tenant, privacy_request_id: int) -> ConsumerVie
         )
         if privacy_request.request_type == words.KNOW
         else "",
+        statement_allowed=privacy_request.request_type == words.CORRECT
+        and privacy_request.outcome in (words.DENIED, words.COMPLIED_IN_PART),
+    )
+
+
+def statements_for_consumer(privacy_request: PrivacyRequest) -> list[CorrectionStatement]:
+    """The statements the consumer sent about this request (§7023(f)(4)), oldest first."""
+    return list(
+        CorrectionStatement.objects.for_tenant(privacy_request.tenant).filter(
+            privacy_request=privacy_request
+        )
     )

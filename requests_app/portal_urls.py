@@ -19,5 +19,11 @@ urlpatterns = [
     path("status/sign-in/", views.status_sign_in, name="status_sign_in"),
     path("status/request/", views.status_detail, name="status_detail"),
     path("status/withdraw/", views.withdraw, name="withdraw"),
+    path("status/statement/", views.correction_statement, name="correction_statement"),
+    path(
+        "status/statement/sent/",
+        views.correction_statement_sent,
+        name="correction_statement_sent",
+    ),
     path("status/sign-out/", views.status_sign_out, name="status_sign_out"),
 ]

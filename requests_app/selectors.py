@@ -134,7 +134,8 @@ def know_requests_answered_on(tenant: Tenant, *, email: str, received: date) -> 
     """Receipt dates of the consumer's requests to know, answered in whole or in part, received
     in the 12 months up to ``received`` (Civ. Code §1798.130(b); requirements A-10).
 
-    Only answered requests count: they were verified before they were answered (§7060), so they
+    A disclosure made to confirm a correction (§7023(j)) never counts. Only answered requests
+    count: they were verified before they were answered (§7060), so they
     are the consumer's own. Open, unverified, denied and withdrawn requests do not count, so
     whoever files requests under someone else's email address never uses up that person's two.
     """
@@ -146,6 +147,8 @@ def know_requests_answered_on(tenant: Tenant, *, email: str, received: date) -> 
             outcome__in=words.ANSWERED,
             received_date__gte=limits.add_months(received, -limits.KNOW_WINDOW_MONTHS),
             received_date__lte=received,
+            # §7023(j): a disclosure confirming a correction is not counted.
+            confirms_correction__isnull=True,
         )
         .values_list("received_date", flat=True)
     )

@@ -26,6 +26,7 @@ from . import consumer_text
 from .forms import (
     ChoiceForm,
     CorrectForm,
+    CorrectionStatementForm,
     DeleteForm,
     KnowForm,
     RequestForm,
@@ -33,7 +34,8 @@ from .forms import (
     StatusLookupForm,
 )
 from .models import PrivacyRequest
-from .portal_selectors import STATUS_KEY, request_for_consumer
+from .portal_selectors import STATUS_KEY, request_for_consumer, statements_for_consumer
+from .services.corrections import correction_statement_add, statement_allowed
 from .services.portal import (
     portal_request_submit,
     privacy_request_consumer_confirm_delete,
@@ -323,6 +325,57 @@ def withdraw(request: HttpRequest) -> HttpResponse:
         return _redirect(request, "status_detail")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
     return portal_render(request, "portal/withdraw.html", {"view": view, "form": ChoiceForm()})
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def correction_statement(request: HttpRequest) -> HttpResponse:
+    """§7023(f)(4): the consumer whose correction of health information was denied (in whole or
+    in part) sends a statement of at most 250 words per item, after signing in to the request."""
+    privacy_request = _signed_in_request(request)
+    if privacy_request is None:
+        return _redirect(request, "status")
+    if not statement_allowed(privacy_request):
+        return _redirect(request, "status_detail")
+    form = CorrectionStatementForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                correction_statement_add(
+                    privacy_request=privacy_request,
+                    item=form.cleaned_data["item"],
+                    text=form.cleaned_data["text"],
+                )
+            except Refused as refused:
+                form.add_error(
+                    refused.field if refused.field in form.fields else None,
+                    consumer_text.statement_refusal(refused.code),
+                )
+            else:
+                return _redirect(request, "correction_statement_sent")
+        status = 400
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return portal_render(
+        request,
+        "portal/correction_statement.html",
+        {"view": view, "form": form, "statements": statements_for_consumer(privacy_request)},
+        status=status,
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def correction_statement_sent(request: HttpRequest) -> HttpResponse:
+    privacy_request = _signed_in_request(request)
+    if privacy_request is None:
+        return _redirect(request, "status")
+    view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
+    return portal_render(
+        request,
+        "portal/correction_statement_sent.html",
+        {"view": view, "statements": statements_for_consumer(privacy_request)},
+    )
 
 
 @portal_page

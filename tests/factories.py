@@ -62,7 +62,9 @@ from recordkeeping.publishing import metrics_publish
 from recordkeeping.retention import retention_policy, retention_purge
 from requests_app.models import (
     Communication,
+    CorrectionStatement,
     PrivacyRequest,
+    RecordedCorrection,
     RequestDocument,
     RequestEvent,
     StatusLink,
@@ -75,6 +77,7 @@ from requests_app.services import (
     privacy_request_create,
     privacy_request_mark_verified,
 )
+from requests_app.services.corrections import correction_statement_add
 from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
 from tests.portal_helpers import PDF
@@ -171,7 +174,61 @@ def answered(privacy_request: PrivacyRequest, actor: Any) -> PrivacyRequest:
     privacy_request = privacy_request_mark_verified(
         privacy_request=privacy_request, actor=actor, method="Email link and two data points."
     )
-    return privacy_request_close(privacy_request=privacy_request, actor=actor, outcome="complied")
+    # A correction is decided on the totality of the circumstances, recorded (§7023(b)).
+    assessment = (
+        {"assessment": ASSESSMENT, "documentation_considered": "The consumer's utility bill."}
+        if privacy_request.request_type == "correct"
+        else {}
+    )
+    return privacy_request_close(
+        privacy_request=privacy_request, actor=actor, outcome="complied", **assessment
+    )
+
+
+CORRECTION_DETAILS = {
+    "correction_field": "postal_address",
+    "correction_information": "12 Old Street, Fresno",
+    "correction_requested": "34 New Avenue, Fresno",
+}
+ASSESSMENT = (
+    "The address is objective; we took it from a 2019 order form; the consumer's utility bill "
+    "shows the new address."
+)
+
+
+def closed_correction(
+    tenant: Tenant,
+    actor: Any,
+    *,
+    outcome: str = "complied",
+    email: str = "casey@example.com",
+    name: str = "Casey Consumer",
+    details: dict[str, Any] | None = None,
+    **close: Any,
+) -> PrivacyRequest:
+    """A request to correct (no documents), verified and closed by ``actor`` with the
+    assessment recorded (§7023(b)); a denial in part or whole gets its reason and explanation."""
+    privacy_request = make_request(
+        tenant,
+        request_type="correct",
+        email=email,
+        name=name,
+        details={**CORRECTION_DETAILS, **(details or {})},
+    )
+    privacy_request = privacy_request_mark_verified(
+        privacy_request=privacy_request, actor=actor, method="Email link and two data points."
+    )
+    if outcome != "complied":
+        close.setdefault("denial_reason", "other")
+        close.setdefault(
+            "explanation", "Our records and the county's show the address we hold is right."
+        )
+    close.setdefault("assessment", ASSESSMENT)
+    close.setdefault("documentation_considered", "The consumer's utility bill; our order form.")
+    close.setdefault("open_tasks_reason", "Closed for the test; systems answer later.")
+    return privacy_request_close(
+        privacy_request=privacy_request, actor=actor, outcome=outcome, **close
+    )
 
 
 def correction(
@@ -854,3 +911,32 @@ def _system_task(business: Business) -> SystemTask:
         method="Email link and two data points.",
     )
     return business.only(SystemTask, privacy_request=privacy_request, system=system)
+
+
+@builds(CorrectionStatement)
+def _correction_statement(business: Business) -> CorrectionStatement:
+    """A consumer's statement on a request to correct denied on the merits (§7023(f)(4))."""
+    privacy_request = closed_correction(
+        business.tenant,
+        business.admin,
+        outcome="denied",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    return correction_statement_add(
+        privacy_request=privacy_request,
+        item=f"{business.label} diagnosis code",
+        text="The diagnosis recorded on my file was corrected by my doctor in March.",
+    )
+
+
+@builds(RecordedCorrection)
+def _recorded_correction(business: Business) -> RecordedCorrection:
+    """The correction recorded when a request to correct was complied with (§7023(c))."""
+    privacy_request = closed_correction(
+        business.tenant,
+        business.admin,
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    return business.only(RecordedCorrection, privacy_request=privacy_request)

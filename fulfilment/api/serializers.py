@@ -52,9 +52,14 @@ class SystemTaskOutputSerializer(ApiSerializer):
         help_text="What identifies the consumer, as the request holds it; only while the task "
         "is open."
     )
-    outcome = serializers.CharField(help_text="done, exempt or nothing_found; empty while open.")
+    outcome = serializers.CharField(
+        help_text="done, exempt, nothing_found or (deletions) impossible; empty while open."
+    )
     note = serializers.CharField()
     basis = serializers.CharField(help_text="The legal basis of an exemption.")
+    explanation = serializers.CharField(
+        help_text="Why deleting was impossible or disproportionate (§7022(b)(3))."
+    )
     answered_at = serializers.DateTimeField(allow_null=True)
     answered_by = serializers.CharField(source="answered_by_label")
 
@@ -78,4 +83,11 @@ class SystemTaskAnswerInputSerializer(ApiSerializer):
         rules.BASIS_LENGTH,
         help_text="Required when the outcome is exempt: the exception of the CCPA or other law "
         "that lets the system keep or withhold the data.",
+    )
+    explanation = optional_text(
+        rules.EXPLANATION_LENGTH,
+        help_text="Required when the outcome is impossible (deletions only): a detailed "
+        "explanation, with the facts, of why deleting is impossible or would involve "
+        "disproportionate effort; it is relayed to the consumer (§7022(b)(3), (c)(4)). A stock "
+        "phrase is refused.",
     )

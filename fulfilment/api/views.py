@@ -94,7 +94,8 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
         tags=["system tasks"],
         summary="Answer a system task",
         description="done (the data was found and exported, deleted or corrected), "
-        "nothing_found, or exempt with its legal basis. A task is answered once; sending the "
+        "nothing_found, exempt with its legal basis, or for a deletion impossible with a "
+        "detailed explanation (§7022(b)(3)). A task is answered once; sending the "
         "same answer again returns it unchanged.",
         parameters=[
             OpenApiParameter("system_task_id", int, OpenApiParameter.PATH, description="The task.")
@@ -126,6 +127,7 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
             outcome=data["outcome"],
             note=data.get("note") or "",
             basis=data.get("basis") or "",
+            explanation=data.get("explanation") or "",
             actor=actor,
             actor_label=actor_label,
         )

@@ -21,6 +21,7 @@ from .reminders import SweepResult, system_task_remind, system_task_reminder_swe
 from .system_tasks import (
     CANCELLED_EVENT,
     TASK_EVENT,
+    delete_impossibilities,
     subject_identifiers,
     system_task_answer,
     system_task_for_update,
@@ -38,6 +39,7 @@ __all__ = [
     "data_system_check",
     "data_system_deactivate",
     "data_system_save",
+    "delete_impossibilities",
     "subject_identifiers",
     "system_task_answer",
     "system_task_for_update",

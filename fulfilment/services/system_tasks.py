@@ -197,10 +197,13 @@ def system_task_answer(
     outcome: str,
     note: str = "",
     basis: str = "",
+    explanation: str = "",
     actor: AbstractBaseUser | None,
     actor_label: str | None = None,
 ) -> SystemTask:
-    """Record a system's answer: done, exempt (``basis`` required) or nothing found.
+    """Record a system's answer: done, exempt (``basis`` required), nothing found, or for a
+    deletion impossible (``explanation`` required, detailed: §7022(b)(3); it is shown to staff
+    and relayed to the consumer in the answer, ``delete_impossibilities``).
 
     ``actor`` is the staff member who answered, or None for an API key (``actor_label`` names
     it). A task is answered once: the same answer again is accepted and changes nothing (a
@@ -208,11 +211,18 @@ def system_task_answer(
     The timeline entry names the system and the outcome; its audit entry is written with it
     (``timeline_add``: a staff member's or an API key's act).
     """
-    rules.answer_check(outcome=outcome, note=note, basis=basis)
     task = system_task_for_update(task)
-    note, basis = note.strip(), basis.strip()
+    rules.answer_check(
+        outcome=outcome, note=note, basis=basis, action=task.action, explanation=explanation
+    )
+    note, basis, explanation = note.strip(), basis.strip(), explanation.strip()
     if task.state == TaskState.ANSWERED:
-        if (task.outcome, task.note, task.basis) == (outcome, note, basis):
+        if (task.outcome, task.note, task.basis, task.explanation) == (
+            outcome,
+            note,
+            basis,
+            explanation,
+        ):
             return task
         raise Refused(
             "already_answered",
@@ -232,6 +242,7 @@ def system_task_answer(
     task.outcome = outcome
     task.note = note
     task.basis = basis
+    task.explanation = explanation
     task.answered_at = now
     task.answered_by = actor if actor is not None and actor.pk else None
     task.answered_by_label = label[:150]
@@ -248,7 +259,7 @@ def system_task_answer(
         label=actor_label,
         # The note may quote the consumer's data: it stays on the task, off the timeline.
         message=f"{said} ({rules.ACTION_PHRASES[task.action]}).",
-        reason=basis,
+        reason=basis or explanation,
         data={"system_task": task.pk, "outcome": outcome},
         audit_summary=f"Answered system task {task.pk} ({task.system.name}): {outcome} — "
         f"{privacy_request.reference}",
@@ -268,6 +279,22 @@ def _open_tasks(privacy_request: PrivacyRequest) -> list[SystemTask]:
     )
 
 
+def _impossible_tasks(privacy_request: PrivacyRequest) -> list[SystemTask]:
+    return list(
+        SystemTask.objects.for_tenant(privacy_request.tenant)
+        .filter(privacy_request=privacy_request, state=TaskState.ANSWERED, outcome=rules.IMPOSSIBLE)
+        .order_by("system__name", "pk")
+    )
+
+
+def delete_impossibilities(privacy_request: PrivacyRequest) -> list[str]:
+    """``settings.PRIVACY_REQUEST_IMPOSSIBILITIES``: the systems' detailed explanations of why
+    deleting was impossible or disproportionate, for the consumer's answer (§7022(f)(1))."""
+    if privacy_request.request_type != words.DELETE:
+        return []
+    return [task.explanation for task in _impossible_tasks(privacy_request)]
+
+
 def system_tasks_on_closing(
     *,
     privacy_request: PrivacyRequest,
@@ -280,6 +307,15 @@ def system_tasks_on_closing(
     part) while one of its systems has not answered, unless staff say why
     (``open_tasks_reason``); then the timeline keeps that reason and the tasks stay open (the
     systems may still answer, and their owners are still reminded)."""
+    if outcome == words.COMPLIED and _impossible_tasks(privacy_request):
+        raise Refused(
+            "deletion_impossible_in_part",
+            "A data system answered that deleting is impossible or would involve "
+            "disproportionate effort: close as complied in part, so that the consumer gets its "
+            "explanation (§7022(b)(3), §7022(f)(1)).",
+            "outcome",
+            conflict=True,
+        )
     if outcome not in words.ANSWERED:
         return
     still_open = _open_tasks(privacy_request)

@@ -193,6 +193,27 @@ class CloseForm(QueueActionForm):
         help_text="Added to the answer as you write it, after the text the regulations require. "
         "Use “Preview the answer” to read the whole message before you send it.",
     )
+    assessment = forms.CharField(
+        label="Assessment of the correction (totality of the circumstances)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Requests to correct decided on the merits: the nature of the information, "
+        "how the business obtained it, what the documentation shows (§7023(b)). Kept with the "
+        "record; not sent to the consumer.",
+    )
+    documentation_considered = forms.CharField(
+        label="Documentation considered",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Requests to correct: the consumer's, the business's or another source's "
+        "documentation (§7023(b)(1)(C), §7023(d)); “none” if there was none.",
+    )
+    information_source = forms.CharField(
+        label="Source of the inaccurate information (optional)",
+        max_length=200,
+        required=False,
+        help_text="Requests to correct: named in the answer if you fill it in (§7023(i)).",
+    )
     open_tasks_reason = forms.CharField(
         label="Why close while a system has not answered",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -280,6 +301,9 @@ def _run_close(privacy_request: PrivacyRequest, actor: Any, data: dict[str, Any]
         personal_paragraph=data.get("personal_paragraph", ""),
         open_tasks_reason=data.get("open_tasks_reason", ""),
         done_explanation=data.get("done_explanation", ""),
+        assessment=data.get("assessment", ""),
+        documentation_considered=data.get("documentation_considered", ""),
+        information_source=data.get("information_source", ""),
     )
     return f"closed: {closed.get_outcome_display().lower()}."
 
@@ -294,6 +318,9 @@ def _preview_close(privacy_request: PrivacyRequest, data: dict[str, Any]) -> Ren
         fraud_documentation=data.get("fraud_documentation", ""),
         personal_paragraph=data.get("personal_paragraph", ""),
         done_explanation=data.get("done_explanation", ""),
+        assessment=data.get("assessment", ""),
+        documentation_considered=data.get("documentation_considered", ""),
+        information_source=data.get("information_source", ""),
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from outbox.models import OutboxStatus
 from tenants.admin_base import TenantScopedInlineMixin, admin_role
 
-from ..models import Communication, RequestDocument, RequestEvent
+from ..models import Communication, CorrectionStatement, RequestDocument, RequestEvent
 from ..selectors import may_open_request_documents, request_document_openings, with_delivery
 from .display import ALERT
 
@@ -147,3 +147,23 @@ class AgentPermissionInline(RequestDocumentInline):
         "the consumer's signed permission, sent by the agent (§7026(j), §7027(j): open it "
         "before deciding)"
     )
+
+
+class CorrectionStatementInline(TenantScopedInlineMixin, admin.TabularInline):
+    """The consumer's statements on contested health information (§7023(f)(4)): kept with the
+    record and passed on to the recipients."""
+
+    model = CorrectionStatement
+    read_only = True
+    template = READ_ONLY_INLINE
+    verbose_name = "consumer's statement (§7023(f)(4))"
+    verbose_name_plural = "consumer's statements (§7023(f)(4))"
+    fields = ("submitted", "item", "text", "word_count")
+    readonly_fields = fields
+    ordering = ("submitted_at", "id")
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="sent")
+    def submitted(self, obj: CorrectionStatement) -> str:
+        return f"{timezone.localtime(obj.submitted_at):%Y-%m-%d %H:%M %Z}"

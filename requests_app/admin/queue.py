@@ -40,6 +40,7 @@ from .filters import (
 from .inlines import (
     AgentPermissionInline,
     CommunicationInline,
+    CorrectionStatementInline,
     RequestDocumentInline,
     RequestEventInline,
 )
@@ -321,6 +322,8 @@ class PrivacyRequestAdmin(
         inlines = list(self.inlines)
         if obj is None or obj.request_type != RequestType.CORRECT:
             inlines.remove(RequestDocumentInline)
+        elif obj.outcome:
+            inlines.insert(1, CorrectionStatementInline)
         if (
             obj is not None
             and obj.channel == words.AGENT

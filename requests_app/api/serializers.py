@@ -280,6 +280,20 @@ class PrivacyRequestCloseInputSerializer(ApiSerializer):
         help_text="Optional: your own words, added to the answer after the content the "
         "regulations require.",
     )
+    assessment = optional_text(
+        MAX_TEXT,
+        help_text="Requests to correct closed as complied, in part, or denied on the merits: "
+        "the assessment of the totality of the circumstances (§7023(b)); kept with the record.",
+    )
+    documentation_considered = optional_text(
+        MAX_TEXT,
+        help_text="Requests to correct: the documentation considered (§7023(b)(1)(C), §7023(d)).",
+    )
+    information_source = optional_text(
+        200,
+        help_text="Requests to correct, optional: the source of the inaccurate information, "
+        "named in the answer (§7023(i)).",
+    )
     open_tasks_reason = optional_text(
         MAX_TEXT,
         help_text="Closing as complied while a task of the business's data systems is still "

@@ -6,6 +6,7 @@ gets the answer instead of a redirect (which a POST cannot follow).
 
 from django.urls import path, re_path
 
+from .corrections import CorrectionCheckApi
 from .views import (
     PrivacyRequestAssignApi,
     PrivacyRequestCloseApi,
@@ -18,6 +19,9 @@ from .views import (
 )
 
 urlpatterns = [
+    re_path(
+        r"^v1/corrections/check/?$", CorrectionCheckApi.as_view(), name="api-v1-corrections-check"
+    ),
     re_path(r"^v1/requests/?$", PrivacyRequestCollectionApi.as_view(), name="api-v1-requests"),
     re_path(
         r"^v1/requests/(?P<reference>[^/]+)/?$",

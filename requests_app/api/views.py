@@ -344,6 +344,9 @@ class PrivacyRequestCloseApi(PrivacyRequestApi):
             personal_paragraph=_str(data.get("personal_paragraph")),
             open_tasks_reason=_str(data.get("open_tasks_reason")),
             done_explanation=_str(data.get("done_explanation")),
+            assessment=_str(data.get("assessment")),
+            documentation_considered=_str(data.get("documentation_considered")),
+            information_source=_str(data.get("information_source")),
         )
         return self.output(privacy_request)
 

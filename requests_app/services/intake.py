@@ -481,6 +481,8 @@ def _know_limit_next_date(privacy_request: PrivacyRequest) -> date | None:
     email = privacy_request.requester_email.strip().lower()
     if privacy_request.request_type != words.KNOW or not email:
         return None
+    if privacy_request.confirms_correction_id is not None:
+        return None  # §7023(j): never limited, never counted
     received = privacy_request.received_date
     answered = know_requests_answered_on(privacy_request.tenant, email=email, received=received)
     return limits.know_limit_next_date(answered, received)
@@ -563,6 +565,10 @@ DETAIL_FIELDS: dict[str, frozenset[str] | None] = {
     "correction_field": frozenset({words.CORRECT}),
     "correction_information": frozenset({words.CORRECT}),
     "correction_requested": frozenset({words.CORRECT}),
+    # §7023(j): see all specific pieces to confirm the correction; the request to know that
+    # confirms it names its request to correct (requests_app.services.corrections).
+    "correction_disclosure_wanted": frozenset({words.CORRECT}),
+    "confirms_correction": frozenset({words.KNOW}),
     "flags": None,  # any type: flags an importer already knows; intake adds its own
 }
 

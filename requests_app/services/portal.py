@@ -51,6 +51,7 @@ class PortalSubmission:
     correction_field: str = ""
     correction_information: str = ""
     correction_requested: str = ""
+    correction_disclosure_wanted: bool = False
     documents: tuple[UploadedFile, ...] = field(default=())
     # For the apps above requests_app, handed unread to intake's hooks (an agent's kind,
     # entity number and permission; a request about a child under 13).
@@ -79,6 +80,7 @@ def _details(tenant: Tenant, submission: PortalSubmission) -> dict[str, object]:
         details["correction_field"] = submission.correction_field
         details["correction_information"] = submission.correction_information.strip()
         details["correction_requested"] = submission.correction_requested.strip()
+        details["correction_disclosure_wanted"] = submission.correction_disclosure_wanted
     return details
 
 

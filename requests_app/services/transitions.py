@@ -25,7 +25,7 @@ from core import clock
 from core.refusals import Refused
 from tenants.models import Membership
 
-from .. import deadlines, lifecycle
+from .. import correction_rules, deadlines, lifecycle
 from .. import vocabulary as words
 from ..milestones import first_milestone_at
 from ..models import ConfirmationMethod, EventKind, PrivacyRequest, Status
@@ -41,6 +41,7 @@ from .consumer_messages import (
     consumer_message_record_by_hand,
     consumer_message_render,
 )
+from .corrections import correction_disclosure_create, correction_record
 from .timeline import timeline_add
 
 
@@ -433,6 +434,45 @@ def _checked_personal_paragraph(text: str) -> str:
     return text
 
 
+INFORMATION_SOURCE_MAX = 200
+
+
+def _checked_correction(
+    privacy_request: PrivacyRequest,
+    *,
+    outcome: str,
+    denial_reason: str,
+    assessment: str,
+    documentation_considered: str,
+    information_source: str,
+) -> str:
+    """§7023(b): the assessment a correction decided on the merits needs; §7023(i): the source
+    named only for a request to correct. Returns the cleaned source."""
+    information_source = information_source.strip()
+    is_correct = privacy_request.request_type == words.CORRECT
+    if information_source and not is_correct:
+        raise Refused(
+            "source_not_expected",
+            "Only the answer to a request to correct names the source of the information "
+            "(§7023(i)).",
+            "information_source",
+        )
+    if len(information_source) > INFORMATION_SOURCE_MAX:
+        raise Refused(
+            "source_too_long",
+            f"Name the source in at most {INFORMATION_SOURCE_MAX} characters.",
+            "information_source",
+        )
+    if correction_rules.assessment_needed(
+        request_type=privacy_request.request_type, outcome=outcome, denial_reason=denial_reason
+    ):
+        problem = correction_rules.assessment_problem(assessment, documentation_considered)
+        if problem is not None:
+            field = "assessment" if "totality" in problem else "documentation_considered"
+            raise Refused("assessment_required", problem, field)
+    return information_source
+
+
 def privacy_request_close_preview(
     *,
     privacy_request: PrivacyRequest,
@@ -443,6 +483,9 @@ def privacy_request_close_preview(
     fraud_documentation: str = "",
     personal_paragraph: str = "",
     done_explanation: str = "",
+    assessment: str = "",
+    documentation_considered: str = "",
+    information_source: str = "",
 ) -> RenderedMessage:
     """The answer closing with these values would send, word for word, without closing or
     writing anything; refused (``Refused``) exactly as ``privacy_request_close`` would be."""
@@ -459,9 +502,18 @@ def privacy_request_close_preview(
         done_explanation=done_explanation,
     )
     personal_paragraph = _checked_personal_paragraph(personal_paragraph)
+    information_source = _checked_correction(
+        privacy_request,
+        outcome=outcome,
+        denial_reason=denial_reason,
+        assessment=assessment,
+        documentation_considered=documentation_considered,
+        information_source=information_source,
+    )
     answered = copy.copy(privacy_request)  # never saved: the message reads the closing values
     answered.outcome = outcome
     answered.done_explanation = done_explanation.strip()
+    answered.information_source = information_source
     answered.denial_reason = denial_reason
     answered.denial_explanation = explanation.strip()
     answered.denial_legal_basis = legal_basis.strip()
@@ -487,6 +539,9 @@ def privacy_request_close(
     personal_paragraph: str = "",
     open_tasks_reason: str = "",
     done_explanation: str = "",
+    assessment: str = "",
+    documentation_considered: str = "",
+    information_source: str = "",
 ) -> PrivacyRequest:
     """Close with an outcome (§7101(b)): denials need a reason, a real explanation, and for
     fraud the documented belief; opt-outs and limits are denied only for fraud or an agent's
@@ -495,7 +550,13 @@ def privacy_request_close(
     why staff close as complied while a system task is still open
     (``settings.PRIVACY_REQUEST_CLOSING``). ``done_explanation``: for "complied in part", what
     was done, in plain words; required, and the answer gives it before what could not be done
-    and why (issue 16 item 8)."""
+    and why (issue 16 item 8).
+    A request to correct decided on the merits needs
+    staff's ``assessment`` of the totality of the circumstances and the
+    ``documentation_considered`` (§7023(b)); ``information_source`` optionally names where the
+    inaccurate information came from, in the answer (§7023(i)). A correction complied with is
+    recorded so that it stays corrected (§7023(c)), and one whose consumer asked to see all
+    specific pieces gets that disclosure (§7023(j))."""
     privacy_request = privacy_request_for_update(privacy_request)
     personal_paragraph = _checked_personal_paragraph(personal_paragraph)
     lifecycle.check_close(
@@ -521,6 +582,14 @@ def privacy_request_close(
                 f"{_who_may_open(privacy_request)} Not opened yet: {', '.join(unopened)}.",
                 conflict=True,
             )
+    information_source = _checked_correction(
+        privacy_request,
+        outcome=outcome,
+        denial_reason=denial_reason,
+        assessment=assessment,
+        documentation_considered=documentation_considered,
+        information_source=information_source,
+    )
     # The apps above requests_app may refuse the close (fulfilment: a system has not answered).
     for closing in _hooks(tuple(settings.PRIVACY_REQUEST_CLOSING)):
         closing(
@@ -538,6 +607,9 @@ def privacy_request_close(
     privacy_request.done_explanation = done_explanation.strip()
     privacy_request.denial_legal_basis = legal_basis.strip()
     privacy_request.denial_fraud_documentation = fraud_documentation.strip()
+    privacy_request.correction_assessment = assessment.strip()
+    privacy_request.correction_documentation = documentation_considered.strip()
+    privacy_request.information_source = information_source
     privacy_request.responded_at = now
     privacy_request.updated_at = now
     privacy_request.next_due_at = None
@@ -550,6 +622,9 @@ def privacy_request_close(
             "done_explanation",
             "denial_legal_basis",
             "denial_fraud_documentation",
+            "correction_assessment",
+            "correction_documentation",
+            "information_source",
             "responded_at",
             "updated_at",
             "next_due_at",
@@ -581,6 +656,9 @@ def privacy_request_close(
         data={"outcome": outcome, "denial_reason": denial_reason}
         | ({"done": privacy_request.done_explanation} if privacy_request.done_explanation else {}),
     )
+    if privacy_request.request_type == words.CORRECT and outcome in words.ANSWERED:
+        correction_record(privacy_request=privacy_request, now=now)
+        correction_disclosure_create(privacy_request=privacy_request)
     # How the apps above requests_app (opt-out's recipients, §7022(b)(2)-(3), §7023(c),
     # §7026(f)(2)-(3), §7027(g)(2)-(4)) learn that a request was complied with.
     if outcome in words.ANSWERED:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from recordkeeping.metrics import annual_metrics
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
-from tests.factories import make_request
+from tests.factories import ASSESSMENT, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,9 @@ def close(freeze, request, staff, at, outcome, reason=""):
             if reason == "fraudulent"
             else ""
         ),
+        # §7023(b): a correction decided on the merits records the assessment.
+        assessment=ASSESSMENT if request.request_type == "correct" else "",
+        documentation_considered="None." if request.request_type == "correct" else "",
     )
 
 

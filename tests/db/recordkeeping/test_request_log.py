@@ -20,7 +20,7 @@ from recordkeeping.request_log import (
 )
 from requests_app.services.intake import Agent
 from requests_app.services.transitions import privacy_request_close, privacy_request_mark_verified
-from tests.factories import make_request
+from tests.factories import ASSESSMENT, make_request
 
 METHOD = "Email link and two data points."
 UNVERIFIABLE_WHY = "We could not match the two data points you gave."
@@ -84,6 +84,8 @@ def year(tenant_a, tenant_b, staff_a, freeze):
         denial_reason="other",
         explanation=OTHER_WHY,
         done_explanation="We corrected your postal address.",
+        assessment=ASSESSMENT,  # §7023(b)
+        documentation_considered="None.",
     )
     close(
         "exempt",

@@ -27,7 +27,7 @@ from requests_app.services.portal import (
 )
 from tenants.models import Role
 from tenants.services import staff_create
-from tests.factories import answered, correction, make_request
+from tests.factories import ASSESSMENT, answered, correction, make_request
 from tests.helpers import login
 from tests.portal_helpers import KNOW, PDF, PNG
 
@@ -383,6 +383,10 @@ def test_the_download_answers_get_only(tenant_a, staff_a):
 # --- Deciding a correction needs its documents opened (§7023(d)(1)) --------------------------------
 
 
+# §7023(b): a correction decided on the merits records the assessment.
+ASSESSED = {"assessment": ASSESSMENT, "documentation_considered": "The consumer's bill."}
+
+
 def _deny(client, privacy_request: PrivacyRequest):
     return client.post(
         close_url(privacy_request),
@@ -390,6 +394,7 @@ def _deny(client, privacy_request: PrivacyRequest):
             "outcome": "denied",
             "denial_reason": "other",
             "explanation": "Our records show the address you gave us is current.",
+            **ASSESSED,
         },
     )
 
@@ -416,7 +421,7 @@ def test_closing_a_correction_is_allowed_once_its_document_was_opened(tenant_a, 
         privacy_request=privacy_request, actor=staff_a, method="matched 3 data points"
     )
 
-    response = client.post(close_url(privacy_request), {"outcome": "complied"})
+    response = client.post(close_url(privacy_request), {"outcome": "complied", **ASSESSED})
 
     assert response.status_code == 302
     assert (reload(privacy_request).status, reload(privacy_request).outcome) == (
@@ -450,6 +455,7 @@ def test_the_bulk_close_action_is_refused_per_request_too(tenant_a, staff_a):
             "outcome": "denied",
             "denial_reason": "other",
             "explanation": "Our records show the address you gave is current.",
+            **ASSESSED,
         },
     )
 
@@ -465,6 +471,7 @@ def test_corrections_without_documents_and_withdrawals_are_not_held_up(tenant_a,
         outcome="denied",
         denial_reason="other",
         explanation="Our records show the address you gave is current.",
+        **ASSESSED,
     )
     # Withdrawing is the consumer's act, not a decision on the documents.
     withdrawn = privacy_request_withdraw(privacy_request=correction(tenant_a, ("bill.png", PNG)))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.refusals import Refused
 from outbox.models import OutboxMessage
 from requests_app.services import privacy_request_close, privacy_request_mark_verified
-from tests.factories import correction, make_request
+from tests.factories import ASSESSMENT, correction, make_request
 from tests.helpers import login
 
 OPT_OUT_QUESTION = "Would you like us to stop selling or sharing yours?"
@@ -36,6 +36,8 @@ def _close(privacy_request, staff, outcome: str, reason: str = "exempt"):
         }
     if outcome == "complied_in_part":
         fields["done_explanation"] = "We deleted the rest of your information."
+    if privacy_request.request_type == "correct":  # §7023(b)
+        fields |= {"assessment": ASSESSMENT, "documentation_considered": "A utility bill."}
     closed = privacy_request_close(privacy_request=privacy_request, actor=staff, **fields)
     return closed.communications.get(template="closed").body
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from audit.services import statements_per_entry
 from requests_app.models import PrivacyRequest, RequestDocument
 from requests_app.services import Requester, privacy_request_assign, privacy_request_create
-from tests.factories import correction, make_request
+from tests.factories import ASSESSMENT, correction, make_request
 from tests.helpers import login
 from tests.portal_helpers import PDF, PNG
 
@@ -202,6 +202,9 @@ def _deny(api: Api, privacy_request: PrivacyRequest):
             "outcome": "denied",
             "denial_reason": "other",
             "explanation": "Our records show the address you gave us is current.",
+            # §7023(b): the assessment a decision on the merits records.
+            "assessment": ASSESSMENT,
+            "documentation_considered": "The consumer's bill and lease.",
         },
     )
 

@@ -30,7 +30,7 @@ from requests_app.models import PrivacyRequest
 from requests_app.services import privacy_request_extend, privacy_request_mark_verified
 from requests_app.services.sweep import sweep_deadlines
 from tests.db.notices.incentive_support import program as incentive_program
-from tests.factories import answered, make_request
+from tests.factories import answered, closed_correction, make_request
 from tests.portal_helpers import DELETE, KNOW, sent_emails
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
@@ -152,6 +152,17 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
     get(post(links[-1].split("?")[0], {"t": links[-1].split("?t=")[1]}))
     get("/acme/status/withdraw/")
     get("/acme/status/sign-in/?t=used-or-unknown", status=410)
+    # A request to correct denied on the merits: its consumer signs in and sends the written
+    # statement of at most 250 words (§7023(f)(4)), refused once over the limit.
+    denied = closed_correction(tenant, staff, outcome="denied", email=email)
+    get(post("/acme/status/", {"reference": denied.reference, "email": email}))
+    sent = "\n".join(email.body for email in sent_emails())
+    link = re.findall(r"http://testserver(/\S+/status/sign-in/\?t=[\w-]+)", sent)[-1]
+    post(link.split("?")[0], {"t": link.split("?t=")[1]})
+    get("/acme/status/request/")
+    get("/acme/status/statement/")
+    post("/acme/status/statement/", {"item": "x", "text": "word " * 251}, status=400)
+    get(post("/acme/status/statement/", {"item": "Diagnosis", "text": "It was corrected."}))
     # Too many forms: the 429 page; a stale form: the CSRF page.
     limits = settings.PORTAL_RATE_LIMITS
     settings.PORTAL_RATE_LIMITS = {"ip": (0, 600), "email": (0, 3600)}

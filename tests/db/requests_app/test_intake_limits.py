@@ -11,7 +11,7 @@ from django.test import Client
 
 from requests_app.models import EventKind, PrivacyRequest
 from requests_app.services import Requester, privacy_request_close, privacy_request_create
-from tests.factories import answered, make_request
+from tests.factories import ASSESSMENT, answered, make_request
 from tests.helpers import login
 from tests.portal_helpers import CORRECT, DELETE, KNOW, PNG, outbox
 
@@ -237,6 +237,8 @@ def _denied_correction(
         outcome="denied",
         denial_reason="other",
         explanation="Our records from the county show the address is right.",
+        assessment=ASSESSMENT,
+        documentation_considered="The county's records.",
     )
 
 
