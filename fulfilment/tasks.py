@@ -30,3 +30,24 @@ def system_task_reminder_sweep_task() -> dict[str, int]:
     result = system_task_reminder_sweep()
     logger.info("System task sweep: %s examined, %s reminded", result.examined, result.reminded)
     return {"examined": result.examined, "reminded": result.reminded}
+
+
+@shared_task(name="fulfilment.response_package_release", base=TenantTask, acks_late=True)
+def response_package_release_task(tenant: Tenant, privacy_request_id: int, actor_id: int) -> int:
+    """Assemble and release a large response package (``response_package_release``) away from
+    the staff member's request. Idempotent: a package already released is returned as it is,
+    so a redelivered task releases nothing twice. Returns the package's id (0 if the request is
+    gone)."""
+    from django.contrib.auth import get_user_model
+
+    from requests_app.models import PrivacyRequest
+
+    from .services import response_package_release
+
+    privacy_request = (
+        PrivacyRequest.objects.for_tenant(tenant).filter(pk=privacy_request_id).first()
+    )
+    if privacy_request is None:
+        return 0
+    actor = get_user_model().objects.filter(pk=actor_id).first()
+    return response_package_release(privacy_request=privacy_request, actor=actor).pk
