@@ -291,6 +291,8 @@ PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     "verification.admin.VerificationInline",
     # Each data system's task: state, due date, who answered and when.
     "fulfilment.admin.SystemTaskInline",
+    # A request to know's response package: its parts, and the link to preview and release it.
+    "fulfilment.admin.PackagePartInline",
 ]
 # Columns and filters the apps above requests_app add to the review queue (see
 # requests_app.admin.queue.queue_extensions): each joins what it reads into the list's query.

@@ -27,6 +27,7 @@ from core.api import (
     ErrorOutputSerializer,
     query_parameters,
 )
+from core.refusals import Refused
 from tenants.api import TenantScopedAPIView
 from tenants.models import ApiScope
 
@@ -198,14 +199,6 @@ class SystemTaskPartApi(TenantScopedAPIView):
         task = system_task_get(self.tenant, system_task_id)
         if task is None:
             raise exceptions.NotFound(NOT_FOUND_MESSAGE)
-        media_type = (request.content_type or "").split(";")[0].strip().lower()
-        part_format = PART_TYPES.get(media_type)
-        if part_format is None:
-            raise exceptions.UnsupportedMediaType(
-                media_type or "none",
-                detail="Send the data as application/json or text/csv (zip files are not "
-                "accepted).",
-            )
         cap = part_max_bytes()
         with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
             received = 0
@@ -218,6 +211,16 @@ class SystemTaskPartApi(TenantScopedAPIView):
                         "several parts; nothing from this one was kept."
                     )
                 spool.write(chunk)
+            if not received:
+                raise Refused("empty", "The file is empty.", "file")
+            media_type = (request.content_type or "").split(";")[0].strip().lower()
+            part_format = PART_TYPES.get(media_type)
+            if part_format is None:
+                raise exceptions.UnsupportedMediaType(
+                    media_type or "none",
+                    detail="Send the data as application/json or text/csv (zip files are not "
+                    "accepted).",
+                )
             actor, actor_label = self.actor()
             attached = package_part_attach(
                 privacy_request=task.privacy_request,
