@@ -271,11 +271,15 @@ class ResponsePackage(TenantOwnedModel):
     file = models.FileField(upload_to=response_package_path, max_length=255)
     size = models.PositiveBigIntegerField(help_text="Bytes of the zip.")
     sha256 = models.CharField(max_length=64, help_text="Of the zip.")
-    parts = models.JSONField(default=list, help_text="The ids of the parts it was made from.")
+    parts = models.JSONField(
+        default=list, blank=True, help_text="The ids of the parts it was made from."
+    )
     row_count = models.PositiveIntegerField(help_text="Records disclosed.")
     left_out = models.PositiveIntegerField(help_text="Records outside the period.")
     withheld = models.JSONField(
-        default=dict, help_text="Per kind of §7024(d) information: how many values were withheld."
+        default=dict,
+        blank=True,
+        help_text="Per kind of §7024(d) information: how many values were withheld.",
     )
     period_start = models.DateField()
     period_end = models.DateField()
