@@ -455,7 +455,7 @@ class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
         found = (
             PrivacyRequest.objects.for_tenant(tenant)
             .select_related("tenant")
-            .filter(pk=privacy_request_id, request_type=words.KNOW)
+            .filter(pk=privacy_request_id)
             .first()
             if tenant is not None
             else None

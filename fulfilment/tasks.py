@@ -33,7 +33,9 @@ def system_task_reminder_sweep_task() -> dict[str, int]:
 
 
 @shared_task(name="fulfilment.response_package_release", base=TenantTask, acks_late=True)
-def response_package_release_task(tenant: Tenant, privacy_request_id: int, actor_id: int) -> int:
+def response_package_release_task(
+    tenant: Tenant, privacy_request_id: int, actor_id: int | None = None
+) -> int:
     """Assemble and release a large response package (``response_package_release``) away from
     the staff member's request. Idempotent: a package already released is returned as it is,
     so a redelivered task releases nothing twice. Returns the package's id (0 if the request is
@@ -49,5 +51,5 @@ def response_package_release_task(tenant: Tenant, privacy_request_id: int, actor
     )
     if privacy_request is None:
         return 0
-    actor = get_user_model().objects.filter(pk=actor_id).first()
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return response_package_release(privacy_request=privacy_request, actor=actor).pk

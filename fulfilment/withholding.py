@@ -30,6 +30,7 @@ No Django here: the package assembly (``fulfilment.services.packages``) calls ``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -258,6 +259,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def field_words(name: str) -> tuple[str, ...]:
     """A field's name as lower-case words: ``driversLicense_No`` -> ("drivers", "license", "no").
     An apostrophe joins ("driver's" -> "drivers")."""
@@ -277,6 +279,7 @@ _PATTERNS: Final = tuple(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def field_kind(name: str) -> str | None:
     """The kind a field's name says it holds, or None."""
     words = field_words(name)
