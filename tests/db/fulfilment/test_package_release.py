@@ -111,6 +111,8 @@ def test_the_page_is_in_the_request_s_language(tenant_a, staff_a, started):
     assert '<html lang="es">' in page
     assert "Recopilamos su número de Seguro Social." in page
     assert "1 de enero de 2022" in page
+    assert "<h2>Lo que no podemos mostrarle</h2>" in page
+    assert "Su información personal en ACME Corp." in page
 
 
 def test_7024h_records_before_2022_are_left_out_and_undated_ones_kept(know, staff_a):
