@@ -615,13 +615,9 @@ class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
             return
         from .tasks import response_package_release_task
 
-        tenant_id, request_id, user_id = (
-            privacy_request.tenant_id,
-            privacy_request.pk,
-            request.user.pk,
-        )
+        tenant_id, part_id, user_id = privacy_request.tenant_id, parts[0].pk, request.user.pk
         transaction.on_commit(
-            lambda: response_package_release_task.delay(tenant_id, request_id, user_id)
+            lambda: response_package_release_task.delay(tenant_id, part_id, user_id)
         )
         self.message_user(
             request,

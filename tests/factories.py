@@ -905,6 +905,19 @@ def _package_part(business: Business) -> PackagePart:
 
 @builds(ResponsePackage)
 def _response_package(business: Business) -> ResponsePackage:
-    """The released package of the request to know whose part the business holds."""
-    part = business.get(PackagePart)
-    return response_package_release(privacy_request=part.privacy_request, actor=business.admin)
+    """The released package of a request to know of its own (the business's PackagePart stays
+    on a request not yet released, for the release task to act on)."""
+    privacy_request = verified_request(
+        business.tenant,
+        business.admin,
+        request_type="know",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    attach_part(
+        privacy_request,
+        json.dumps([{"name": business.consumer_name, "note": f"{business.label} order"}]),
+        source=f"{business.label}-shop",
+        actor=business.admin,
+    )
+    return response_package_release(privacy_request=privacy_request, actor=business.admin)
