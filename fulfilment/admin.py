@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.forms.models import construct_instance
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,18 +25,38 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from audit.models import AuditAction
 from audit.reads import AuditedReadMixin
+from audit.services import audit_record
 from core.refusals import Refused
+from core.uploads import UPLOAD_MAX_BYTES, OversizeUpload
+from requests_app import vocabulary as words
 from requests_app.admin.inlines import READ_ONLY_INLINE
-from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin, require_act
+from requests_app.models import PrivacyRequest
+from tenants.admin_base import TenantScopedInlineMixin, TenantScopedModelAdmin, may, require_act
 from tenants.context import staff_tenant
 
 from . import task_rules as rules
-from .models import DataSystem, SystemTask, TaskOutcome, TaskState
+from . import withholding
+from .models import (
+    DataSystem,
+    PackagePart,
+    PartFormat,
+    ResponsePackage,
+    SystemTask,
+    TaskOutcome,
+    TaskState,
+)
 from .services import (
     data_system_check,
     data_system_deactivate,
     data_system_save,
+    package_part_attach,
+    package_part_mark_exempt,
+    package_preview,
+    released_package,
+    request_parts,
+    response_package_release,
     subject_identifiers,
     system_task_answer,
 )
@@ -344,6 +366,342 @@ class SystemTaskInline(TaskDisplay, TenantScopedInlineMixin, admin.TabularInline
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and rules.action_for(getattr(obj, "request_type", "")) is None:
             return False  # opt-outs and limits give no tasks
+        return super().has_view_permission(request, obj)
+
+
+# --- Response packages (issue 16 items 2 and 9) ------------------------------------------------
+
+
+class PartUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="The consumer's data from one system, as JSON (a list of records) or CSV "
+        "(a header line, then rows). Zip files are not accepted."
+    )
+    format = forms.ChoiceField(choices=PartFormat.choices)
+    source = forms.CharField(
+        max_length=100, help_text="Where the data comes from, e.g. “Paper files, head office”."
+    )
+
+
+class PartExemptForm(forms.Form):
+    part = forms.IntegerField(widget=forms.HiddenInput)
+    basis = forms.CharField(
+        label="Withheld as exempt: basis",
+        required=False,
+        max_length=300,
+        help_text="The exception that lets the business withhold this part (§7024(e)); the "
+        "consumer is told it. Empty: the part is disclosed.",
+    )
+
+
+def package_url(privacy_request_id: int) -> str:
+    return reverse("admin:fulfilment_package", args=[privacy_request_id])
+
+
+@admin.register(PackagePart)
+class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
+    """Every part attached to a request to know, read-only; each request's package page lists
+    its parts, what would be withheld and why, the consumer's page as a preview, and releases
+    it (``response_package_release``)."""
+
+    list_display = ("request_reference", "source", "format", "row_count", "size", "created_at")
+    list_select_related = ("privacy_request",)
+    search_fields = ("privacy_request__reference", "source")
+    ordering = ("-pk",)
+    fields = (
+        "request_reference",
+        "source",
+        "format",
+        "row_count",
+        "columns",
+        "size",
+        "sha256",
+        "idempotency_key",
+        "exempt_basis",
+        "created_at",
+        "created_by_label",
+    )
+    readonly_fields = fields
+
+    def audit_read(self, obj: PackagePart) -> tuple[str, str]:
+        reference = obj.privacy_request.reference
+        return f"privacy_request:{reference}", f"Opened package part {obj.pk} of {reference}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="request", ordering="privacy_request__reference")
+    def request_reference(self, obj: PackagePart) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            package_url(obj.privacy_request_id),
+            obj.privacy_request.reference,
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "request/<int:privacy_request_id>/package/",
+                self.admin_site.admin_view(self.package_view),
+                name="fulfilment_package",
+            ),
+            path(
+                "request/<int:privacy_request_id>/package/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="fulfilment_package_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _request(self, request: HttpRequest, privacy_request_id: int) -> PrivacyRequest:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        tenant = staff_tenant(request)
+        found = (
+            PrivacyRequest.objects.for_tenant(tenant)
+            .select_related("tenant")
+            .filter(pk=privacy_request_id)
+            .first()
+            if tenant is not None
+            else None
+        )
+        if found is None:  # another business's request answers like a missing one
+            raise Http404("No such record.")
+        return found
+
+    def preview_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
+        privacy_request = self._request(request, privacy_request_id)
+        try:
+            preview = package_preview(privacy_request)
+        except Refused as refused:
+            return HttpResponse(refused.message, content_type="text/plain", status=409)
+        audit_record(
+            privacy_request.tenant,
+            action=AuditAction.READ,
+            target=f"privacy_request:{privacy_request.reference}",
+            summary=f"Previewed the response package of {privacy_request.reference}",
+            actor=request.user,
+            request=request,
+        )
+        return HttpResponse(preview.page)
+
+    def package_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
+        privacy_request = self._request(request, privacy_request_id)
+        upload = PartUploadForm(prefix="upload")
+        if request.method == "POST":
+            require_act(request, privacy_request)
+            done = self._act(request, privacy_request)
+            if isinstance(done, HttpResponse):
+                return done
+            upload = done
+        parts = request_parts(privacy_request)
+        summary = None
+        problem = ""
+        if parts:
+            try:
+                summary = package_preview(privacy_request).summary
+            except Refused as refused:
+                problem = refused.message
+        withheld = (
+            [
+                {"label": withholding.kind_text(kind).label, "count": count}
+                for kind, count in summary.withheld.items()
+            ]
+            if summary
+            else []
+        )
+        by_part = {item.part.pk: item for item in summary.parts} if summary else {}
+        released = released_package(privacy_request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Response package: {privacy_request.reference}",
+            "opts": self.opts,
+            "privacy_request": privacy_request,
+            "request_url": reverse(
+                "admin:requests_app_privacyrequest_change", args=[privacy_request.pk]
+            ),
+            "rows": [
+                {
+                    "part": part,
+                    "summary": by_part.get(part.pk),
+                    "withheld": [
+                        withholding.kind_text(kind).label
+                        for kind in withholding.in_order(by_part[part.pk].withheld)
+                    ]
+                    if part.pk in by_part
+                    else [],
+                    "form": PartExemptForm(
+                        prefix=f"part{part.pk}",
+                        initial={"part": part.pk, "basis": part.exempt_basis},
+                    ),
+                }
+                for part in parts
+            ],
+            "summary": summary,
+            "withheld": withheld,
+            "problem": problem,
+            "released": released,
+            "upload": upload,
+            "may_act": may(request, "act", privacy_request),
+            "preview_url": reverse("admin:fulfilment_package_preview", args=[privacy_request.pk]),
+        }
+        return TemplateResponse(request, "admin/fulfilment/package.html", context)
+
+    def _act(self, request: HttpRequest, privacy_request: PrivacyRequest) -> Any:
+        """One of the page's three forms: upload a part, withhold one as exempt, release."""
+        here = HttpResponseRedirect(package_url(privacy_request.pk))
+        action = request.POST.get("action")
+        try:
+            if action == "upload":
+                form = PartUploadForm(request.POST, request.FILES, prefix="upload")
+                if not form.is_valid():
+                    return form
+                uploaded = form.cleaned_data["file"]
+                if isinstance(uploaded, OversizeUpload):
+                    form.add_error(
+                        "file",
+                        f"The file is too large ({uploaded.size / 1048576:.1f} MB). In the "
+                        f"admin a part may be at most {UPLOAD_MAX_BYTES // 1048576} MB: split "
+                        "it, or have the system attach it through the API.",
+                    )
+                    return form
+                try:
+                    attached = package_part_attach(
+                        privacy_request=privacy_request,
+                        content=uploaded.file,
+                        part_format=form.cleaned_data["format"],
+                        source=form.cleaned_data["source"],
+                        actor=request.user,
+                    )
+                except Refused as refused:
+                    form.add_error("file" if refused.field == "file" else None, refused.message)
+                    return form
+                said = "attached" if attached.created else "was already attached (nothing added)"
+                self.message_user(request, f"Part {attached.part.pk} {said}.")
+                return here
+            if action == "exempt":
+                part_id = request.POST.get("part", "")
+                form = PartExemptForm(request.POST, prefix=f"part{part_id}")
+                part = (
+                    PackagePart.objects.for_tenant(privacy_request.tenant)
+                    .filter(privacy_request=privacy_request, pk=int(part_id or 0))
+                    .first()
+                    if part_id.isdigit()
+                    else None
+                )
+                if part is None or not form.is_valid():
+                    raise Http404("No such part.")
+                package_part_mark_exempt(
+                    part=part, basis=form.cleaned_data["basis"], actor=request.user
+                )
+                self.message_user(request, f"Part {part.pk} updated.")
+                return here
+            if action == "release":
+                self._release(request, privacy_request)
+                return here
+        except Refused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return here
+        return here
+
+    def _release(self, request: HttpRequest, privacy_request: PrivacyRequest) -> None:
+        """Small packages are assembled and released now; larger ones by a Celery task
+        (``response_package_release_task``), so a staff member's request never waits minutes."""
+        parts = request_parts(privacy_request)
+        if not parts:
+            raise Refused(
+                "no_parts",
+                "No data is attached to this request yet: a package needs at least one part.",
+                conflict=True,
+            )
+        if sum(part.size for part in parts) <= settings.PACKAGE_SYNC_MAX_BYTES:
+            package = response_package_release(privacy_request=privacy_request, actor=request.user)
+            self.message_user(request, f"Response package {package.pk} released.")
+            return
+        from .tasks import response_package_release_task
+
+        tenant_id, part_id, user_id = privacy_request.tenant_id, parts[0].pk, request.user.pk
+        transaction.on_commit(
+            lambda: response_package_release_task.delay(tenant_id, part_id, user_id)
+        )
+        self.message_user(
+            request,
+            "The package is large: it is being assembled and will show as released here in a "
+            "few minutes.",
+        )
+
+
+@admin.register(ResponsePackage)
+class ResponsePackageAdmin(AuditedReadMixin, TenantScopedModelAdmin):
+    """The assembled and released packages, read-only."""
+
+    list_display = ("request_reference", "state", "row_count", "size", "assembled_at")
+    list_select_related = ("privacy_request",)
+    list_filter = ("state",)
+    search_fields = ("privacy_request__reference",)
+    ordering = ("-pk",)
+    fields = (
+        "request_reference",
+        "state",
+        "period_start",
+        "period_end",
+        "language",
+        "row_count",
+        "left_out",
+        "withheld",
+        "size",
+        "sha256",
+        "assembled_at",
+        "released_at",
+    )
+    readonly_fields = fields
+
+    def audit_read(self, obj: ResponsePackage) -> tuple[str, str]:
+        reference = obj.privacy_request.reference
+        return f"privacy_request:{reference}", f"Opened response package {obj.pk} of {reference}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="request", ordering="privacy_request__reference")
+    def request_reference(self, obj: ResponsePackage) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            package_url(obj.privacy_request_id),
+            obj.privacy_request.reference,
+        )
+
+
+class PackagePartInline(TenantScopedInlineMixin, admin.TabularInline):
+    """A request to know's parts on its page, with the link to its package page."""
+
+    model = PackagePart
+    fk_name = "privacy_request"
+    read_only = True
+    template = "admin/fulfilment/package_inline.html"
+    verbose_name = "part of the response package"
+    verbose_name_plural = "response package (§7024): the data attached"
+    fields = ("source", "format", "row_count", "exempt_basis", "created_at")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and getattr(obj, "request_type", "") != words.KNOW:
+            return False
         return super().has_view_permission(request, obj)
 
 

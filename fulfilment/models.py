@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +11,7 @@ from django.db.models import Q
 
 from tenants.models import TenantOwnedModel
 
+from . import package_rules
 from . import task_rules as rules
 
 
@@ -184,3 +187,131 @@ class SystemTask(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"System task {self.pk}"
+
+
+# --- A request to know's response package (issue 16 item 2) ----------------------------------------
+
+
+class PartFormat(models.TextChoices):
+    JSON = package_rules.JSON, "JSON"
+    CSV = package_rules.CSV, "CSV"
+
+
+def package_part_path(instance: PackagePart, filename: str) -> str:
+    # The tenant leads the path; the name is random; ".enc": the content is encrypted
+    # (core.encrypted_files), never the system's own bytes as they came.
+    return (
+        f"tenant_{instance.tenant_id}/packages/{instance.privacy_request_id}/parts/"
+        f"{uuid.uuid4().hex}.jsonl.enc"
+    )
+
+
+def response_package_path(instance: ResponsePackage, filename: str) -> str:
+    return (
+        f"tenant_{instance.tenant_id}/packages/{instance.privacy_request_id}/"
+        f"{uuid.uuid4().hex}.zip.enc"
+    )
+
+
+class PackagePart(TenantOwnedModel):
+    """One piece of the consumer's data for a request to know: what one system attached by API
+    or staff uploaded, as records (one JSON object per line), stored encrypted.
+
+    ``size`` and ``sha256`` are the attachment's own bytes as they came; the idempotency key is
+    the sender's (or, when it sent none, that sha256): the same key again adds nothing.
+    A part staff mark exempt (``exempt_basis``, §7024(e)) stays on file and out of the
+    package; the package says so and why."""
+
+    privacy_request = models.ForeignKey(
+        "requests_app.PrivacyRequest", on_delete=models.CASCADE, related_name="+"
+    )
+    system = models.ForeignKey(
+        DataSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    system_task = models.ForeignKey(
+        SystemTask, null=True, blank=True, on_delete=models.PROTECT, related_name="parts"
+    )
+    source = models.CharField(
+        max_length=100, help_text="Where the data comes from: the system's name, or staff's label."
+    )
+    format = models.CharField(max_length=4, choices=PartFormat.choices)
+    file = models.FileField(upload_to=package_part_path, max_length=255)
+    row_count = models.PositiveIntegerField()
+    columns = models.JSONField(default=list, blank=True, help_text="The records' field names.")
+    size = models.PositiveBigIntegerField(help_text="Bytes, as attached.")
+    sha256 = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=200)
+    exempt_basis = models.CharField(
+        "withheld as exempt: basis",
+        max_length=300,
+        blank=True,
+        help_text="When this part is exempt from disclosure (§7024(e)): the basis, told to the "
+        "consumer. The rest of the package is still disclosed.",
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["privacy_request", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["privacy_request", "idempotency_key"], name="package_part_idempotency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.row_count} records ({self.get_format_display()})"
+
+
+class PackageState(models.TextChoices):
+    ASSEMBLED = "assembled", "Assembled, waiting for release"
+    RELEASED = "released", "Released"
+
+
+class ResponsePackage(TenantOwnedModel):
+    """A request to know's package, assembled from its parts: one JSON and one CSV file per
+    part and a readable HTML page, in a zip, stored encrypted. Staff release it; delivery to
+    the consumer (§7024(f)) reads only released packages."""
+
+    privacy_request = models.ForeignKey(
+        "requests_app.PrivacyRequest", on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=PackageState.choices)
+    file = models.FileField(upload_to=response_package_path, max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes of the zip.")
+    sha256 = models.CharField(max_length=64, help_text="Of the zip.")
+    parts = models.JSONField(
+        default=list, blank=True, help_text="The ids of the parts it was made from."
+    )
+    row_count = models.PositiveIntegerField(help_text="Records disclosed.")
+    left_out = models.PositiveIntegerField(help_text="Records outside the period.")
+    withheld = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per kind of §7024(d) information: how many values were withheld.",
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    language = models.CharField(max_length=8)
+    assembled_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["privacy_request", "-assembled_at", "-id"]
+        constraints = [
+            # At most one released package per request.
+            models.UniqueConstraint(
+                fields=["privacy_request"],
+                condition=Q(state="released"),
+                name="response_package_one_released",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response package {self.pk}"

@@ -30,3 +30,36 @@ def system_task_reminder_sweep_task() -> dict[str, int]:
     result = system_task_reminder_sweep()
     logger.info("System task sweep: %s examined, %s reminded", result.examined, result.reminded)
     return {"examined": result.examined, "reminded": result.reminded}
+
+
+@shared_task(name="fulfilment.response_package_release", base=TenantTask, acks_late=True)
+def response_package_release_task(
+    tenant: Tenant, package_part_id: int, actor_id: int | None = None
+) -> int:
+    """Assemble and release a large response package (``response_package_release``) away from
+    the staff member's request: the package of the request to know that part
+    ``package_part_id`` belongs to (any of its parts names it). Idempotent: a package already
+    released is returned as it is, so a redelivered task releases nothing twice. Returns the
+    package's id; 0 if the part is gone or the release was refused (logged: the package page
+    shows it is still not released)."""
+    from django.contrib.auth import get_user_model
+
+    from core.refusals import Refused
+
+    from .models import PackagePart
+    from .services import response_package_release
+
+    part = (
+        PackagePart.objects.for_tenant(tenant)
+        .select_related("privacy_request__tenant")
+        .filter(pk=package_part_id)
+        .first()
+    )
+    if part is None:
+        return 0
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    try:
+        return response_package_release(privacy_request=part.privacy_request, actor=actor).pk
+    except Refused as refused:
+        logger.warning("Package of part %s not released: %s", package_part_id, refused.code)
+        return 0

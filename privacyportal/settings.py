@@ -301,6 +301,8 @@ PRIVACY_REQUEST_ADMIN_INLINES: list[str] = [
     "verification.admin.VerificationInline",
     # Each data system's task: state, due date, who answered and when.
     "fulfilment.admin.SystemTaskInline",
+    # A request to know's response package: its parts, and the link to preview and release it.
+    "fulfilment.admin.PackagePartInline",
 ]
 # Links the apps above requests_app add to a request's admin page, next to its actions: each a
 # function of the request giving (label, URL), or None where it does not apply.
@@ -393,6 +395,11 @@ def _fernet_keys(name: str) -> list[str]:
 
 
 DOCUMENT_KEYS = _fernet_keys("PORTAL_DOCUMENT_KEYS")
+# A request to know's response package (fulfilment.services.packages): the largest part a
+# system may attach (bigger data comes in several parts), and the largest total of parts a
+# staff member's "Release" assembles at once; above it, a Celery task assembles it.
+PACKAGE_PART_MAX_BYTES = int(env_str("PORTAL_PACKAGE_PART_MAX_MB", "100")) * 1024 * 1024
+PACKAGE_SYNC_MAX_BYTES = 5 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("PORTAL_FROM_EMAIL", "privacy@localhost")

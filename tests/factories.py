@@ -6,6 +6,8 @@ business, through the app's own services; the tenant-isolation walk builds one o
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +23,8 @@ from django.db import models
 from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_record
 from core import clock
-from fulfilment.models import DataSystem, SystemTask
-from fulfilment.services import data_system_save
+from fulfilment.models import DataSystem, PackagePart, ResponsePackage, SystemTask
+from fulfilment.services import data_system_save, package_part_attach, response_package_release
 from notices.incentive_services import (
     incentive_enroll,
     incentive_program_publish,
@@ -940,3 +942,68 @@ def _recorded_correction(business: Business) -> RecordedCorrection:
         email=business.consumer_email,
     )
     return business.only(RecordedCorrection, privacy_request=privacy_request)
+
+
+# --- Response packages (fulfilment) ---------------------------------------------------------------
+
+
+def attach_part(
+    privacy_request: Any,
+    content: bytes | str,
+    *,
+    part_format: str = "json",
+    key: str = "",
+    source: str = "Staff upload",
+    actor: Any = None,
+    task: SystemTask | None = None,
+) -> Any:
+    """A part attached through the service, as the admin's upload or the API does."""
+    raw = content.encode() if isinstance(content, str) else content
+    return package_part_attach(
+        privacy_request=privacy_request,
+        content=io.BytesIO(raw),
+        part_format=part_format,
+        idempotency_key=key,
+        system_task=task,
+        source=source,
+        actor=actor,
+    )
+
+
+@builds(PackagePart)
+def _package_part(business: Business) -> PackagePart:
+    """A part of a verified request to know of its own, uploaded by the business's admin."""
+    privacy_request = verified_request(
+        business.tenant,
+        business.admin,
+        request_type="know",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    records = [{"name": business.consumer_name, "note": f"{business.label} customer"}]
+    return attach_part(
+        privacy_request,
+        json.dumps(records),
+        source=f"{business.label}-paper files",
+        actor=business.admin,
+    ).part
+
+
+@builds(ResponsePackage)
+def _response_package(business: Business) -> ResponsePackage:
+    """The released package of a request to know of its own (the business's PackagePart stays
+    on a request not yet released, for the release task to act on)."""
+    privacy_request = verified_request(
+        business.tenant,
+        business.admin,
+        request_type="know",
+        name=business.consumer_name,
+        email=business.consumer_email,
+    )
+    attach_part(
+        privacy_request,
+        json.dumps([{"name": business.consumer_name, "note": f"{business.label} order"}]),
+        source=f"{business.label}-shop",
+        actor=business.admin,
+    )
+    return response_package_release(privacy_request=privacy_request, actor=business.admin)

@@ -91,3 +91,23 @@ class SystemTaskAnswerInputSerializer(ApiSerializer):
         "disproportionate effort; it is relayed to the consumer (§7022(b)(3), (c)(4)). A stock "
         "phrase is refused.",
     )
+
+
+@extend_schema_serializer(component_name="PackagePart")
+class PackagePartOutputSerializer(ApiSerializer):
+    id = serializers.IntegerField()
+    request_reference = serializers.CharField(source="privacy_request.reference")
+    system_task = serializers.IntegerField(source="system_task_id", allow_null=True)
+    source = serializers.CharField(help_text="The system's name, or staff's label.")
+    format = serializers.CharField(help_text="json or csv.")
+    row_count = serializers.IntegerField(help_text="Records read from the attachment.")
+    columns = serializers.ListField(child=serializers.CharField())
+    size = serializers.IntegerField(help_text="Bytes, as attached.")
+    sha256 = serializers.CharField(help_text="Of the attachment's bytes.")
+    idempotency_key = serializers.CharField(
+        help_text="The Idempotency-Key sent, or sha256:<digest> when none was."
+    )
+    exempt_basis = serializers.CharField(
+        help_text="When staff withheld this part as exempt (§7024(e)): the basis."
+    )
+    created_at = serializers.DateTimeField()

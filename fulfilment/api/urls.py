@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from .views import SystemTaskAnswerApi, SystemTaskListApi
+from .views import SystemTaskAnswerApi, SystemTaskListApi, SystemTaskPartApi
 
 urlpatterns = [
     re_path(r"^v1/system-tasks/?$", SystemTaskListApi.as_view(), name="api-v1-system-tasks"),
@@ -12,5 +12,10 @@ urlpatterns = [
         r"^v1/system-tasks/(?P<system_task_id>[^/]+)/answer/?$",
         SystemTaskAnswerApi.as_view(),
         name="api-v1-system-task-answer",
+    ),
+    re_path(
+        r"^v1/system-tasks/(?P<system_task_id>[0-9]{1,18})/parts/?$",
+        SystemTaskPartApi.as_view(),
+        name="api-v1-system-task-parts",
     ),
 ]

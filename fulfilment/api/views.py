@@ -2,14 +2,16 @@
 
 ``GET /api/v1/system-tasks/?state=open`` and ``POST /api/v1/system-tasks/<id>/answer/``, with an
 API key holding ``systems:write`` (or a staff session that may act). Another business's task
-answers 404 like a missing one. Data attachments (a request to know's package) are not here:
-they come with the know packages (issue 16 item 2).
+answers 404 like a missing one. ``POST /api/v1/system-tasks/<id>/parts/`` attaches part of the consumer's data to a request to
+know's task: the body is the JSON or CSV file itself (issue 16 items 2 and 9).
 """
 
 from __future__ import annotations
 
+import tempfile
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,12 +27,16 @@ from core.api import (
     ErrorOutputSerializer,
     query_parameters,
 )
+from core.refusals import Refused
 from tenants.api import TenantScopedAPIView
 from tenants.models import ApiScope
 
+from ..package_rules import CSV, JSON
 from ..selectors import system_task_get, system_tasks
-from ..services import system_task_answer
+from ..services import package_part_attach, system_task_answer
+from ..services.packages import part_max_bytes
 from .serializers import (
+    PackagePartOutputSerializer,
     SystemTaskAnswerInputSerializer,
     SystemTaskListFilterSerializer,
     SystemTaskOutputSerializer,
@@ -132,3 +138,105 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
             actor_label=actor_label,
         )
         return Response(SystemTaskOutputSerializer(task).data)
+
+
+PART_TYPES = {"application/json": JSON, "text/csv": CSV}
+ERROR_409_PART = OpenApiResponse(
+    ErrorOutputSerializer,
+    description="request_closed: the request is closed; package_released: its package was "
+    "released; cancelled: the task was cancelled; not_know: the request is not a request to "
+    "know.",
+)
+
+
+class PartTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class SystemTaskPartApi(TenantScopedAPIView):
+    """The body is the file: ``Content-Type: application/json`` (a list of objects) or
+    ``text/csv`` (a header line, then rows). It is spooled to a temporary file as it arrives,
+    up to the cap (``PACKAGE_PART_MAX_BYTES``), never parsed by DRF."""
+
+    required_scope = ApiScope.SYSTEMS_WRITE
+
+    @extend_schema(
+        operation_id="system_tasks_attach_part",
+        tags=["system tasks"],
+        summary="Attach part of the consumer's data to a request to know",
+        description="The body is the data itself, as JSON (a list of records, or one record; "
+        "`Content-Type: application/json`) or CSV (a header line, then one row per record, "
+        "each with exactly one cell per column; `Content-Type: text/csv`), UTF-8, at most "
+        "100 MB; larger data goes in several parts. Zip and other compressed files are "
+        "refused. Nothing is kept from a refused file, and the parts already attached stay. "
+        "Send an `Idempotency-Key` header: the same key again adds nothing and returns the "
+        "first part (200); without one, the content's sha256 is the key. The response "
+        "package withholds what §7024(d) forbids disclosing (Social Security, government ID, "
+        "financial account and health ID numbers, passwords, security questions and answers, "
+        "biometric data), by field name and by value.",
+        parameters=[
+            OpenApiParameter("system_task_id", int, OpenApiParameter.PATH, description="The task."),
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Up to 200 characters; the same key again adds nothing.",
+            ),
+        ],
+        request={
+            "application/json": {"type": "array", "items": {"type": "object"}},
+            "text/csv": {"type": "string"},
+        },
+        responses={
+            200: PackagePartOutputSerializer,
+            201: PackagePartOutputSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403,
+            404: ERROR_404,
+            409: ERROR_409_PART,
+            413: ERROR_413,
+        },
+    )
+    def post(self, request: Request, system_task_id: int) -> Response:
+        task = system_task_get(self.tenant, system_task_id)
+        if task is None:
+            raise exceptions.NotFound(NOT_FOUND_MESSAGE)
+        cap = part_max_bytes()
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
+            received = 0
+            raw = request._request  # the body as it arrives, never DRF's parsers
+            while chunk := raw.read(64 * 1024):
+                received += len(chunk)
+                if received > cap:
+                    raise PartTooLarge(
+                        f"The file is too large (over {cap // 1048576} MB). Split the data into "
+                        "several parts; nothing from this one was kept."
+                    )
+                spool.write(chunk)
+            if not received:
+                raise Refused("empty", "The file is empty.", "file")
+            media_type = (request.content_type or "").split(";")[0].strip().lower()
+            part_format = PART_TYPES.get(media_type)
+            if part_format is None:
+                raise exceptions.UnsupportedMediaType(
+                    media_type or "none",
+                    detail="Send the data as application/json or text/csv (zip files are not "
+                    "accepted).",
+                )
+            actor, actor_label = self.actor()
+            attached = package_part_attach(
+                privacy_request=task.privacy_request,
+                content=spool,  # type: ignore[arg-type]
+                part_format=part_format,
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                system_task=task,
+                actor=actor,
+                actor_label=actor_label,
+            )
+        return Response(
+            PackagePartOutputSerializer(attached.part).data,
+            status=status.HTTP_201_CREATED if attached.created else status.HTTP_200_OK,
+        )

@@ -13,10 +13,27 @@
   ``PRIVACY_REQUEST_CLOSED``): a request is not closed as complied while a task is open unless
   staff say why; a denial or withdrawal cancels the open tasks.
 
+* ``package_part_attach`` / ``package_part_mark_exempt`` / ``package_preview`` /
+  ``response_package_assemble`` / ``response_package_release`` (``.packages``): a request to
+  know's response package, from the systems' parts to a released zip (issue 16 items 2, 9).
+
 Timeline entries and audit summaries name the request by reference and the system by name,
 never the consumer: the subject's identifiers travel only in the webhook to the system.
 """
 
+from .packages import (
+    Attached,
+    Preview,
+    package_open,
+    package_part_attach,
+    package_part_mark_exempt,
+    package_preview,
+    part_records,
+    released_package,
+    request_parts,
+    response_package_assemble,
+    response_package_release,
+)
 from .reminders import SweepResult, system_task_remind, system_task_reminder_sweep
 from .system_tasks import (
     CANCELLED_EVENT,
@@ -35,11 +52,22 @@ from .systems import data_system_check, data_system_deactivate, data_system_save
 __all__ = [
     "CANCELLED_EVENT",
     "TASK_EVENT",
+    "Attached",
+    "Preview",
     "SweepResult",
     "data_system_check",
     "data_system_deactivate",
     "data_system_save",
     "delete_impossibilities",
+    "package_open",
+    "package_part_attach",
+    "package_part_mark_exempt",
+    "package_preview",
+    "part_records",
+    "released_package",
+    "request_parts",
+    "response_package_assemble",
+    "response_package_release",
     "subject_identifiers",
     "system_task_answer",
     "system_task_for_update",
