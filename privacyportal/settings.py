@@ -554,6 +554,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Two choice sets share a field name each ("status", "channel"); name their enums.
     "ENUM_NAME_OVERRIDES": {
+        "CorrectionFieldEnum": "requests_app.models.CorrectionField",
         "RequestStatusEnum": "requests_app.models.Status",
         "RequestChannelEnum": "requests_app.models.Channel",
         "OutboxStatusEnum": "outbox.models.OutboxStatus",
