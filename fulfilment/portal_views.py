@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -63,7 +69,9 @@ def _signed_in(request: HttpRequest, package: ResponsePackage) -> bool:
     return stored.get("package") == package.pk and stored.get("until", 0) > clock.now().timestamp()
 
 
-def _gone(request: HttpRequest, package: ResponsePackage, availability: Availability) -> HttpResponse:
+def _gone(
+    request: HttpRequest, package: ResponsePackage, availability: Availability
+) -> HttpResponse:
     return portal_render(
         request,
         "portal/fulfilment/package_gone.html",
@@ -128,9 +136,14 @@ def package_sign_in(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {"package": package, "ask_url": _package_url(request, "package_delivery", package)}
     if request.method == "POST":
         form = SignInForm(request.POST)
-        if not (form.is_valid() and delivery_sign_in_use(package=package, token=form.cleaned_data["t"])):
+        if not (
+            form.is_valid() and delivery_sign_in_use(package=package, token=form.cleaned_data["t"])
+        ):
             return portal_render(
-                request, "portal/fulfilment/package_sign_in.html", context | {"invalid": True}, status=410
+                request,
+                "portal/fulfilment/package_sign_in.html",
+                context | {"invalid": True},
+                status=410,
             )
         request.session.cycle_key()  # a new session id on sign-in
         until = clock.now() + timedelta(minutes=DELIVERY_SESSION_MINUTES)
@@ -142,7 +155,10 @@ def package_sign_in(request: HttpRequest, public_id: str) -> HttpResponse:
     token = request.GET.get("t", "")
     if not delivery_sign_in_is_valid(package=package, token=token):
         return portal_render(
-            request, "portal/fulfilment/package_sign_in.html", context | {"invalid": True}, status=410
+            request,
+            "portal/fulfilment/package_sign_in.html",
+            context | {"invalid": True},
+            status=410,
         )
     return portal_render(
         request,

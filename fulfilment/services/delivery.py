@@ -37,7 +37,6 @@ from django.utils.translation import gettext, gettext_noop
 from audit.models import ActorKind, AuditAction
 from audit.services import audit_record
 from core import clock
-from core.dates import long_date
 from core.encrypted_files import encrypted_file_open
 from core.tokens import token_new, token_usable, token_use
 from outbox.sealing import Secret
@@ -71,7 +70,9 @@ def package_page_url(package: ResponsePackage) -> str:
     tenant = package.tenant
     kwargs = {"public_id": package.public_id}
     if tenant.domain:
-        path = reverse("portal:package_delivery", urlconf=settings.PORTAL_HOST_URLCONF, kwargs=kwargs)
+        path = reverse(
+            "portal:package_delivery", urlconf=settings.PORTAL_HOST_URLCONF, kwargs=kwargs
+        )
         return f"https://{tenant.domain}{path}"
     path = reverse("portal:package_delivery", kwargs={"tenant_slug": tenant.slug, **kwargs})
     return settings.PORTAL_BASE_URL + path
@@ -114,7 +115,7 @@ def package_delivery_start(package: ResponsePackage, *, page_url: str, now: date
         now=now,
         additions={
             "page_url": page_url,
-            "download_until": long_date(tenant_today(tenant, package.download_until)),
+            "download_day": tenant_today(tenant, package.download_until),
             "download_limit": package.download_limit,
             "link_minutes": DELIVERY_LINK_MINUTES,
         },
@@ -203,9 +204,7 @@ def delivery_sign_in_use(*, package: ResponsePackage, token: str) -> bool:
     return token_use(links, token, clock.now()) is not None
 
 
-def package_download_claim(
-    package: ResponsePackage, *, form: str, request: object = None
-) -> bool:
+def package_download_claim(package: ResponsePackage, *, form: str, request: object = None) -> bool:
     """Count one download if the package is still in its window and under its limit: a
     compare-and-set UPDATE, so two parallel downloads cannot both take the last one. Logged on
     the timeline and in the audit trail (the consumer's action) when it counts."""

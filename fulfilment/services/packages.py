@@ -747,7 +747,5 @@ def response_package_release(
         # download it (``page_url``: the portal's page; by default the business's portal).
         package.tenant = locked.tenant
         package.privacy_request = locked
-        package_delivery_start(
-            package, page_url=page_url or package_page_url(package), now=now
-        )
+        package_delivery_start(package, page_url=page_url or package_page_url(package), now=now)
     return package

@@ -91,10 +91,13 @@ def test_release_emails_the_page_not_a_token_7024f(package):
         assert "February 16, 2026" in body  # dates in full
         assert "5 times" in body
     assert not DeliverySignIn.objects.for_tenant(package.tenant).exists()
-    assert len(package.public_id) >= 40 and str(package.pk) != package.public_id
+    assert len(package.public_id) >= 40
+    assert str(package.pk) != package.public_id
     # The email that reached the consumer: the page, nothing more.
     received = [m for m in sent_emails() if "is ready" in m.subject]
-    assert received and page in received[0].body and "?t=" not in received[0].body
+    assert received
+    assert page in received[0].body
+    assert "?t=" not in received[0].body
 
 
 def test_download_needs_a_sign_in(package):
@@ -189,13 +192,16 @@ def test_the_readable_page_is_inline_and_keeps_the_csp(package):
     assert response["Content-Disposition"] == "inline"
     page = b"".join(response.streaming_content).decode()
     assert "blue shoes" in page
-    assert "<style>" not in page and "<script" not in page
+    assert "<style>" not in page
+    assert "<script" not in page
     stylesheet = f"/{package.tenant.slug}/your-data/package.css"
     assert f'<link rel="stylesheet" href="{stylesheet}">' in page
     csp = response["Content-Security-Policy"]
-    assert "unsafe-inline" not in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "style-src 'self'" in csp
     css = client.get(stylesheet)
-    assert css.status_code == 200 and "@media print" in css.content.decode()
+    assert css.status_code == 200
+    assert "@media print" in css.content.decode()
     package.refresh_from_db()
     assert package.download_count == 1
 
@@ -207,7 +213,9 @@ def test_the_readable_page_is_inline_and_keeps_the_csp(package):
         ("es", ["ya no está disponible", "16 de febrero de 2026"]),
     ],
 )
-def test_after_the_window_a_410_says_what_to_do(tenant_a, staff_a, started, freeze, language, words):
+def test_after_the_window_a_410_says_what_to_do(
+    tenant_a, staff_a, started, freeze, language, words
+):
     package = release(tenant_a, staff_a, language=language)
     client = Client()
     sign_in(client, package)
@@ -295,3 +303,22 @@ def test_the_tenant_settings_are_bounded(tenant_a):
 def test_another_business_cannot_see_the_package(package, tenant_b):
     assert Client().get(f"/{tenant_b.slug}/your-data/{package.public_id}/").status_code == 404
     assert Client().get(f"/{package.tenant.slug}/your-data/{package.pk}/").status_code == 404
+
+
+def test_the_emails_in_spanish(tenant_a, staff_a, started):
+    package = release(tenant_a, staff_a, language="es")
+    ready = OutboxMessage.objects.for_tenant(tenant_a).get(
+        about_label=package.privacy_request.reference, subject__startswith="Sus datos"
+    )
+    assert "están listos" in ready.subject
+    assert "hasta el 16 de febrero de 2026, 5 veces" in ready.body
+    assert url(package) in ready.body
+    client = Client()
+    client.get(f"/{tenant_a.slug}/?lang=es")
+    page = client.get(url(package)).content.decode()
+    assert "Descargue sus datos" in page
+    assert "16 de febrero de 2026" in page
+    client.post(url(package), {"email": EMAIL})
+    link = [m for m in sent_emails() if m.subject.startswith("Su enlace para descargar")]
+    assert link
+    assert "Alguien pidió" in link[-1].body
