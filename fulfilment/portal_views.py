@@ -12,6 +12,7 @@ package by its random id, check the sign-in, call ``services.delivery``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.http import (
@@ -227,25 +228,29 @@ def _stylesheet_url(request: HttpRequest) -> str:
     return reverse("portal:package_stylesheet", kwargs=kwargs)
 
 
-def _linked_style(chunks, stylesheet: str):  # type: ignore[no-untyped-def]
-    """The page with its inline ``<style>`` element swapped for a ``<link>`` (in the head,
-    which the first chunks hold: the head is read until the element ends)."""
+def _linked_style(chunks: Iterator[bytes], stylesheet: str) -> Iterator[bytes]:
+    """The page with its inline ``<style>`` element swapped for a ``<link>``. The element is in
+    the head, which the first chunks hold: they are gathered until it ends (at most
+    ``_HEAD_MAX`` bytes), then everything passes as it comes."""
     head = b""
     for chunk in chunks:
-        if head is None:
-            yield chunk
-            continue
         head += chunk
         start, end = head.find(b"<style>"), head.find(b"</style>")
         if start != -1 and end != -1:
             link = f'<link rel="stylesheet" href="{stylesheet}">'.encode()
             yield head[:start] + link + head[end + len(b"</style>") :]
-            head = None
-        elif len(head) > 256 * 1024 or (start == -1 and b"<body" in head):
+            break
+        if len(head) > _HEAD_MAX or (start == -1 and b"<body" in head):
             yield head
-            head = None
-    if head:
-        yield head
+            break
+    else:
+        if head:
+            yield head
+        return
+    yield from chunks
+
+
+_HEAD_MAX = 256 * 1024
 
 
 @portal_page

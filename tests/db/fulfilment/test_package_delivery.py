@@ -322,3 +322,16 @@ def test_the_emails_in_spanish(tenant_a, staff_a, started):
     link = [m for m in sent_emails() if m.subject.startswith("Su enlace para descargar")]
     assert link
     assert "Alguien pidió" in link[-1].body
+
+
+def test_the_served_page_links_its_style_wherever_the_chunks_split():
+    from fulfilment.portal_views import _linked_style
+
+    page = b"<html><head><title>x</title><style>\nbody{}\n</style></head><body>" + b"y" * 5000
+    for size in (1, 7, 40, 100000):
+        chunks = (page[i : i + size] for i in range(0, len(page), size))
+        served = b"".join(_linked_style(chunks, "/acme/your-data/package.css"))
+        assert served == page.replace(
+            b"<style>\nbody{}\n</style>",
+            b'<link rel="stylesheet" href="/acme/your-data/package.css">',
+        )
