@@ -659,6 +659,9 @@ class ResponsePackageAdmin(AuditedReadMixin, TenantScopedModelAdmin):
         "sha256",
         "assembled_at",
         "released_at",
+        "download_until",
+        "download_count",
+        "download_limit",
     )
     readonly_fields = fields
 

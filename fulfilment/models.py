@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.tokens import OneTimeToken
 from tenants.models import TenantOwnedModel
 
 from . import package_rules
@@ -266,6 +268,11 @@ class PackagePart(TenantOwnedModel):
         return f"{self.source}: {self.row_count} records ({self.get_format_display()})"
 
 
+def package_public_id() -> str:
+    """256 random bits, URL-safe: the package's name in the portal's address."""
+    return secrets.token_urlsafe(32)
+
+
 class PackageState(models.TextChoices):
     ASSEMBLED = "assembled", "Assembled, waiting for release"
     RELEASED = "released", "Released"
@@ -301,6 +308,13 @@ class ResponsePackage(TenantOwnedModel):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Secure delivery (§7024(f)): the portal names the package by this random id (never its
+    # sequential pk); set on release, from the business's settings then: until when and how
+    # many times the consumer may download it; the downloads so far (a compare-and-set count).
+    public_id = models.CharField(max_length=43, unique=True, default=package_public_id)
+    download_until = models.DateTimeField(null=True, blank=True)
+    download_limit = models.PositiveSmallIntegerField(default=0)
+    download_count = models.PositiveIntegerField(default=0)
 
     class Meta(TenantOwnedModel.Meta):
         ordering = ["privacy_request", "-assembled_at", "-id"]
@@ -315,3 +329,18 @@ class ResponsePackage(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Response package {self.pk}"
+
+
+class DeliverySignIn(OneTimeToken, TenantOwnedModel):
+    """A one-time, expiring sign-in link to download a released package (§7024(f)), emailed to
+    an address on its request. Only the token's hash is kept; using it sets ``used_at`` once
+    (``core.tokens``)."""
+
+    package = models.ForeignKey(ResponsePackage, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(help_text="Where the link was sent.")
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [models.Index(fields=["package", "-created_at"], name="delivery_sign_in_recent")]
+
+    def __str__(self) -> str:
+        return f"Download sign-in for package {self.package_id}"

@@ -284,6 +284,10 @@ class TenantAdmin(AdminChangeRecorderMixin, admin.ModelAdmin):
         ),
         ("Emails", {"fields": ("sender_name", "sender_email")}),
         (
+            "Secure delivery of requests to know (§7024(f))",
+            {"fields": ("package_download_days", "package_download_limit")},
+        ),
+        (
             "Practices",
             {
                 "fields": (

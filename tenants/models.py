@@ -243,6 +243,20 @@ class Tenant(models.Model):
         help_text="A two-step request to delete that the consumer does not confirm within this "
         "many days is closed as denied (other grounds), as the project's convention A-18 says.",
     )
+    package_download_days = models.PositiveSmallIntegerField(
+        "days a released package can be downloaded",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="How long the consumer can download the answer to a request to know, from its "
+        "release (secure delivery, §7024(f)).",
+    )
+    package_download_limit = models.PositiveSmallIntegerField(
+        "downloads of a released package",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="How many times the consumer can download the answer to a request to know "
+        "(each copy, zip or page, counts once; §7024(f)).",
+    )
     delete_options_url = models.URLField(
         "other ways to delete",
         blank=True,

@@ -23,8 +23,15 @@ from django.db import models
 from audit.models import AuditAction, AuditChainHead, AuditEntry
 from audit.services import audit_record
 from core import clock
-from fulfilment.models import DataSystem, PackagePart, ResponsePackage, SystemTask
+from fulfilment.models import (
+    DataSystem,
+    DeliverySignIn,
+    PackagePart,
+    ResponsePackage,
+    SystemTask,
+)
 from fulfilment.services import data_system_save, package_part_attach, response_package_release
+from fulfilment.services.delivery import delivery_sign_in_issue
 from notices.incentive_services import (
     incentive_enroll,
     incentive_program_publish,
@@ -1007,3 +1014,17 @@ def _response_package(business: Business) -> ResponsePackage:
         actor=business.admin,
     )
     return response_package_release(privacy_request=privacy_request, actor=business.admin)
+
+
+@builds(DeliverySignIn)
+def _delivery_sign_in(business: Business) -> DeliverySignIn:
+    """A sign-in link to download the business's released package (§7024(f)), asked for as
+    the consumer does on the package's page; its token exists only in the email."""
+    package = business.get(ResponsePackage)
+    assert delivery_sign_in_issue(
+        package=package,
+        email=business.consumer_email,
+        link_base="https://portal.example/your-data/sign-in/",
+        language="en",
+    )
+    return business.only(DeliverySignIn, package=package)

@@ -56,6 +56,7 @@ from ..models import (
     SystemTask,
     TaskState,
 )
+from .delivery import package_delivery_start, package_page_url
 
 PREVIEW_ROWS = 50
 _COPY = 64 * 1024
@@ -686,6 +687,7 @@ def response_package_release(
     privacy_request: PrivacyRequest,
     actor: AbstractBaseUser | None,
     actor_label: str | None = None,
+    page_url: str | None = None,
 ) -> ResponsePackage:
     """Assemble the package from the current parts and release it (once: releasing again
     returns the released package). Refused while no part is attached, when a part cannot be
@@ -741,4 +743,9 @@ def response_package_release(
             },
             audit_summary=f"Released response package {package.pk} — {locked.reference}",
         )
+        # Secure delivery (§7024(f)): the consumer is told, in this transaction, where to
+        # download it (``page_url``: the portal's page; by default the business's portal).
+        package.tenant = locked.tenant
+        package.privacy_request = locked
+        package_delivery_start(package, page_url=page_url or package_page_url(package), now=now)
     return package

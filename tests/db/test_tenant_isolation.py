@@ -34,6 +34,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
+from fulfilment.models import ResponsePackage
 from notices.models import IncentiveProgram, NoticeVersion
 from outbox.models import OutboxMessage, OutboxStatus
 from privacyportal.celery import app as celery_app
@@ -434,6 +435,8 @@ def _values(route: str, name: str, world: World) -> list[str] | None:
         return [str(world.objects[PublishedMetrics].year)]  # the year A published
     if name == "program_slug":
         return [world.objects[IncentiveProgram].slug]  # A's financial incentive program
+    if name == "public_id":
+        return [world.objects[ResponsePackage].public_id]  # A's released package (§7024(f))
     if name == "number":
         return [str(world.objects[NoticeVersion].number)]  # the policy version A published
     if name == "app_label":

@@ -21,6 +21,8 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import translation
 
+from fulfilment.models import ResponsePackage
+from fulfilment.services import response_package_release
 from fulfilment.services.know_categories import know_categories_send
 from notices.inventory import inventory_category_save
 from notices.models import InventoryCategory
@@ -30,7 +32,7 @@ from requests_app.models import PrivacyRequest
 from requests_app.services import privacy_request_extend, privacy_request_mark_verified
 from requests_app.services.sweep import sweep_deadlines
 from tests.db.notices.incentive_support import program as incentive_program
-from tests.factories import answered, closed_correction, make_request
+from tests.factories import answered, attach_part, closed_correction, make_request
 from tests.portal_helpers import DELETE, KNOW, sent_emails
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal")]
@@ -43,6 +45,7 @@ CONSUMER_TEMPLATE_DIRS = {
     BASE / "requests_app/templates/portal": "portal/",
     BASE / "requests_app/templates/requests_app/emails": "requests_app/emails/",
     BASE / "fulfilment/templates/fulfilment/emails": "fulfilment/emails/",
+    BASE / "fulfilment/templates/portal/fulfilment": "portal/fulfilment/",
     BASE / "notices/templates/portal/notices": "portal/notices/",
     BASE / "notices/templates/notices": "notices/",
 }
@@ -143,6 +146,24 @@ def _walk(client: Client, language: str, tenant, staff, settings) -> list[str]:
         privacy_request=first, actor=staff, method="Matched the email link and two data points."
     )
     know_categories_send(privacy_request=first, categories=["A"], actor=staff)
+    # Its specific pieces released (§7024(f)): the email with the page, the page asking for
+    # an address, the sign-in link emailed and used, the two forms offered, a used link, and
+    # the 410 page once every download is used.
+    attach_part(first, '[{"order": "A-1"}]', source="Shop", actor=staff)
+    package = response_package_release(privacy_request=first, actor=staff)
+    page = f"/acme/your-data/{package.public_id}/"
+    get(page)
+    post(page, {"email": email}, status=200)
+    sent = "\n".join(email.body for email in sent_emails())
+    token = re.findall(rf"{re.escape(page)}sign-in/\?t=([\w-]+)", sent)[-1]
+    get(f"{page}sign-in/?t={token}")
+    post(f"{page}sign-in/", {"t": token})
+    get(page)
+    get(f"{page}sign-in/?t={token}", status=410)
+    ResponsePackage.objects.for_tenant(tenant).filter(pk=package.pk).update(
+        download_count=package.download_limit
+    )
+    get(page, status=410)
     get(post("/acme/status/", {"reference": first.reference, "email": email}))
     # The newest link from the emails sent (the outbox shows it redacted).
     sent = "\n".join(email.body for email in sent_emails())
