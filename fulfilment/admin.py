@@ -19,7 +19,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import construct_instance
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -476,6 +482,9 @@ class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
         return found
 
     def preview_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
+        # A read (audited as one): only GET, so that posting to it acts on nothing.
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         privacy_request = self._request(request, privacy_request_id)
         try:
             preview = package_preview(privacy_request)

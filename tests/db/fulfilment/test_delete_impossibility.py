@@ -36,6 +36,7 @@ PART = {
     "denial_reason": "exempt",
     "explanation": EXPLANATION,
     "legal_basis": "Civ. Code §1798.105(d)(8)",
+    "done_explanation": "We deleted your account and your marketing profile.",  # item 8
 }
 
 
@@ -137,7 +138,9 @@ def test_7022_f_3_a_whole_denial_for_an_exemption_says_kept_data_is_not_used_oth
 ):
     privacy_request = verified(make_request(tenant_a, request_type="delete"), staff_a)
     closed = privacy_request_close(
-        privacy_request=privacy_request, actor=staff_a, **{**PART, "outcome": "denied"}
+        privacy_request=privacy_request,
+        actor=staff_a,
+        **{**PART, "outcome": "denied", "done_explanation": ""},  # nothing was done
     )
     body = _answer(closed)
     assert "We will not use the personal information we keep" in body

@@ -71,7 +71,14 @@ def _verified_correction(tenant, actor, **details) -> PrivacyRequest:
     ("outcome", "close"),
     [
         ("complied", {}),
-        ("complied_in_part", {"denial_reason": "exempt", "legal_basis": "Civ. Code §1798.145"}),
+        (
+            "complied_in_part",
+            {
+                "denial_reason": "exempt",
+                "legal_basis": "Civ. Code §1798.145",
+                "done_explanation": "We corrected your phone number.",
+            },
+        ),
         ("denied", {"denial_reason": "other"}),
     ],
 )
