@@ -14,7 +14,7 @@ urlpatterns = [
         name="api-v1-system-task-answer",
     ),
     re_path(
-        r"^v1/system-tasks/(?P<system_task_id>[0-9]{1,18})/parts/?$",
+        r"^v1/system-tasks/(?P<system_task_id>[^/]+)/parts/?$",
         SystemTaskPartApi.as_view(),
         name="api-v1-system-task-parts",
     ),

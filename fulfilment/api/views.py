@@ -9,6 +9,7 @@ know's task: the body is the JSON or CSV file itself (issue 16 items 2 and 9).
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -50,6 +51,15 @@ ERROR_409 = OpenApiResponse(
     description="already_answered: the task has another answer already (the same answer again "
     "is accepted and changes nothing); cancelled: the request was denied or withdrawn.",
 )
+
+
+def _task(tenant: Any, system_task_id: str) -> Any:
+    """The business's task named by the address's segment; None for anything else (any segment
+    reaches the views, so that what is not a task's id gets the API's JSON 404)."""
+    if not (system_task_id.isascii() and system_task_id.isdigit()):
+        return None
+    task_id = int(system_task_id)
+    return system_task_get(tenant, task_id) if 0 < task_id < 2**63 else None
 
 
 class SystemTaskListApi(TenantScopedAPIView):
@@ -118,10 +128,7 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
         },
     )
     def post(self, request: Request, system_task_id: str) -> Response:
-        task_id = (
-            int(system_task_id) if system_task_id.isascii() and system_task_id.isdigit() else 0
-        )
-        task = system_task_get(self.tenant, task_id) if 0 < task_id < 2**63 else None
+        task = _task(self.tenant, system_task_id)
         if task is None:
             raise exceptions.NotFound(NOT_FOUND_MESSAGE)
         serializer = SystemTaskAnswerInputSerializer(data=request.data)
@@ -200,8 +207,8 @@ class SystemTaskPartApi(TenantScopedAPIView):
             413: ERROR_413,
         },
     )
-    def post(self, request: Request, system_task_id: int) -> Response:
-        task = system_task_get(self.tenant, system_task_id)
+    def post(self, request: Request, system_task_id: str) -> Response:
+        task = _task(self.tenant, system_task_id)
         if task is None:
             raise exceptions.NotFound(NOT_FOUND_MESSAGE)
         cap = part_max_bytes()

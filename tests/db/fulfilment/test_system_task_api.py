@@ -159,3 +159,11 @@ def test_an_id_that_is_no_task_s_answers_a_json_404(tenant_a, task_id):
     response = Api(key).post(f"/api/v1/system-tasks/{task_id}/answer/", {"outcome": "done"})
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("task_id", ["2.5", "%C3%85b"])
+def test_a_part_for_an_id_that_is_no_task_s_answers_a_json_404(tenant_a, task_id):
+    key = api_key_create(tenant=tenant_a, scopes=["systems:write"])[1]
+    response = Api(key).post(f"/api/v1/system-tasks/{task_id}/parts/", [{"a": 1}])
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
