@@ -273,6 +273,9 @@ PRIVACY_REQUEST_IMPOSSIBILITIES: list[str] = [
 PRIVACY_REQUEST_STATEMENT_ADDED: list[str] = [
     "optout.recipient_services.recipients_forward_statement",
 ]
+# Links the apps above requests_app add to a consumer's status page, e.g. the page of their
+# released data (requests_app.views.status_detail): functions (privacy_request) -> [StatusLink].
+PRIVACY_REQUEST_STATUS_LINKS: list[str] = ["fulfilment.services.delivery.status_page_links"]
 # The business's privacy policy as a full address, for the answers that must point to it
 # (§7024(b)): the notices app knows whether one is published (requests_app.answer_text).
 PRIVACY_POLICY_ADDRESS = "notices.footer.privacy_policy_address"

@@ -5,11 +5,14 @@ Tenant first, through ``objects.for_tenant(tenant)`` only.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 
 from core import clock
 from core.calendar import end_of_day
@@ -115,3 +118,25 @@ def statements_for_consumer(privacy_request: PrivacyRequest) -> list[CorrectionS
             privacy_request=privacy_request
         )
     )
+
+
+@dataclass(frozen=True)
+class StatusPageLink:
+    """A link an app above requests_app adds to the consumer's status page
+    (``settings.PRIVACY_REQUEST_STATUS_LINKS``): a heading, a sentence and the link's text."""
+
+    heading: str
+    text: str
+    label: str
+    url: str
+
+
+@functools.cache
+def _status_link_providers(paths: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def status_page_links(privacy_request: PrivacyRequest, request: Any) -> list[StatusPageLink]:
+    """What the apps above add to the consumer's status page, in settings order."""
+    providers = _status_link_providers(tuple(settings.PRIVACY_REQUEST_STATUS_LINKS))
+    return [link for provider in providers for link in provider(privacy_request, request)]

@@ -34,7 +34,12 @@ from .forms import (
     StatusLookupForm,
 )
 from .models import PrivacyRequest
-from .portal_selectors import STATUS_KEY, request_for_consumer, statements_for_consumer
+from .portal_selectors import (
+    STATUS_KEY,
+    request_for_consumer,
+    statements_for_consumer,
+    status_page_links,
+)
 from .services.corrections import correction_statement_add, statement_allowed
 from .services.portal import (
     portal_request_submit,
@@ -304,7 +309,12 @@ def status_detail(request: HttpRequest) -> HttpResponse:
             _confirm_delete_choice(request, privacy_request)
         return _redirect(request, "status_detail")
     view = request_for_consumer(privacy_request.tenant, privacy_request.pk)
-    return portal_render(request, "portal/status_detail.html", {"view": view, "form": ChoiceForm()})
+    context = {
+        "view": view,
+        "form": ChoiceForm(),
+        "links": status_page_links(privacy_request, request),
+    }
+    return portal_render(request, "portal/status_detail.html", context)
 
 
 @portal_page

@@ -29,6 +29,7 @@ from enum import Enum
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -42,6 +43,7 @@ from core.tokens import token_new, token_usable, token_use
 from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 from requests_app.models import EventKind, PrivacyRequest
+from requests_app.portal_selectors import StatusPageLink
 from requests_app.services.consumer_messages import consumer_email_send
 from requests_app.services.status_links import normalize_email
 from requests_app.services.timeline import timeline_add
@@ -268,3 +270,29 @@ def package_page_chunks(package: ResponsePackage) -> Iterator[bytes]:
         with zipfile.ZipFile(spool) as archive, archive.open(PAGE_NAME) as page:
             while chunk := page.read(_CHUNK):
                 yield chunk
+
+
+def status_page_links(
+    privacy_request: PrivacyRequest, request: HttpRequest
+) -> list[StatusPageLink]:
+    """``settings.PRIVACY_REQUEST_STATUS_LINKS``: the consumer's status page links to the page of
+    their released data while it can still be downloaded (§7024(f)), on the address the
+    consumer is using (a custom domain or ``/<slug>/``)."""
+    from .packages import released_package  # packages imports this module (release → delivery)
+
+    package = released_package(privacy_request)
+    if package is None or package_availability(package) is not Availability.OPEN:
+        return []
+    return [
+        StatusPageLink(
+            heading=gettext("Your data"),
+            text=gettext("The copy of your personal information is ready."),
+            label=gettext("Go to the page of your data"),
+            url=reverse("portal:package_delivery", kwargs={"public_id": package.public_id})
+            if getattr(request, "portal_via_host", False)
+            else reverse(
+                "portal:package_delivery",
+                kwargs={"tenant_slug": package.tenant.slug, "public_id": package.public_id},
+            ),
+        )
+    ]

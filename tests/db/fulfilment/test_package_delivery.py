@@ -335,3 +335,28 @@ def test_the_served_page_links_its_style_wherever_the_chunks_split():
             b"<style>\nbody{}\n</style>",
             b'<link rel="stylesheet" href="/acme/your-data/package.css">',
         )
+
+
+def _status_page(client: Client, package: ResponsePackage) -> str:
+    """The consumer's status page, signed in by the emailed link."""
+    reference = package.privacy_request.reference
+    client.post(f"/{package.tenant.slug}/status/", {"reference": reference, "email": EMAIL})
+    sent = "\n".join(message.body for message in sent_emails())
+    path, token = re.findall(r"http://testserver(/\S+/status/sign-in/)\?t=([\w-]+)", sent)[-1]
+    assert client.post(path, {"t": token}).status_code == 302
+    return client.get(f"/{package.tenant.slug}/status/request/").content.decode()
+
+
+def test_the_status_page_links_to_the_data_while_it_can_be_downloaded(package, client):
+    page = _status_page(client, package)
+    assert f'href="{url(package)}"' in page
+    assert "Go to the page of your data" in page
+
+
+def test_the_status_page_has_no_link_once_the_downloads_are_used_up(package, client):
+    ResponsePackage.objects.for_tenant(package.tenant).filter(pk=package.pk).update(
+        download_count=package.download_limit
+    )
+    page = _status_page(client, package)
+    assert "Go to the page of your data" not in page
+    assert f'href="{url(package)}"' not in page
