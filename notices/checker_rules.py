@@ -234,6 +234,22 @@ def _add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def notice_at_collection_without_policy(facts: NoticeFacts) -> list[Finding]:
+    """§7012(e)(7), (f): the notice at collection links to the privacy policy and into its
+    sections; with no policy published, those links lead nowhere."""
+    if not facts.needs_notice_at_collection or facts.published.get(PRIVACY_POLICY):
+        return []
+    return [
+        Finding(
+            "notice_at_collection_without_policy",
+            NOTICE_AT_COLLECTION,
+            "§7012(e)(7), (f)",
+            "The notice at collection links to the privacy policy, which is not published: "
+            f"publish the privacy policy first, in {PUBLISH_PAGE}.",
+        )
+    ]
+
+
 def data_broker_without_registration_url(facts: NoticeFacts) -> list[Finding]:
     """§7012(i): the data broker's exemption from the notice at collection holds only if its
     registration links to its privacy policy; we need that registration's address."""
@@ -534,6 +550,7 @@ def translation_missing(facts: NoticeFacts) -> list[Finding]:
 RULES: tuple[Rule, ...] = (
     privacy_policy_not_published,
     notice_at_collection_not_published,
+    notice_at_collection_without_policy,
     notice_missing_a_language,
     policy_older_than_12_months,
     data_broker_without_registration_url,

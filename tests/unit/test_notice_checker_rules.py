@@ -83,13 +83,25 @@ CASES = {
         checker_rules.privacy_policy_not_published,
         _without(published=published(NOTICE_AT_COLLECTION)),
         {"published": published(PRIVACY_POLICY, NOTICE_AT_COLLECTION)},
-        [("privacy_policy_not_published", PRIVACY_POLICY, "§7010(a)")],
+        [
+            ("privacy_policy_not_published", PRIVACY_POLICY, "§7010(a)"),
+            ("notice_at_collection_without_policy", NOTICE_AT_COLLECTION, "§7012(e)(7), (f)"),
+        ],
     ),
     "no_notice_at_collection_7010_b": Case(
         checker_rules.notice_at_collection_not_published,
         _without(published=published(PRIVACY_POLICY)),
         {"published": published(PRIVACY_POLICY, NOTICE_AT_COLLECTION)},
         [("notice_at_collection_not_published", NOTICE_AT_COLLECTION, "§7010(b), §7012(i)")],
+    ),
+    "notice_at_collection_links_to_a_published_policy_7012_e7_f": Case(
+        checker_rules.notice_at_collection_without_policy,
+        _without(published=published(NOTICE_AT_COLLECTION)),
+        {"published": published(PRIVACY_POLICY, NOTICE_AT_COLLECTION)},
+        [
+            ("privacy_policy_not_published", PRIVACY_POLICY, "§7010(a)"),
+            ("notice_at_collection_without_policy", NOTICE_AT_COLLECTION, "§7012(e)(7), (f)"),
+        ],
     ),
     "registered_data_broker_needs_no_notice_at_collection_7012_i": Case(
         checker_rules.notice_at_collection_not_published,

@@ -222,6 +222,7 @@ def test_a_new_business_is_told_to_build_its_inventory_and_publish_its_notices(t
     assert _codes(tenant_a) == [
         ("privacy_policy_not_published", POLICY),
         ("notice_at_collection_not_published", NOTICE),
+        ("notice_at_collection_without_policy", NOTICE),  # §7012(e)(7): publish the policy first
         ("inventory_empty", POLICY),
         ("inventory_empty", NOTICE),
     ]
