@@ -54,6 +54,8 @@ def tenant_form(tenant: Tenant, **overrides) -> dict:
         "business_calendar": tenant.business_calendar,
         "delete_confirmation_days": tenant.delete_confirmation_days,
         "opt_out_identifier": tenant.opt_out_identifier,
+        "package_download_days": tenant.package_download_days,
+        "package_download_limit": tenant.package_download_limit,
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
