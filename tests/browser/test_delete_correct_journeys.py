@@ -99,11 +99,11 @@ def test_a_denied_correction_from_the_form_to_the_health_statement(
     page.get_by_role("link", name="Send us your statement").click()
     assert_no_axe_violations(page)
     page.get_by_label("Which piece of information is your statement about?").fill("Asthma")
-    page.get_by_label("Your statement").fill(" ".join(["word"] * 251))
+    page.get_by_label("Your statement", exact=True).fill(" ".join(["word"] * 251))
     page.click("button[type=submit]")
     assert "250" in page.locator(".error-summary").inner_text()  # over the limit: refused
     assert_no_axe_violations(page)
-    page.get_by_label("Your statement").fill("I have never been diagnosed with asthma.")
+    page.get_by_label("Your statement", exact=True).fill("I have never been diagnosed with asthma.")
     page.click("button[type=submit]")
     assert_no_axe_violations(page)
     [statement] = correct.correction_statements.all()
