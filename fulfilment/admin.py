@@ -404,8 +404,30 @@ def package_url(privacy_request_id: int) -> str:
     return reverse("admin:fulfilment_package", args=[privacy_request_id])
 
 
+class PackageRecordMixin:
+    """A package's records in the admin are read-only (written by the services), each linked to
+    its request's package page."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="request", ordering="privacy_request__reference")
+    def request_reference(self, obj: PackagePart | ResponsePackage) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            package_url(obj.privacy_request_id),
+            obj.privacy_request.reference,
+        )
+
+
 @admin.register(PackagePart)
-class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
+class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAdmin):
     """Every part attached to a request to know, read-only; each request's package page lists
     its parts, what would be withheld and why, the consumer's page as a preview, and releases
     it (``response_package_release``)."""
@@ -432,23 +454,6 @@ class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
     def audit_read(self, obj: PackagePart) -> tuple[str, str]:
         reference = obj.privacy_request.reference
         return f"privacy_request:{reference}", f"Opened package part {obj.pk} of {reference}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="request", ordering="privacy_request__reference")
-    def request_reference(self, obj: PackagePart) -> str:
-        return format_html(
-            '<a href="{}">{}</a>',
-            package_url(obj.privacy_request_id),
-            obj.privacy_request.reference,
-        )
 
     def get_urls(self) -> list[Any]:
         return [
@@ -647,7 +652,7 @@ class PackagePartAdmin(AuditedReadMixin, TenantScopedModelAdmin):
 
 
 @admin.register(ResponsePackage)
-class ResponsePackageAdmin(AuditedReadMixin, TenantScopedModelAdmin):
+class ResponsePackageAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAdmin):
     """The assembled and released packages, read-only."""
 
     list_display = ("request_reference", "state", "row_count", "size", "assembled_at")
@@ -677,23 +682,6 @@ class ResponsePackageAdmin(AuditedReadMixin, TenantScopedModelAdmin):
     def audit_read(self, obj: ResponsePackage) -> tuple[str, str]:
         reference = obj.privacy_request.reference
         return f"privacy_request:{reference}", f"Opened response package {obj.pk} of {reference}"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="request", ordering="privacy_request__reference")
-    def request_reference(self, obj: ResponsePackage) -> str:
-        return format_html(
-            '<a href="{}">{}</a>',
-            package_url(obj.privacy_request_id),
-            obj.privacy_request.reference,
-        )
 
 
 class PackagePartInline(TenantScopedInlineMixin, admin.TabularInline):

@@ -30,9 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from audit.models import ActorKind, AuditAction
@@ -40,12 +38,10 @@ from audit.services import audit_record
 from core import clock
 from core.encrypted_files import encrypted_file_open
 from core.tokens import token_new, token_usable, token_use
-from outbox.sealing import Secret
-from outbox.services import outbox_email_add
 from requests_app.models import EventKind, PrivacyRequest
 from requests_app.portal_selectors import StatusPageLink
 from requests_app.services.consumer_messages import consumer_email_send
-from requests_app.services.status_links import normalize_email
+from requests_app.services.status_links import normalize_email, sign_in_link_email
 from requests_app.services.timeline import timeline_add
 from tenants.models import Tenant
 from tenants.selectors import tenant_today
@@ -164,32 +160,15 @@ def delivery_sign_in_issue(
     )
     link.full_clean()
     link.save()
-    tenant = package.tenant
-    sign_in_link = Secret("sign-in link", f"{link_base}?t={token}")
-    with translation.override(language):
-        subject = gettext("Your link to download your data (request %(reference)s)") % {
-            "reference": privacy_request.reference
-        }
-        body = render_to_string(
-            "fulfilment/emails/download_sign_in.txt",
-            {
-                "tenant": tenant,
-                "privacy_request": privacy_request,
-                "link": sign_in_link.value,
-                "minutes": DELIVERY_LINK_MINUTES,
-            },
-        ).strip()
-    # Not a Communication (as the status links): a sign-in mechanism, whose token must not be
-    # kept in the request's record; the outbox keeps it sealed and shows it redacted.
-    outbox_email_add(
-        tenant=tenant,
+    sign_in_link_email(
+        privacy_request,
         recipient=email,
-        subject=subject,
-        body=body + "\n",
+        link=f"{link_base}?t={token}",
+        subject=gettext_noop("Your link to download your data (request %(reference)s)"),
+        template="fulfilment/emails/download_sign_in.txt",
+        minutes=DELIVERY_LINK_MINUTES,
         dedupe_key=f"delivery-sign-in:{link.pk}",
-        about_key=privacy_request.outbox_about_key,
-        about_label=privacy_request.reference,
-        secrets=[sign_in_link],
+        language=language,
         now=now,
     )
     return True

@@ -11,12 +11,12 @@ agent's); using it opens the request's page. Decided (see also ``portal``):
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from core import clock
 from core.tokens import token_new, token_usable, token_use
@@ -98,34 +98,15 @@ def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, langu
     )
     link.full_clean()
     link.save()
-    tenant = privacy_request.tenant
-    sign_in_link = Secret("sign-in link", f"{link_base}?t={token}")
-    with translation.override(language):
-        subject = gettext("Your link to see privacy request %(reference)s") % {
-            "reference": privacy_request.reference
-        }
-        body = render_to_string(
-            "requests_app/emails/status_link.txt",
-            {
-                "tenant": tenant,
-                "privacy_request": privacy_request,
-                "link": sign_in_link.value,
-                "minutes": STATUS_LINK_MINUTES,
-            },
-        ).strip()
-    # Not a Communication: it is a sign-in mechanism, not a message about the request, and the
-    # token must not be kept in the request's record. The outbox keeps the link encrypted until
-    # it is sent and shows it redacted: whoever reads the outbox (an API key, any staff member)
-    # must not be able to sign in as the consumer.
-    outbox_email_add(
-        tenant=tenant,
+    sign_in_link_email(
+        privacy_request,
         recipient=email,
-        subject=subject,
-        body=body + "\n",
+        link=f"{link_base}?t={token}",
+        subject=gettext_noop("Your link to see privacy request %(reference)s"),
+        template="requests_app/emails/status_link.txt",
+        minutes=STATUS_LINK_MINUTES,
         dedupe_key=f"status-link:{link.pk}",
-        about_key=privacy_request.outbox_about_key,
-        about_label=privacy_request.reference,
-        secrets=[sign_in_link],
+        language=language,
         now=now,
     )
 
@@ -145,3 +126,48 @@ def status_link_use(*, tenant: Tenant, token: str) -> PrivacyRequest | None:
     if link is None:
         return None
     return PrivacyRequest.objects.for_tenant(tenant).filter(pk=link.privacy_request_id).first()
+
+
+def sign_in_link_email(
+    privacy_request: PrivacyRequest,
+    *,
+    recipient: str,
+    link: str,
+    subject: str,
+    template: str,
+    minutes: int,
+    dedupe_key: str,
+    language: str,
+    now: datetime,
+) -> None:
+    """Queue the email carrying a one-time sign-in ``link`` (the status page's, a package's):
+    ``subject`` is an untranslated message id with ``%(reference)s``.
+
+    Not a Communication: it is a sign-in mechanism, not a message about the request, and the
+    token must not be kept in the request's record. The outbox keeps the link encrypted until
+    it is sent and shows it redacted: whoever reads the outbox (an API key, any staff member)
+    must not be able to sign in as the consumer."""
+    tenant = privacy_request.tenant
+    sign_in_link = Secret("sign-in link", link)
+    with translation.override(language):
+        translated = gettext(subject) % {"reference": privacy_request.reference}
+        body = render_to_string(
+            template,
+            {
+                "tenant": tenant,
+                "privacy_request": privacy_request,
+                "link": sign_in_link.value,
+                "minutes": minutes,
+            },
+        ).strip()
+    outbox_email_add(
+        tenant=tenant,
+        recipient=recipient,
+        subject=translated,
+        body=body + "\n",
+        dedupe_key=dedupe_key,
+        about_key=privacy_request.outbox_about_key,
+        about_label=privacy_request.reference,
+        secrets=[sign_in_link],
+        now=now,
+    )
