@@ -58,6 +58,11 @@ if SECRET_KEY.lower().startswith("change-me"):
         "python3 -c 'import secrets; print(secrets.token_urlsafe(64))'"
     )
 
+# Rotation: put the old key here and the new one in DJANGO_SECRET_KEY. Sessions and signed links
+# made with an old key still hold, and the recorded corrections' hashes (§7023(c)) are still
+# matched until `manage.py corrections_rekey` has moved them to the new key.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 

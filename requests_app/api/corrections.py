@@ -3,15 +3,16 @@
 ``POST /api/v1/corrections/check/`` with ``{email, field, value, source?}``, by an API key with
 ``systems:write`` (the business's data systems and imports): does this value contradict a
 correction the business recorded for this consumer's information? A contradiction is counted on
-the recorded correction so the import that brought it is flagged, not silently applied. No
-correction recorded for this consumer and information, at this business, answers 404, as does
-another business's consumer.
+the recorded correction so the import that brought it is flagged, not silently applied. When no
+correction is recorded for this consumer and information at this business (another business's
+consumer included), the answer is still 200, with ``correction_recorded`` false: a normal
+answer for most imports, not an error, and the same for a consumer the business never heard of.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
-from rest_framework import exceptions, serializers
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,15 +22,12 @@ from core.api import (
     ERROR_403,
     ApiSerializer,
     EnumField,
-    ErrorOutputSerializer,
 )
 from tenants.api import TenantScopedAPIView
 from tenants.models import ApiScope
 
 from ..models import CorrectionField
 from ..services.corrections import correction_check
-
-NOT_FOUND_MESSAGE = "No correction is recorded for this consumer's information at this business."
 
 
 @extend_schema_serializer(component_name="CorrectionCheck")
@@ -48,10 +46,14 @@ class CorrectionCheckInputSerializer(ApiSerializer):
 
 @extend_schema_serializer(component_name="CorrectionCheckResult")
 class CorrectionCheckOutputSerializer(ApiSerializer):
+    correction_recorded = serializers.BooleanField(
+        help_text="False: the business recorded no correction of this information for this "
+        "consumer; the other fields are then false, null or empty."
+    )
     contradicts_correction = serializers.BooleanField(
         help_text="True: the value differs from the corrected one; keep the correction."
     )
-    corrected_on = serializers.DateField()
+    corrected_on = serializers.DateField(allow_null=True)
     request_reference = serializers.CharField(source="reference")
     source = serializers.CharField(help_text="The source of the inaccurate information, if named.")
     same_source = serializers.BooleanField()
@@ -73,7 +75,6 @@ class CorrectionCheckApi(TenantScopedAPIView):
             400: ERROR_400,
             401: ERROR_401,
             403: ERROR_403,
-            404: OpenApiResponse(ErrorOutputSerializer, description=NOT_FOUND_MESSAGE),
         },
     )
     def post(self, request: Request) -> Response:
@@ -87,6 +88,4 @@ class CorrectionCheckApi(TenantScopedAPIView):
             value=data["value"],
             source=data.get("source") or "",
         )
-        if result is None:
-            raise exceptions.NotFound(NOT_FOUND_MESSAGE)
         return Response(CorrectionCheckOutputSerializer(result).data)

@@ -4,8 +4,11 @@ statement on contested health information (§7023(f)(4)), and the disclosure of 
 pieces that confirms a correction without counting as a request to know (§7023(j)).
 
 The corrected value is stored only as a keyed hash (HMAC-SHA256 with a key derived from
-``SECRET_KEY`` and the tenant): the check compares hashes, and no personal data is stored beyond
-what the request already holds.
+``SECRET_KEY``, per business): the check compares hashes, and no personal data is stored beyond
+what the request already holds. A rotated ``SECRET_KEY`` orphans nothing: the check also tries
+the keys of ``SECRET_KEY_FALLBACKS``, and ``correction_records_rekey`` (``manage.py
+corrections_rekey``) hashes the records again with the current key from their requests, after
+which the old key can go.
 """
 
 from __future__ import annotations
@@ -40,11 +43,24 @@ from ..models import (
 from .timeline import timeline_add
 
 
-def correction_digest(tenant_id: int, kind: str, value: str) -> str:
-    """The keyed hash of a consumer's email address or a corrected value, per business."""
-    key = hashlib.sha256(f"recorded-corrections:{settings.SECRET_KEY}".encode()).digest()
+def _hash_keys() -> list[bytes]:
+    """The current key first, then those of ``SECRET_KEY_FALLBACKS`` (a rotation)."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
+    return [
+        hashlib.sha256(f"recorded-corrections:{secret}".encode()).digest() for secret in secrets
+    ]
+
+
+def correction_digests(tenant_id: int, kind: str, value: str) -> list[str]:
+    """The keyed hashes of a consumer's email address or a corrected value, per business: with
+    the current key first, then with each fallback key."""
     message = f"{tenant_id}:{kind}:{rules.normalized_value(value)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return [hmac.new(key, message, hashlib.sha256).hexdigest() for key in _hash_keys()]
+
+
+def correction_digest(tenant_id: int, kind: str, value: str) -> str:
+    """The keyed hash with the current key: what a new record stores."""
+    return correction_digests(tenant_id, kind, value)[0]
 
 
 def correction_record(
@@ -74,21 +90,25 @@ def correction_record(
 
 @dataclass(frozen=True)
 class CorrectionCheck:
+    correction_recorded: bool
     contradicts_correction: bool
-    corrected_on: date
-    reference: str
-    source: str
-    same_source: bool
+    corrected_on: date | None = None
+    reference: str = ""
+    source: str = ""
+    same_source: bool = False
+
+
+NOTHING_RECORDED = CorrectionCheck(correction_recorded=False, contradicts_correction=False)
 
 
 @transaction.atomic
 def correction_check(
     *, tenant: Tenant, email: str, field: str, value: str, source: str = ""
-) -> CorrectionCheck | None:
+) -> CorrectionCheck:
     """Whether ``value`` for this consumer's ``field`` contradicts the latest correction the
-    business recorded; None when it recorded none (the API answers 404). A contradiction is
-    counted on the record (``contradictions``), so the import that brought it is flagged rather
-    than silently overwriting the correction."""
+    business recorded (``correction_recorded`` False when it recorded none: nothing to keep, the
+    import may go ahead). A contradiction is counted on the record (``contradictions``), so the
+    import that brought it is flagged rather than silently overwriting the correction."""
     if field not in CorrectionField.values:
         raise Refused(
             "invalid_field", f"field must be one of: {', '.join(CorrectionField.values)}.", "field"
@@ -99,21 +119,23 @@ def correction_check(
         raise Refused("invalid_value", "Give the value the record now holds.", "value")
     latest = (
         RecordedCorrection.objects.for_tenant(tenant)
-        .filter(email_digest=correction_digest(tenant.pk, "email", email), field=field)
+        .filter(email_digest__in=correction_digests(tenant.pk, "email", email), field=field)
         .select_related("privacy_request")
         .order_by("-corrected_on", "-id")
         .first()
     )
     if latest is None:
-        return None
-    contradicts = not hmac.compare_digest(
-        latest.value_digest, correction_digest(tenant.pk, field, value)
+        return NOTHING_RECORDED
+    contradicts = not any(
+        hmac.compare_digest(latest.value_digest, digest)
+        for digest in correction_digests(tenant.pk, field, value)
     )
     if contradicts:
         RecordedCorrection.objects.for_tenant(tenant).filter(pk=latest.pk).update(
             contradictions=F("contradictions") + 1, last_contradicted_at=clock.now()
         )
     return CorrectionCheck(
+        correction_recorded=True,
         contradicts_correction=contradicts,
         corrected_on=latest.corrected_on,
         reference=latest.privacy_request.reference,
@@ -121,6 +143,34 @@ def correction_check(
         same_source=bool(source.strip())
         and rules.normalized_value(source) == rules.normalized_value(latest.source),
     )
+
+
+def correction_records_rekey(*, tenant: Tenant) -> tuple[int, int]:
+    """Hash ``tenant``'s recorded corrections again with the current key, from the request each
+    was made from (the second half of a ``SECRET_KEY`` rotation). Returns (rewritten, left):
+    ``left`` counts records whose request no longer holds the email address or the corrected
+    value, which stay as they are (still matched while their key is a fallback). Idempotent."""
+    rewritten = left = 0
+    records = (
+        RecordedCorrection.objects.for_tenant(tenant)
+        .select_related("privacy_request")
+        .order_by("pk")
+    )
+    for recorded in records.iterator(chunk_size=500):
+        privacy_request = recorded.privacy_request
+        email = privacy_request.requester_email.strip()
+        value = privacy_request.correction_requested.strip()
+        if not email or not value:
+            left += 1
+            continue
+        email_digest = correction_digest(tenant.pk, "email", email)
+        value_digest = correction_digest(tenant.pk, recorded.field, value)
+        if (recorded.email_digest, recorded.value_digest) != (email_digest, value_digest):
+            records.filter(pk=recorded.pk).update(
+                email_digest=email_digest, value_digest=value_digest
+            )
+            rewritten += 1
+    return rewritten, left
 
 
 # --- §7023(j): all specific pieces, to confirm the correction ------------------------------------
