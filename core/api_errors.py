@@ -9,12 +9,14 @@ bug: it is left to Django (500, logged), never dressed up as a client error.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -108,3 +110,18 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     else:
         flat.setdefault(prefix, []).append(str(detail))
     return flat
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any address under ``/api/`` that names no endpoint: the API's own JSON 404, never the
+    portal's HTML page (a client parses every answer as JSON). An address that differs from an
+    endpoint's only by its final slash is told the right one, rather than redirected (a
+    redirected POST loses its body)."""
+    message = "There is no API endpoint at this address. The endpoints are listed at /api/docs/."
+    path = request.path_info
+    other = path[:-1] if path.endswith("/") else path + "/"
+    with contextlib.suppress(Resolver404):
+        if resolve(other).func is not api_not_found:
+            address = request.path[:-1] if path.endswith("/") else request.path + "/"
+            message = f"There is no API endpoint at this address: did you mean {address}?"
+    return JsonResponse(error_body("not_found", message), status=status.HTTP_404_NOT_FOUND)

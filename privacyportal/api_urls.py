@@ -7,10 +7,11 @@ includes is one more ResolverMatch built on every API request, and these have no
 namespace of their own to keep (names and reverse() are the same).
 """
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from core.api_errors import api_not_found
 from fulfilment.api import urls as fulfilment_api_urls
 from notices.api import urls as notices_api_urls
 from optout.api import urls as optout_api_urls
@@ -33,4 +34,6 @@ urlpatterns = [
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **_public), name="api-docs"
     ),
+    # Last: every other address under /api/ answers the API's JSON 404.
+    re_path(r"^", api_not_found),
 ]

@@ -116,3 +116,35 @@ def test_flatten_handles_lists_of_objects():
     assert flatten_errors({"items": [{}, {"name": ["Required."]}]}) == {
         "items[1].name": ["Required."]
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize(
+    "path", ["/api/", "/api/v1/", "/api/v1/no-such-thing/", "/api/v2/requests/", "/api/x.php"]
+)
+def test_an_unknown_api_address_answers_the_api_json_404(client, method, path):
+    """A client parses every API answer as JSON: an address that names no endpoint is the API's
+    404, never the portal's HTML page (nor a 500)."""
+    answer = getattr(client, method)(path)
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["error"]["code"] == "not_found"
+    assert "/api/docs/" in answer.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/api/v1/requests/PR-1234/close/", "/api/v1/requests/PR-1234/close"),
+        ("/api/v1/requests/PR-1234/extend/", "/api/v1/requests/PR-1234/extend"),
+    ],
+)
+def test_an_api_address_wrong_by_its_final_slash_names_the_right_one(client, path, meant):
+    # Told, not redirected: a redirected POST would lose its body.
+    answer = client.post(path, {"outcome": "done"}, content_type="application/json")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == (
+        f"There is no API endpoint at this address: did you mean {meant}?"
+    )
