@@ -12,7 +12,11 @@ assembled without loading it all into memory.
 * ``response_package_assemble``: the zip (a JSON and a CSV file per part, the readable page)
   streamed into encrypted storage;
 * delivery: the consumer's download, the zip decrypted and streamed a chunk at a time
-  (``package_zip_chunks``, what the download view sends).
+  (``package_zip_chunks``, what the download view sends);
+* one JSON part of all ``--rows`` records (~50 MB) attached on its own to another request
+  (``attach_json``: read a list item at a time with ijson, so its peak must not grow with the
+  part), and for comparison the same file read whole by ``json.loads`` as attaching did before
+  (``json_whole``, a reference, no target).
 
 Prints the wall time and the peak memory of each phase: the process's peak RSS (``VmHWM``,
 reset before each phase through ``/proc/self/clear_refs``) growth over the RSS before it, and
@@ -40,6 +44,8 @@ import benchlib
 
 TARGET_SECONDS = 120.0
 TARGET_PEAK_MB = 64.0  # the assembly's peak RSS growth, whatever the package's size
+# Attaching one 50 MB JSON part: its peak RSS growth (json.loads on the whole file took ~6x it).
+TARGET_ATTACH_JSON_PEAK_MB = 64.0
 
 
 def _rss_mb() -> float:
@@ -194,6 +200,34 @@ def child(rows: int, parts: int) -> None:
 
     delivered, deliver_figures = _phase("deliver", deliver)
     assert delivered == package.size, (delivered, package.size)
+
+    # One large JSON part, attached on its own (to another request to know).
+    json_path = Path(media) / "source-all.json"
+    json_bytes = _write_part(json_path, "json", 0, rows)
+    second = privacy_request_create(
+        tenant=tenant,
+        request_type="know",
+        channel="webform",
+        requester=Requester(name="Alex Consumer", email="alex@example.com", state="CA"),
+        know_scope="specific",
+    )
+
+    def attach_json() -> int:
+        with json_path.open("rb") as handle:
+            return package_part_attach(
+                privacy_request=second,
+                content=handle,
+                part_format="json",
+                source="One large JSON part",
+                actor=actor,
+            ).part.row_count
+
+    json_rows, attach_json_figures = _phase("attach_json", attach_json)
+    assert json_rows == rows, (json_rows, rows)
+    whole_rows, json_whole_figures = _phase(
+        "json_whole", lambda: len(json.loads(json_path.read_bytes()))
+    )
+    assert whole_rows == rows, (whole_rows, rows)
     print(
         json.dumps(
             {
@@ -206,6 +240,9 @@ def child(rows: int, parts: int) -> None:
                 "attach": attach_figures,
                 "assemble": assemble_figures,
                 "deliver": deliver_figures,
+                "json_part_mb": round(json_bytes / 1048576, 1),
+                "attach_json": attach_json_figures,
+                "json_whole": json_whole_figures,
             }
         )
     )
@@ -246,11 +283,15 @@ def main() -> None:
         f"package: {out['zip_mb']} MB zip, {out['disclosed']:,} records disclosed, "
         f"{out['left_out']:,} before 2022 left out, withheld {out['withheld']}"
     )
+    print(
+        f"attach_json: one JSON part of {out['json_part_mb']} MB ({args.rows:,} records); "
+        "json_whole: the same file read whole by json.loads (before; reference)"
+    )
     ok = True
-    for phase in ("attach", "assemble", "deliver"):
+    for phase in ("attach", "assemble", "deliver", "attach_json", "json_whole"):
         figures = out[phase]
         line = (
-            f"{phase:<9} {figures['seconds']:>7} s   "
+            f"{phase:<11} {figures['seconds']:>7} s   "
             + (
                 f"Python peak {figures['python_peak_mb']} MB, "
                 if figures["python_peak_mb"] >= 0
@@ -266,6 +307,13 @@ def main() -> None:
             ok = ok and passed
             line += (
                 f"   targets < {TARGET_SECONDS:.0f} s, RSS growth < {TARGET_PEAK_MB:.0f} MB "
+                f"{'PASS' if passed else 'FAIL'}"
+            )
+        if phase == "attach_json":
+            passed = figures["maxrss_growth_mb"] < TARGET_ATTACH_JSON_PEAK_MB
+            ok = ok and passed
+            line += (
+                f"   target RSS growth < {TARGET_ATTACH_JSON_PEAK_MB:.0f} MB "
                 f"{'PASS' if passed else 'FAIL'}"
             )
         print(line)

@@ -36,18 +36,17 @@ def system_task_reminder_sweep_task() -> dict[str, int]:
 def response_package_release_task(
     tenant: Tenant, package_part_id: int, actor_id: int | None = None
 ) -> int:
-    """Assemble and release a large response package (``response_package_release``) away from
-    the staff member's request: the package of the request to know that part
-    ``package_part_id`` belongs to (any of its parts names it). Idempotent: a package already
-    released is returned as it is, so a redelivered task releases nothing twice. Returns the
-    package's id; 0 if the part is gone or the release was refused (logged: the package page
-    shows it is still not released)."""
+    """Assemble and release a large response package (``response_package_release_later``)
+    away from the staff member's request: the package of the request to know that part
+    ``package_part_id`` of ``tenant`` belongs to (any of its parts names it). Idempotent: a
+    package already released is returned as it is, so a redelivered task releases nothing
+    twice. Returns the package's id; 0 if the part is not ``tenant``'s (or is gone) or the
+    release was refused (the request's timeline says so: the package page shows it is still
+    not released)."""
     from django.contrib.auth import get_user_model
 
-    from core.refusals import Refused
-
     from .models import PackagePart
-    from .services import response_package_release
+    from .services import response_package_release_later
 
     part = (
         PackagePart.objects.for_tenant(tenant)
@@ -56,10 +55,11 @@ def response_package_release_task(
         .first()
     )
     if part is None:
+        logger.warning("Package part %s of business %s not found", package_part_id, tenant.pk)
         return 0
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    try:
-        return response_package_release(privacy_request=part.privacy_request, actor=actor).pk
-    except Refused as refused:
-        logger.warning("Package of part %s not released: %s", package_part_id, refused.code)
+    package = response_package_release_later(privacy_request=part.privacy_request, actor=actor)
+    if package is None:
+        logger.warning("Package of part %s not released (see the request's timeline)", part.pk)
         return 0
+    return package.pk

@@ -33,6 +33,7 @@ from .packages import (
     request_parts,
     response_package_assemble,
     response_package_release,
+    response_package_release_later,
 )
 from .reminders import SweepResult, system_task_remind, system_task_reminder_sweep
 from .system_tasks import (
@@ -68,6 +69,7 @@ __all__ = [
     "request_parts",
     "response_package_assemble",
     "response_package_release",
+    "response_package_release_later",
     "subject_identifiers",
     "system_task_answer",
     "system_task_for_update",

@@ -122,10 +122,10 @@ def _digest(content: IO[bytes]) -> tuple[str, int, bytes]:
 
 
 def _records(content: IO[bytes], part_format: str) -> Iterator[dict[str, Any]]:
+    # A JSON part is read a list item at a time, a CSV part a line at a time: memory stays at
+    # a record or so whatever the part's size (a 100 MB JSON part read whole took ~6x that).
     if part_format == PartFormat.JSON:
-        # The json module reads a document whole: a JSON part is held once in memory, within
-        # the cap. CSV parts are read a line at a time.
-        yield from package_rules.json_records(content.read())
+        yield from package_rules.json_records(content)
         return
     text = io.TextIOWrapper(content, encoding="utf-8-sig", newline="", errors="strict")
     try:
@@ -682,6 +682,26 @@ def package_open(package: ResponsePackage) -> IO[bytes]:
     return encrypted_file_open(package.file)
 
 
+def _release_check(privacy_request: PrivacyRequest) -> None:
+    if privacy_request.request_type != words.KNOW:
+        raise Refused("not_know", "Only a request to know has a package.", conflict=True)
+    if privacy_request.outcome in (words.DENIED, words.WITHDRAWN):
+        raise Refused(
+            "request_closed",
+            f"Request {privacy_request.reference} was {privacy_request.get_outcome_display()}: "
+            "nothing is released.",
+            conflict=True,
+        )
+
+
+def _discard(package: ResponsePackage) -> None:
+    """An assembled package that will never be released (another call released first)."""
+    ResponsePackage.objects.for_tenant(package.tenant).filter(
+        pk=package.pk, state=PackageState.ASSEMBLED
+    ).delete()
+    transaction.on_commit(lambda: package.file.delete(save=False))
+
+
 def response_package_release(
     *,
     privacy_request: PrivacyRequest,
@@ -697,21 +717,17 @@ def response_package_release(
     existing = released_package(privacy_request)
     if existing is not None:
         return existing
-    if privacy_request.request_type != words.KNOW:
-        raise Refused("not_know", "Only a request to know has a package.", conflict=True)
-    if privacy_request.outcome in (words.DENIED, words.WITHDRAWN):
-        raise Refused(
-            "request_closed",
-            f"Request {privacy_request.reference} was {privacy_request.get_outcome_display()}: "
-            "nothing is released.",
-            conflict=True,
-        )
+    _release_check(privacy_request)
     package = response_package_assemble(privacy_request=privacy_request)
     with transaction.atomic():
         locked = _lock_request(privacy_request)
         existing = released_package(locked)
         if existing is not None:  # released meanwhile by another call
+            _discard(package)
             return existing
+        # Assembling a large package takes minutes (on its task): the request may have been
+        # denied or withdrawn meanwhile, so the check is made again on the locked row.
+        _release_check(locked)
         if sorted(package.parts) != sorted(p.pk for p in request_parts(locked)):
             raise Refused(
                 "parts_changed",
@@ -749,3 +765,28 @@ def response_package_release(
         package.privacy_request = locked
         package_delivery_start(package, page_url=page_url or package_page_url(package), now=now)
     return package
+
+
+def response_package_release_later(
+    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser | None
+) -> ResponsePackage | None:
+    """``response_package_release`` on its task, for a package too large to release while
+    staff wait (``fulfilment.tasks.response_package_release_task``). Staff were told it is
+    being assembled, so a refusal is not lost in a log: it is written on the request's timeline
+    (nothing was released, and why) and None is returned."""
+    try:
+        return response_package_release(privacy_request=privacy_request, actor=actor)
+    except Refused as refused:
+        with transaction.atomic():
+            locked = _lock_request(privacy_request)
+            timeline_add(
+                locked,
+                kind=EventKind.NOTE,
+                at=clock.now(),
+                actor=actor,
+                message=f"The response package was not released: {refused.message}",
+                data={"response_package_refused": refused.code},
+                audit_summary=f"Response package not released ({refused.code}) — "
+                f"{locked.reference}",
+            )
+        return None

@@ -3,6 +3,7 @@ and what it must not mistake for it (phone numbers, dates, ZIP codes, order numb
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -277,19 +278,23 @@ def test_7024h_records_outside_the_period_are_left_out_and_undated_ones_kept():
     assert rules.record_in_period({"name": "x"}, first, last)
 
 
+def _json(raw: bytes) -> list:
+    return list(rules.json_records(io.BytesIO(raw)))
+
+
 def test_json_parts():
-    assert rules.json_records(b'[{"a": 1}, {"b": 2}]') == [{"a": 1}, {"b": 2}]
-    assert rules.json_records(b'\xef\xbb\xbf{"a": 1}') == [{"a": 1}]
-    with pytest.raises(rules.PartInvalid, match="not valid JSON: Expecting"):
-        rules.json_records(b'[{"a": 1},')
+    assert _json(b'[{"a": 1}, {"b": 2}]') == [{"a": 1}, {"b": 2}]
+    assert _json(b'\xef\xbb\xbf{"a": 1}') == [{"a": 1}]
+    with pytest.raises(rules.PartInvalid, match="not valid JSON: the file ends before"):
+        _json(b'[{"a": 1},')
     with pytest.raises(rules.PartInvalid, match="Item 2 of the list is not a record"):
-        rules.json_records(b'[{"a": 1}, 2]')
+        _json(b'[{"a": 1}, 2]')
     with pytest.raises(rules.PartInvalid, match="list of records"):
-        rules.json_records(b'"text"')
+        _json(b'"text"')
     with pytest.raises(rules.PartInvalid, match="not valid JSON"):
-        rules.json_records(b"[NaN]")
+        _json(b"[NaN]")
     with pytest.raises(rules.PartInvalid, match="not UTF-8"):
-        rules.json_records(b"[\xff]")
+        _json(b"[\xff]")
 
 
 def test_csv_parts_and_ragged_rows():

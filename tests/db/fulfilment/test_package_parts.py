@@ -124,7 +124,7 @@ def _zip_bytes() -> bytes:
             "application/json",
             400,
             "invalid_json",
-            "The file is not valid JSON: Expecting",
+            "The file is not valid JSON: the file ends before the JSON does",
         ),
         (
             '[{"a": 1}, 3]',
@@ -170,6 +170,66 @@ def test_item9_bad_input_is_refused_with_its_message_and_keeps_what_was_attached
     assert message in error["message"]
     [kept] = _parts(task_a)
     assert list(part_records(kept)) == RECORDS
+
+
+def _stored_files(settings) -> list:
+    return sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        # The third item is broken, after two good records (read and written to storage).
+        (
+            b'[{"order": "C-1"}, {"order": "C-2"}, {"order" "C-3"}, {"order": "C-4"}]',
+            "invalid_json",
+            "object key and value must be separated by a colon (':') (after record 2,",
+        ),
+        (b'[{"order": "C-1"}] {"order": "C-2"}', "invalid_json", "more after the end of the JSON"),
+        (b'[{"order": "C-1"}, {"total": 1e400}]', "invalid_json", "a number is too large"),
+        (b'[{"a": ' + b"[" * 100_000, "json_depth", "The JSON nests deeper than 64 levels"),
+        (b'[{"order": "C-1"}, {"order": "\xff"}]', "encoding", "not UTF-8"),
+    ],
+)
+def test_item9_a_json_part_broken_midway_keeps_nothing_of_it(
+    key_a, task_a, settings, body, code, message
+):
+    assert (
+        _post(key_a, task_a, json.dumps(RECORDS), **{"Idempotency-Key": "good"}).status_code == 201
+    )
+    events = RequestEvent.objects.for_tenant(task_a.tenant).count()
+    files = _stored_files(settings)
+    response = _post(key_a, task_a, body)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert message in error["message"]
+    assert "Nothing from it was kept" in error["message"] or code == "encoding"
+    # Nothing of it was kept: no part, no stored file, no timeline entry; the part attached
+    # before it is untouched.
+    [kept] = _parts(task_a)
+    assert list(part_records(kept)) == RECORDS
+    assert _stored_files(settings) == files
+    assert RequestEvent.objects.for_tenant(task_a.tenant).count() == events
+
+
+def test_a_json_part_with_a_byte_order_mark_is_attached(key_a, task_a):
+    response = _post(key_a, task_a, b"\xef\xbb\xbf" + json.dumps(RECORDS).encode())
+    assert response.status_code == 201, response.content
+    assert response.json()["row_count"] == 2
+    [part] = _parts(task_a)
+    assert list(part_records(part)) == RECORDS
+
+
+def test_a_large_json_part_is_read_a_record_at_a_time_whole(key_a, task_a):
+    records = [
+        {"order": f"D-{n}", "created_at": "2024-01-02", "total": n / 4} for n in range(20000)
+    ]
+    response = _post(key_a, task_a, json.dumps(records))
+    assert response.status_code == 201, response.content
+    assert response.json()["row_count"] == 20000
+    [part] = _parts(task_a)
+    assert list(part_records(part)) == records
 
 
 def test_item9_a_file_over_the_cap_is_refused(key_a, task_a, settings):
