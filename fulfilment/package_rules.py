@@ -20,9 +20,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from itertools import accumulate
 from typing import IO, Any, Final
 
@@ -97,7 +99,6 @@ _REASONS: Final = {
     "premature EOF": "the file ends before the JSON does",
     "trailing garbage": "there is more after the end of the JSON (one list or one object only)",
     "numeric (floating point) overflow": "a number is too large (like 1e400)",
-    "integer overflow": "a whole number is too large (beyond 64 bits): send it as text",
     "invalid char in json text.": "a character JSON does not allow there (NaN and Infinity "
     "are not JSON values)",
 }
@@ -212,12 +213,31 @@ def _json_invalid(error: Exception, source: _JsonBytes, records: int) -> PartInv
     )
 
 
+def _floats(value: Any, record: int) -> Any:
+    """``value`` with its decimals as floats (as ``json`` reads them); a number beyond a float
+    (1e400) is refused: written back it would be "Infinity", which no JSON reader takes."""
+    if isinstance(value, Decimal):
+        number = float(value)
+        if not math.isfinite(number):
+            raise PartInvalid(
+                "invalid_json",
+                f"The file is not valid JSON: {_REASONS['numeric (floating point) overflow']} "
+                f"(in record {record:,}). Nothing from it was kept.",
+            )
+        return number
+    if isinstance(value, dict):
+        return {key: _floats(item, record) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats(item, record) for item in value]
+    return value
+
+
 def json_records(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     """The records of a JSON part, one at a time: a list of objects (read an item at a time),
     or one object (one record, read whole). Anything else, invalid JSON, text that is not UTF-8
     or nesting beyond ``MAX_DEPTH`` raises ``PartInvalid`` when it is reached: the caller keeps
     nothing until the last record is read (trailing data after the list or object is refused
-    then). Numbers are floats or ints, as ``json`` reads them; NaN, Infinity and a number
+    then). Numbers are floats or ints (of any size), as ``json`` reads them; NaN, Infinity and a number
     beyond a float (1e400) are refused."""
     source = _JsonBytes(stream)
     first = source.first()
@@ -241,7 +261,9 @@ def json_records(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
             else "The file is not valid JSON: it holds only blank space. Nothing from it was kept.",
         )
     try:
-        for item in ijson.items(source, prefix, use_float=True):
+        # Decimals, not floats, from ijson: with floats its C parser refuses whole numbers
+        # beyond 64 bits (a long account or card number), which json keeps as ints.
+        for item in ijson.items(source, prefix, use_float=False):
             if not isinstance(item, dict):
                 raise PartInvalid(
                     "json_shape",
@@ -249,7 +271,7 @@ def json_records(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
                     "fields). Send a list of objects.",
                 )
             records += 1
-            yield item
+            yield _floats(item, records)
     except ijson.JSONError as error:
         raise _json_invalid(error, source, records) from error
 

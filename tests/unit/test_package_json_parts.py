@@ -107,3 +107,22 @@ def test_item9_nesting_beyond_the_limit_is_refused_before_ijson_reads_it():
     # Brackets inside strings, escaped quotes and strings cut between chunks are not nesting.
     text = '[{"a": "\\"' + "[{" * 100_000 + '\\\\", "b": ["]]"]}]'
     assert _json(text.encode()) == [{"a": '"' + "[{" * 100_000 + "\\", "b": ["]]"]}]
+
+
+def test_item2_numbers_come_out_as_json_reads_them_whole_numbers_of_any_size_kept():
+    # A long account or card number sent as a number is kept whole, as json.loads keeps it
+    # (ijson's C parser refuses it when asked for floats).
+    raw = b'[{"card": 123456789012345678901234567890, "total": 12.5, "count": 3, "n": [0.1]}]'
+    assert _json(raw) == [
+        {"card": 123456789012345678901234567890, "total": 12.5, "count": 3, "n": [0.1]}
+    ]
+    assert json.loads(raw) == _json(raw)
+
+
+def test_item9_a_number_beyond_a_float_deep_in_a_record_is_refused_naming_the_record():
+    refused = _refusal(b'[{"a": 1}, {"b": {"c": [1, -1e400]}}]')
+    assert (refused.code, refused.message) == (
+        "invalid_json",
+        "The file is not valid JSON: a number is too large (like 1e400) (in record 2). Nothing "
+        "from it was kept.",
+    )
