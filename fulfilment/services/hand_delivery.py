@@ -86,7 +86,7 @@ def _released_for_update(package: ResponsePackage) -> tuple[PrivacyRequest, Resp
 
 @transaction.atomic
 def package_staff_download_log(
-    *, package: ResponsePackage, actor: AbstractBaseUser | None, request: object = None
+    *, package: ResponsePackage, actor: AbstractBaseUser | None
 ) -> ResponsePackage:
     """Log that a staff member takes the released package's zip (to deliver it by hand): a
     timeline entry and its audit entry (a "download" of the consumer's data). The consumer's
@@ -97,8 +97,8 @@ def package_staff_download_log(
         kind=EventKind.NOTE,
         at=clock.now(),
         actor=actor,
-        message=f"Staff downloaded response package {current.pk} (the zip), to deliver it by "
-        "hand (§7024(f)).",
+        # What happened, not why: the delivery itself is recorded when it is done.
+        message=f"Staff downloaded response package {current.pk} (the zip) from the admin.",
         data={"response_package": current.pk, "form": "zip", "staff": True},
         audit_action=AuditAction.DOWNLOAD,
         audit_summary=f"Staff downloaded response package {current.pk} (zip) — {locked.reference}",
