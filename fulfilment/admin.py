@@ -25,6 +25,7 @@ from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
+    StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -46,6 +47,7 @@ from . import task_rules as rules
 from . import withholding
 from .models import (
     DataSystem,
+    HandDeliveryMethod,
     PackagePart,
     PartFormat,
     ResponsePackage,
@@ -57,15 +59,21 @@ from .services import (
     data_system_check,
     data_system_deactivate,
     data_system_save,
+    package_awaits_hand_delivery,
+    package_hand_deliveries,
+    package_hand_delivery_record,
+    package_open,
     package_part_attach,
     package_part_mark_exempt,
     package_preview,
+    package_staff_download_log,
     released_package,
     request_parts,
     response_package_release,
     subject_identifiers,
     system_task_answer,
 )
+from .services.delivery import package_zip_chunks
 
 
 def _local(moment: Any) -> str:
@@ -400,6 +408,44 @@ class PartExemptForm(forms.Form):
     )
 
 
+class HandDeliveryForm(forms.Form):
+    """How a released package was delivered by hand (§7024(f)); the service checks the rest
+    (released, the day neither in the future nor before the release)."""
+
+    method = forms.ChoiceField(
+        label="How it was delivered", choices=[("", "—"), *HandDeliveryMethod.choices]
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=300,
+        required=False,
+        help_text="Required for “other”: how, in a few words. Otherwise optional (the carrier and "
+        "tracking number, the upload service).",
+    )
+    delivered_on = forms.DateField(
+        label="Sent or handed over on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The business's local date (YYYY-MM-DD); not in the future, not before the "
+        "release.",
+    )
+    note = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+        help_text="For the record (staff only).",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("method") == HandDeliveryMethod.OTHER and not data.get("description"):
+            self.add_error(
+                "description",
+                "Say how the data was delivered: required when the method is “other”.",
+            )
+        return data
+
+
 def package_url(privacy_request_id: int) -> str:
     return reverse("admin:fulfilment_package", args=[privacy_request_id])
 
@@ -467,6 +513,11 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
                 self.admin_site.admin_view(self.preview_view),
                 name="fulfilment_package_preview",
             ),
+            path(
+                "request/<int:privacy_request_id>/package/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="fulfilment_package_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -505,15 +556,56 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
         )
         return HttpResponse(preview.page)
 
+    def download_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
+        """The released package's zip for staff to deliver by hand (§7024(f)), decrypted a
+        chunk at a time; only staff who may act on the request, and logged on its timeline and
+        in the audit trail before a byte leaves."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        privacy_request = self._request(request, privacy_request_id)
+        require_act(request, privacy_request)
+        package = released_package(privacy_request)
+        if package is None:
+            return HttpResponse(
+                f"The package of {privacy_request.reference} is not released: there is nothing "
+                "to download yet.",
+                content_type="text/plain; charset=utf-8",
+                status=409,
+            )
+        try:
+            package_open(package).close()  # a missing file says so before anything is logged
+        except (FileNotFoundError, ValueError):
+            return HttpResponse(
+                f"The file of response package {package.pk} cannot be read from storage.",
+                content_type="text/plain; charset=utf-8",
+                status=409,
+            )
+        package_staff_download_log(package=package, actor=request.user)
+        response = StreamingHttpResponse(
+            package_zip_chunks(package), content_type="application/zip"
+        )
+        filename = f"{privacy_request.reference}-response-package-{package.pk}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Length"] = str(package.size)
+        response["Cache-Control"] = "no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
     def package_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
         privacy_request = self._request(request, privacy_request_id)
         upload = PartUploadForm(prefix="upload")
+        delivery_form = HandDeliveryForm(prefix="delivery")
+        status = 200
         if request.method == "POST":
             require_act(request, privacy_request)
             done = self._act(request, privacy_request)
             if isinstance(done, HttpResponse):
                 return done
-            upload = done
+            if isinstance(done, HandDeliveryForm):
+                delivery_form = done
+            else:
+                upload = done
+            status = 400  # a form came back with its errors
         parts = request_parts(privacy_request)
         summary = None
         problem = ""
@@ -564,11 +656,17 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
             "upload": upload,
             "may_act": may(request, "act", privacy_request),
             "preview_url": reverse("admin:fulfilment_package_preview", args=[privacy_request.pk]),
+            # Delivery by hand (§7024(f)): when no email told the consumer of the release.
+            "awaits_hand_delivery": released is not None and package_awaits_hand_delivery(released),
+            "hand_deliveries": package_hand_deliveries(released) if released else [],
+            "delivery_form": delivery_form,
+            "download_url": reverse("admin:fulfilment_package_download", args=[privacy_request.pk]),
         }
-        return TemplateResponse(request, "admin/fulfilment/package.html", context)
+        return TemplateResponse(request, "admin/fulfilment/package.html", context, status=status)
 
     def _act(self, request: HttpRequest, privacy_request: PrivacyRequest) -> Any:
-        """One of the page's three forms: upload a part, withhold one as exempt, release."""
+        """One of the page's forms: upload a part, withhold one as exempt, release, record a
+        delivery by hand. A form with errors comes back to be shown again."""
         here = HttpResponseRedirect(package_url(privacy_request.pk))
         action = request.POST.get("action")
         try:
@@ -619,9 +717,45 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
             if action == "release":
                 self._release(request, privacy_request)
                 return here
+            if action == "delivered":
+                return self._record_delivery(request, privacy_request, here)
         except Refused as refused:
             self.message_user(request, refused.message, messages.ERROR)
             return here
+        return here
+
+    def _record_delivery(
+        self, request: HttpRequest, privacy_request: PrivacyRequest, here: HttpResponse
+    ) -> Any:
+        form = HandDeliveryForm(request.POST, prefix="delivery")
+        valid = form.is_valid()
+        package = released_package(privacy_request)
+        if package is None:
+            form.add_error(
+                None,
+                f"The package of {privacy_request.reference} is not released: release it before "
+                "recording how it was delivered.",
+            )
+            return form
+        if not valid:
+            return form
+        try:
+            delivery = package_hand_delivery_record(
+                package=package,
+                method=form.cleaned_data["method"],
+                description=form.cleaned_data["description"],
+                delivered_on=form.cleaned_data["delivered_on"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except Refused as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+            return form
+        self.message_user(
+            request,
+            f"Delivery of response package {package.pk} recorded: "
+            f"{delivery.get_method_display().lower()}, {delivery.delivered_on:%Y-%m-%d}.",
+        )
         return here
 
     def _release(self, request: HttpRequest, privacy_request: PrivacyRequest) -> None:

@@ -344,3 +344,43 @@ class DeliverySignIn(OneTimeToken, TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Download sign-in for package {self.package_id}"
+
+
+class HandDeliveryMethod(models.TextChoices):
+    POSTAL = "postal", "Postal mail"
+    IN_PERSON = "in_person", "In person"
+    SECURE_UPLOAD = "secure_upload", "Secure upload"
+    OTHER = "other", "Other"
+
+
+class PackageHandDelivery(TenantOwnedModel):
+    """How staff delivered a released package by hand (§7024(f)): when the consumer has no
+    email address on file, or asked for another way. One row per delivery: a resend is a fact
+    too. Written only by ``package_hand_delivery_record``, which also writes the timeline."""
+
+    package = models.ForeignKey(
+        ResponsePackage, on_delete=models.CASCADE, related_name="hand_deliveries"
+    )
+    method = models.CharField(max_length=16, choices=HandDeliveryMethod.choices)
+    description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="How, in a few words (required for “other”): e.g. the carrier and tracking "
+        "number, or the upload service.",
+    )
+    delivered_on = models.DateField(
+        help_text="The business's local date it was sent or handed over."
+    )
+    note = models.TextField(max_length=1000, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["package", "delivered_on", "id"]
+        verbose_name_plural = "package hand deliveries"
+
+    def __str__(self) -> str:
+        return f"Package {self.package_id} delivered by hand ({self.get_method_display()})"

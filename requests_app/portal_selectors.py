@@ -123,7 +123,8 @@ def statements_for_consumer(privacy_request: PrivacyRequest) -> list[CorrectionS
 @dataclass(frozen=True)
 class StatusPageLink:
     """A link an app above requests_app adds to the consumer's status page
-    (``settings.PRIVACY_REQUEST_STATUS_LINKS``): a heading, a sentence and the link's text."""
+    (``settings.PRIVACY_REQUEST_STATUS_LINKS``): a heading, a sentence and the link's text; with
+    no ``url``, the sentence alone (nothing to follow)."""
 
     heading: str
     text: str

@@ -26,11 +26,17 @@ from core import clock
 from fulfilment.models import (
     DataSystem,
     DeliverySignIn,
+    PackageHandDelivery,
     PackagePart,
     ResponsePackage,
     SystemTask,
 )
-from fulfilment.services import data_system_save, package_part_attach, response_package_release
+from fulfilment.services import (
+    data_system_save,
+    package_hand_delivery_record,
+    package_part_attach,
+    response_package_release,
+)
 from fulfilment.services.delivery import delivery_sign_in_issue
 from notices.incentive_services import (
     incentive_enroll,
@@ -89,6 +95,7 @@ from requests_app.services import (
 from requests_app.services.corrections import correction_statement_add
 from requests_app.services.status_links import status_link_issue
 from tenants.models import Membership, Role, Tenant
+from tenants.selectors import tenant_today
 from tests.portal_helpers import PDF
 from verification.models import (
     AgentAuthorization,
@@ -1014,6 +1021,21 @@ def _response_package(business: Business) -> ResponsePackage:
         actor=business.admin,
     )
     return response_package_release(privacy_request=privacy_request, actor=business.admin)
+
+
+@builds(PackageHandDelivery)
+def _package_hand_delivery(business: Business) -> PackageHandDelivery:
+    """The business's released package, also sent by postal mail today (§7024(f)), as staff
+    record it on the package's page."""
+    package = business.get(ResponsePackage)
+    return package_hand_delivery_record(
+        package=package,
+        method="postal",
+        description=f"{business.label}-tracked letter",
+        delivered_on=tenant_today(business.tenant),
+        note=f"{business.label} posted it",
+        actor=business.admin,
+    )
 
 
 @builds(DeliverySignIn)

@@ -17,10 +17,20 @@
   ``response_package_assemble`` / ``response_package_release`` (``.packages``): a request to
   know's response package, from the systems' parts to a released zip (issue 16 items 2, 9).
 
+* ``package_staff_download_log`` / ``package_hand_delivery_record`` (``.hand_delivery``): when
+  the consumer has no email address on file, staff take the released zip and deliver it by
+  hand, and record how (§7024(f)).
+
 Timeline entries and audit summaries name the request by reference and the system by name,
 never the consumer: the subject's identifiers travel only in the webhook to the system.
 """
 
+from .hand_delivery import (
+    package_awaits_hand_delivery,
+    package_hand_deliveries,
+    package_hand_delivery_record,
+    package_staff_download_log,
+)
 from .packages import (
     Attached,
     Preview,
@@ -60,10 +70,14 @@ __all__ = [
     "data_system_deactivate",
     "data_system_save",
     "delete_impossibilities",
+    "package_awaits_hand_delivery",
+    "package_hand_deliveries",
+    "package_hand_delivery_record",
     "package_open",
     "package_part_attach",
     "package_part_mark_exempt",
     "package_preview",
+    "package_staff_download_log",
     "part_records",
     "released_package",
     "request_parts",

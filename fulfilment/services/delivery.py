@@ -14,6 +14,9 @@
   timeline (by reference and package id) and in the audit trail as the consumer's action.
 * ``package_zip_chunks`` / ``package_page_chunks``: the zip and its readable page, decrypted a
   chunk at a time (never whole in memory).
+
+Without an email address on the request nothing is sent: staff deliver the package by hand
+(``.hand_delivery``), and the status page says so rather than offering the page's sign-in.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ from audit.services import audit_record
 from core import clock
 from core.encrypted_files import encrypted_file_open
 from core.tokens import token_new, token_usable, token_use
-from requests_app.models import EventKind, PrivacyRequest
+from requests_app.models import Communication, EventKind, PrivacyRequest
 from requests_app.portal_selectors import StatusPageLink
-from requests_app.services.consumer_messages import consumer_email_send
+from requests_app.services.consumer_messages import consumer_email_address, consumer_email_send
 from requests_app.services.status_links import normalize_email, sign_in_link_email
 from requests_app.services.timeline import timeline_add
 from tenants.models import Tenant
@@ -52,6 +55,7 @@ DELIVERY_LINK_MINUTES = 30
 DELIVERY_SESSION_MINUTES = 30
 # A match writes a link and its email, a miss nothing: both answer after this long (R-P-2).
 DELIVERY_LOOKUP_SECONDS = 0.4
+PACKAGE_READY_TEMPLATE = "fulfilment/package_ready"
 PACKAGE_READY_SUBJECT = gettext_noop("Your data for privacy request %(reference)s is ready")
 PAGE_NAME = "index.html"
 _CHUNK = 64 * 1024
@@ -97,18 +101,21 @@ def package_availability(package: ResponsePackage, now: datetime | None = None) 
     return Availability.OPEN
 
 
-def package_delivery_start(package: ResponsePackage, *, page_url: str, now: datetime) -> None:
+def package_delivery_start(
+    package: ResponsePackage, *, page_url: str, now: datetime
+) -> Communication | None:
     """In the release's transaction: fix the download window and limit, and email the consumer
-    the page's address (no token: the download needs a fresh email sign-in)."""
+    the page's address (no token: the download needs a fresh email sign-in). The email's
+    Communication, or None when the request has no email address (nothing was sent)."""
     tenant = package.tenant
     package.download_until = now + timedelta(days=tenant.package_download_days)
     package.download_limit = tenant.package_download_limit
     package.download_count = 0
     package.save(update_fields=["download_until", "download_limit", "download_count"])
     privacy_request = package.privacy_request
-    consumer_email_send(
+    return consumer_email_send(
         privacy_request,
-        template="fulfilment/package_ready",
+        template=PACKAGE_READY_TEMPLATE,
         subject=PACKAGE_READY_SUBJECT,
         now=now,
         additions={
@@ -257,10 +264,18 @@ def status_page_links(
     """``settings.PRIVACY_REQUEST_STATUS_LINKS``: the consumer's status page links to the page of
     their released data while it can still be downloaded (§7024(f)), on the address the
     consumer is using (a custom domain or ``/<slug>/``)."""
-    from .packages import released_package  # packages imports this module (release → delivery)
+    # Both import this module (release → delivery; hand delivery → the ready email's name).
+    from .hand_delivery import hand_delivery_status
+    from .packages import released_package
 
     package = released_package(privacy_request)
-    if package is None or package_availability(package) is not Availability.OPEN:
+    if package is None:
+        return []
+    if not consumer_email_address(privacy_request):
+        # No email address on the request: the page's sign-in could send nothing, so it is not
+        # offered; the consumer is told the data comes another way, or how it came.
+        return [hand_delivery_status(package)]
+    if package_availability(package) is not Availability.OPEN:
         return []
     return [
         StatusPageLink(

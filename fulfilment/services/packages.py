@@ -59,6 +59,16 @@ from ..models import (
 from .delivery import package_delivery_start, package_page_url
 
 PREVIEW_ROWS = 50
+# What the release's timeline entry says about telling the consumer (§7024(f)): only what
+# happened — an email queued in the outbox, or none.
+RELEASE_EMAILED = (
+    "{who} was emailed (queued in the outbox) the address of the page to download it after a "
+    "fresh email sign-in (§7024(f))."
+)
+RELEASE_NOT_EMAILED = (
+    "The consumer has no email address on file and was not told: deliver the data another way "
+    "and record how (§7024(f))."
+)
 _COPY = 64 * 1024
 
 
@@ -739,9 +749,24 @@ def response_package_release(
         package.released_at = now
         package.released_by = actor if actor is not None and actor.pk else None
         package.save(update_fields=["state", "released_at", "released_by"])
+        # Secure delivery (§7024(f)): the consumer is told, in this transaction, where to
+        # download it (``page_url``: the portal's page; by default the business's portal).
+        # Without an email address on file nothing can be sent: the entry says so, and staff
+        # deliver it by hand and record how (``package_hand_delivery_record``).
+        package.tenant = locked.tenant
+        package.privacy_request = locked
+        emailed = package_delivery_start(
+            package, page_url=page_url or package_page_url(package), now=now
+        )
         withheld = (
             ", ".join(withholding.kind_text(kind).label for kind in package.withheld) or "nothing"
         )
+        if emailed is None:
+            told = RELEASE_NOT_EMAILED
+        elif locked.agent_email and emailed.recipient == locked.agent_email:
+            told = RELEASE_EMAILED.format(who="The consumer's authorized agent")
+        else:
+            told = RELEASE_EMAILED.format(who="The consumer")
         timeline_add(
             locked,
             kind=EventKind.NOTE,
@@ -750,20 +775,17 @@ def response_package_release(
             label=actor_label,
             message=f"Response package {package.pk} released: {len(package.parts)} part(s), "
             f"{package.row_count} records from {package.period_start.isoformat()} to "
-            f"{package.period_end.isoformat()}; withheld (§7024(d)): {withheld}.",
+            f"{package.period_end.isoformat()}; withheld (§7024(d)): {withheld}. {told}",
             data={
                 "response_package": package.pk,
                 "parts": package.parts,
                 "withheld": package.withheld,
                 "sha256": package.sha256,
+                "emailed": emailed is not None,
+                "communication": emailed.pk if emailed is not None else None,
             },
             audit_summary=f"Released response package {package.pk} — {locked.reference}",
         )
-        # Secure delivery (§7024(f)): the consumer is told, in this transaction, where to
-        # download it (``page_url``: the portal's page; by default the business's portal).
-        package.tenant = locked.tenant
-        package.privacy_request = locked
-        package_delivery_start(package, page_url=page_url or package_page_url(package), now=now)
     return package
 
 
