@@ -1,9 +1,11 @@
 """The data systems and their tasks in the admin.
 
-* ``DataSystemAdmin``: the business's admins register their systems; a webhook system's signing
-  secret is shown once, when it is made, and only its first characters afterwards;
+* ``DataSystemAdmin``: the business's admins register their systems and the categories of their
+  data inventory each holds (a multiple choice of that inventory only); a webhook system's
+  signing secret is shown once, when it is made, and only its first characters afterwards;
 * ``SystemTaskAdmin``: every task, read-only, with a page where staff answer one (a person's
-  task, or a system's that cannot call the API) through ``system_task_answer``;
+  task, or a system's that cannot call the API) through ``system_task_answer``; a request to
+  know's answer may say which inventory categories were found;
 * ``SystemTaskInline`` (``settings.PRIVACY_REQUEST_ADMIN_INLINES``: requests_app never imports
   fulfilment): each system's progress on a request's page.
 """
