@@ -6,7 +6,10 @@
   checker's findings (issue 15, "Done means").
 * Leads Library's data systems (issue 16 item 0): its CRM and its data warehouse, each with a
   person assigned, so that a request verified in the demo gets a task for each. They are seeded
-  after the demo requests: those were closed before the systems existed.
+  after the demo requests: those were closed before the systems existed, and after its data
+  inventory: each holds some of its categories (the contact directory the identifiers, customer
+  records and job history; the warehouse the identifiers it joins on and the health and exercise
+  insights), which a request to know categories' answer is ticked from (§7024(k)(1)).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from fulfilment.models import DataSystem, SystemKind, SystemMethod
+from fulfilment.selectors import inventory_codes
 from fulfilment.services import data_system_save
 from notices.models import NoticeKind, NoticeText, NoticeVersion, PrivacyPractices
 from notices.services import notice_publish, notice_text_save, privacy_practices_save
@@ -26,8 +30,13 @@ PUBLISHED_NOTICES = {"leads-library": (NoticeKind.PRIVACY_POLICY, NoticeKind.NOT
 
 DEMO_SYSTEMS: dict[str, tuple[dict[str, Any], ...]] = {
     "leads-library": (
-        {"name": "Contact directory (CRM)", "kind": SystemKind.CRM},
-        {"name": "Analytics warehouse", "kind": SystemKind.WAREHOUSE, "handles_correct": False},
+        {"name": "Contact directory (CRM)", "kind": SystemKind.CRM, "categories": ["A", "B", "I"]},
+        {
+            "name": "Analytics warehouse",
+            "kind": SystemKind.WAREHOUSE,
+            "handles_correct": False,
+            "categories": ["A", "SPI-2B"],
+        },
     ),
 }
 
@@ -58,6 +67,8 @@ def seed_notices(tenant: Tenant, slug: str, users: dict[str, Any]) -> None:
 def seed_systems(tenant: Tenant, slug: str, users: dict[str, Any]) -> None:
     """The business's data systems, each assigned to its staff member, once."""
     named = set(DataSystem.objects.for_tenant(tenant).values_list("name", flat=True))
+    # Only categories still in the inventory (an admin may have removed one since).
+    inventory = set(inventory_codes(tenant))
     for fields in DEMO_SYSTEMS.get(slug, ()):
         if fields["name"] in named:
             continue
@@ -67,6 +78,9 @@ def seed_systems(tenant: Tenant, slug: str, users: dict[str, Any]) -> None:
                 owner=users[Role.ADMIN],
                 assignee=users[Role.STAFF],
                 method=SystemMethod.PERSON,
-                **fields,
+                **{
+                    **fields,
+                    "categories": [code for code in fields["categories"] if code in inventory],
+                },
             )
         )

@@ -1,9 +1,11 @@
 """The data systems and their tasks in the admin.
 
-* ``DataSystemAdmin``: the business's admins register their systems; a webhook system's signing
-  secret is shown once, when it is made, and only its first characters afterwards;
+* ``DataSystemAdmin``: the business's admins register their systems and the categories of their
+  data inventory each holds (a multiple choice of that inventory only); a webhook system's
+  signing secret is shown once, when it is made, and only its first characters afterwards;
 * ``SystemTaskAdmin``: every task, read-only, with a page where staff answer one (a person's
-  task, or a system's that cannot call the API) through ``system_task_answer``;
+  task, or a system's that cannot call the API) through ``system_task_answer``; a request to
+  know's answer may say which inventory categories were found;
 * ``SystemTaskInline`` (``settings.PRIVACY_REQUEST_ADMIN_INLINES``: requests_app never imports
   fulfilment): each system's progress on a request's page.
 """
@@ -37,6 +39,7 @@ from audit.reads import AuditedReadMixin
 from audit.services import audit_record
 from core.refusals import Refused
 from core.uploads import UPLOAD_MAX_BYTES, OversizeUpload
+from notices import categories as statute
 from requests_app import vocabulary as words
 from requests_app.admin.inlines import READ_ONLY_INLINE
 from requests_app.models import PrivacyRequest
@@ -55,6 +58,7 @@ from .models import (
     TaskOutcome,
     TaskState,
 )
+from .selectors import inventory_codes
 from .services import (
     data_system_check,
     data_system_deactivate,
@@ -83,7 +87,23 @@ def _local(moment: Any) -> str:
 # --- Data systems --------------------------------------------------------------------------------
 
 
+def inventory_choices(tenant: Any) -> list[tuple[str, str]]:
+    """The business's data inventory as (code, statutory label) choices, in the statute's order."""
+    if tenant is None:
+        return []
+    return [(code, statute.category(code).label) for code in inventory_codes(tenant)]
+
+
 class DataSystemForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label="Categories of personal information it holds",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="From the business's data inventory. When the system answers a request to "
+        "know done, these are ticked in the consumer's categories answer (§7024(k)(1)), "
+        "unless its answer says which it found. Missing one? Add it to the data inventory "
+        "(notices) first.",
+    )
     webhook_url = forms.URLField(
         label="Webhook address",
         required=False,
@@ -102,6 +122,7 @@ class DataSystemForm(forms.ModelForm):
         fields = (
             "name",
             "kind",
+            "categories",
             "owner",
             "owner_contact",
             "handles_know",
@@ -118,6 +139,11 @@ class DataSystemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.endpoint_id:
             self.fields["webhook_url"].initial = self.instance.endpoint.url
+        # Only the business's own inventory: a code from elsewhere is not a choice (and the
+        # service refuses it too).
+        self.fields["categories"].choices = inventory_choices(  # type: ignore[attr-defined]
+            getattr(self, "tenant", None)
+        )
 
     def _post_clean(self) -> None:
         # The service's own checks, before anything is made (its endpoint, its secret).
@@ -139,7 +165,7 @@ class DataSystemAdmin(TenantScopedModelAdmin):
 
     ability = "settings"
     form = DataSystemForm
-    list_display = ("name", "kind", "method", "handled_types", "owner", "active")
+    list_display = ("name", "kind", "held_categories", "method", "handled_types", "owner", "active")
     list_filter = ("kind", "method", "active")
     search_fields = ("name",)
     ordering = ("name", "pk")
@@ -164,6 +190,10 @@ class DataSystemAdmin(TenantScopedModelAdmin):
     @admin.display(description="requests")
     def handled_types(self, obj: DataSystem) -> str:
         return ", ".join(kind for kind in rules.HANDLED_TYPES if getattr(obj, f"handles_{kind}"))
+
+    @admin.display(description="categories held")
+    def held_categories(self, obj: DataSystem) -> str:
+        return ", ".join(obj.categories or ()) or "—"
 
     @admin.display(description="signing secret")
     def signing_secret(self, obj: DataSystem) -> str:
@@ -225,6 +255,24 @@ class SystemTaskAnswerForm(forms.Form):
         "that give the consumer a meaningful understanding of why (§7022(b)(3)). The consumer "
         "reads it in the answer.",
     )
+    categories_found = forms.MultipleChoiceField(
+        label="Categories found",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only with the outcome done: the categories of the business's data inventory "
+        "found for this consumer; the categories answer ticks these (§7024(k)(1)). None "
+        "ticked: the categories the system is recorded as holding stand for them.",
+    )
+
+    def __init__(self, *args: Any, task: SystemTask, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if task.action == rules.FIND:
+            self.fields["categories_found"].choices = inventory_choices(  # type: ignore[attr-defined]
+                task.tenant
+            )
+            self.fields["categories_found"].initial = list(task.categories_found or ())
+        else:  # only a request to know's answer lists categories
+            del self.fields["categories_found"]
 
 
 class TaskDisplay:
@@ -276,6 +324,7 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
         "note",
         "basis",
         "explanation",
+        "found",
         "answer_link",
     )
     readonly_fields = fields
@@ -294,6 +343,15 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
     def request_reference(self, obj: SystemTask) -> str:
         url = reverse("admin:requests_app_privacyrequest_change", args=[obj.privacy_request_id])
         return format_html('<a href="{}">{}</a>', url, obj.privacy_request.reference)
+
+    @admin.display(description="categories found")
+    def found(self, obj: SystemTask) -> str:
+        # What the answer said it found; otherwise what its system holds stands for it.
+        if obj.categories_found:
+            return ", ".join(obj.categories_found)
+        if obj.outcome == rules.DONE and obj.system.categories:
+            return f"Not said: the system holds {', '.join(obj.system.categories)}"
+        return "—"
 
     @admin.display(description="consumer")
     def subject(self, obj: SystemTask) -> str:
@@ -318,7 +376,7 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
         task = self.get_object(request, unquote(object_id))
         if task is None:  # another business's task answers like a missing one
             raise Http404("No such record.")
-        form = SystemTaskAnswerForm(request.POST or None)
+        form = SystemTaskAnswerForm(request.POST or None, task=task)
         if request.method == "POST" and form.is_valid():
             try:
                 system_task_answer(
@@ -327,6 +385,7 @@ class SystemTaskAdmin(AuditedReadMixin, TaskDisplay, TenantScopedModelAdmin):
                     note=form.cleaned_data["note"],
                     basis=form.cleaned_data["basis"],
                     explanation=form.cleaned_data["explanation"],
+                    categories_found=form.cleaned_data.get("categories_found") or [],
                     actor=request.user,
                 )
             except Refused as refused:

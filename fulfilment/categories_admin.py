@@ -1,8 +1,10 @@
 """Staff's page for the answer to a request to know categories (§7024(j)-(l)).
 
-``admin/fulfilment/know-categories/<privacy_request_id>/``: the business's inventory as a checklist
-(every category ticked at first: the systems' answers do not say which they found), staff untick
-what does not apply to this consumer, preview the message word for word, and send it through
+``admin/fulfilment/know-categories/<privacy_request_id>/``: the business's inventory as a checklist,
+ticked at first from the data systems' answers (``know_categories_checklist``: what the systems
+that answered done hold or found; everything when no answer names a category), each category
+with the systems that found it and those holding it that have not answered; staff tick or
+untick what applies to this consumer, preview the message word for word, and send it through
 ``know_categories_send``. Linked from the request's page (``settings.PRIVACY_REQUEST_PAGE_TOOLS``:
 requests_app never imports fulfilment). Another business's request answers 404.
 """
@@ -24,7 +26,7 @@ from tenants.context import staff_tenant
 
 from .services.know_categories import (
     CATEGORY_SCOPES,
-    know_categories_choices,
+    know_categories_checklist,
     know_categories_preview,
     know_categories_send,
 )
@@ -47,9 +49,9 @@ class KnowCategoriesForm(forms.Form):
         label="Categories of personal information collected about this consumer",
         widget=forms.CheckboxSelectMultiple,
         required=False,  # the service says what is missing
-        help_text="All of the business's data inventory is ticked: untick what does not apply "
-        "to this consumer. Each ticked category's sources, purposes and recipients go in the "
-        "answer.",
+        help_text="Ticked at first from the data systems' answers (see above): tick or untick "
+        "what applies to this consumer. Each ticked category's sources, purposes and "
+        "recipients go in the answer.",
     )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -67,7 +69,8 @@ def know_categories_view(request: HttpRequest, privacy_request_id: int) -> HttpR
     )
     if privacy_request is None:  # another business's request answers like a missing one
         raise Http404("No such request.")
-    choices = know_categories_choices(privacy_request)
+    checklist = know_categories_checklist(privacy_request)
+    choices = checklist.choices
     form = KnowCategoriesForm(
         request.POST or None,
         choices=[(choice.code, choice.label) for choice in choices],
@@ -100,6 +103,9 @@ def know_categories_view(request: HttpRequest, privacy_request_id: int) -> HttpR
         "title": f"Categories answer: {privacy_request.reference}",
         "privacy_request": privacy_request,
         "form": form,
+        # Each box with what the systems said of its category (same order as the choices).
+        "boxes": list(zip(form["categories"], choices, strict=True)),
+        "checklist": checklist,
         "preview": preview,
         "cancel_url": page_url,
         "opts": PrivacyRequest._meta,

@@ -53,10 +53,20 @@ class TaskOutcome(models.TextChoices):
 class DataSystem(TenantOwnedModel):
     """An internal system of the business that holds personal information, its owner, and how
     it is given its part of a request: a signed webhook (``endpoint``, whose secret is stored
-    encrypted by the outbox and shown once) or a member of staff (``assignee``)."""
+    encrypted by the outbox and shown once) or a member of staff (``assignee``). ``categories``:
+    the categories of the business's data inventory it holds, which a request to know
+    categories' answer is drafted from when the system finds the consumer (§7024(k)(1))."""
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=12, choices=SystemKind.choices)
+    categories = models.JSONField(
+        "categories of personal information it holds",
+        default=list,
+        blank=True,
+        help_text='Statutory codes of the business\'s data inventory, e.g. ["A", "D"]; when '
+        "the system answers a request to know done, these are ticked in the categories answer "
+        "(unless its answer says which it found).",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -125,9 +135,9 @@ class DataSystem(TenantOwnedModel):
 
 class SystemTask(TenantOwnedModel):
     """One system's part of one verified request: find and export, delete or correct the
-    subject's data; answered done, exempt (with its basis), nothing found, or for a deletion
-    impossible (with its detailed explanation, §7022(b)(3)), or cancelled when
-    the request is denied or withdrawn."""
+    subject's data; answered done (saying, if it will, which inventory categories it found),
+    exempt (with its basis), nothing found, or for a deletion impossible (with its detailed
+    explanation, §7022(b)(3)), or cancelled when the request is denied or withdrawn."""
 
     privacy_request = models.ForeignKey(
         "requests_app.PrivacyRequest", on_delete=models.CASCADE, related_name="+"
@@ -156,6 +166,14 @@ class SystemTask(TenantOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answered_by_label = models.CharField(max_length=150, blank=True)
+    categories_found = models.JSONField(
+        "categories found",
+        default=list,
+        blank=True,
+        help_text="With the outcome done: the statutory codes of the inventory categories the "
+        "system found for this consumer (§7024(k)(1)). Empty: it did not say, and the "
+        "categories its system holds stand for them.",
+    )
 
     class Meta(TenantOwnedModel.Meta):
         ordering = ["privacy_request", "system__name", "id"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from notices import categories as statute
+from notices.models import InventoryCategory
 from requests_app.models import PrivacyRequest
 from tenants.models import Tenant
 
@@ -36,3 +38,10 @@ def request_system_tasks(privacy_request: PrivacyRequest) -> QuerySet[SystemTask
         .select_related("system", "answered_by")
         .order_by("system__name", "pk")
     )
+
+
+def inventory_codes(tenant: Tenant) -> list[str]:
+    """The statutory codes of the business's data inventory, in the statute's order: the
+    categories its systems may hold and find (``categories_rules``)."""
+    codes = InventoryCategory.objects.for_tenant(tenant).values_list("category", flat=True)
+    return sorted(set(codes), key=statute.statute_order)

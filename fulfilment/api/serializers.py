@@ -12,6 +12,7 @@ from core.api import (
     PageQuerySerializer,
     optional_text,
 )
+from notices import categories as statute
 
 from .. import task_rules as rules
 from ..models import TaskAction, TaskOutcome, TaskState
@@ -60,6 +61,11 @@ class SystemTaskOutputSerializer(ApiSerializer):
     explanation = serializers.CharField(
         help_text="Why deleting was impossible or disproportionate (§7022(b)(3))."
     )
+    categories_found = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="With done: the inventory categories (statutory codes) the system said it "
+        "found; empty when it did not say.",
+    )
     answered_at = serializers.DateTimeField(allow_null=True)
     answered_by = serializers.CharField(source="answered_by_label")
 
@@ -90,6 +96,16 @@ class SystemTaskAnswerInputSerializer(ApiSerializer):
         "explanation, with the facts, of why deleting is impossible or would involve "
         "disproportionate effort; it is relayed to the consumer (§7022(b)(3), (c)(4)). A stock "
         "phrase is refused.",
+    )
+    categories_found = serializers.ListField(
+        child=serializers.CharField(max_length=statute.CODE_MAX_LENGTH),
+        required=False,
+        max_length=len(statute.ALL),
+        help_text="Optional, only with done: the categories of the business's data inventory "
+        "the system found for this consumer, as statutory codes (`A`-`K`, `SPI-1A`…), e.g. "
+        '`["A", "D"]`. The consumer\'s categories answer (§7024(k)(1)) then ticks these '
+        "instead of every category the system is recorded as holding. A code outside the "
+        "inventory is refused (400), as are categories with any other outcome.",
     )
 
 

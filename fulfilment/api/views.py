@@ -111,8 +111,11 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
         summary="Answer a system task",
         description="done (the data was found and exported, deleted or corrected), "
         "nothing_found, exempt with its legal basis, or for a deletion impossible with a "
-        "detailed explanation (§7022(b)(3)). A task is answered once; sending the "
-        "same answer again returns it unchanged.",
+        "detailed explanation (§7022(b)(3)). With done, `categories_found` may say which "
+        "categories of the business's data inventory were found for this consumer "
+        "(§7024(k)(1)); a code outside the inventory, or categories with another outcome, "
+        "answer 400 and save nothing. A task is answered once; sending the same answer again "
+        "returns it unchanged.",
         parameters=[
             OpenApiParameter("system_task_id", int, OpenApiParameter.PATH, description="The task.")
         ],
@@ -141,6 +144,7 @@ class SystemTaskAnswerApi(TenantScopedAPIView):
             note=data.get("note") or "",
             basis=data.get("basis") or "",
             explanation=data.get("explanation") or "",
+            categories_found=data.get("categories_found") or [],
             actor=actor,
             actor_label=actor_label,
         )

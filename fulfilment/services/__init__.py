@@ -1,12 +1,15 @@
 """The write path of the data systems and their tasks.
 
-* ``data_system_save`` / ``data_system_deactivate``: the business's admins register a system;
+* ``data_system_save`` / ``data_system_deactivate``: the business's admins register a system
+  and the categories of their data inventory it holds;
   a webhook system's URL gets an outbox endpoint whose signing secret is shown once;
 * ``system_tasks_on_verified`` (``settings.PRIVACY_REQUEST_VERIFIED``): a verified request to
   know, delete or correct gives each active system that handles its type a task, in the same
   transaction, and tells the system (a signed webhook) or its assignee (an email) through the
   outbox;
-* ``system_task_answer``: done, exempt (with its basis) or nothing found, once;
+* ``system_task_answer``: done (saying, if it will, which inventory categories it found:
+  ``categories_found``, read by the categories answer's checklist), exempt (with its basis),
+  nothing found, or for a deletion impossible, once;
 * ``system_task_remind`` / ``system_task_reminder_sweep``: reminders to the owner, from a few
   days before a task is due, at most once a local day;
 * ``system_tasks_on_closing`` / ``system_tasks_on_closed`` (``settings.PRIVACY_REQUEST_CLOSING``,

@@ -1,9 +1,12 @@
-"""The answer to a request to know categories (§7024(j)-(l)): drafted from the business's data
-inventory, narrowed by staff to the categories that apply to this consumer, previewed, sent.
+"""The answer to a request to know categories (§7024(j)-(l)): assembled from the business's
+data inventory and what its data systems found, narrowed by staff to the categories that apply
+to this consumer, previewed, sent.
 
-* ``know_categories_choices``: the inventory's categories for staff's checklist, and which are
-  ticked at first. The systems' answers do not say which categories they found, so every
-  category of the inventory starts ticked: staff untick those that do not apply;
+* ``know_categories_checklist``: the inventory's categories for staff's checklist, and which are
+  ticked at first (``categories_rules.categories_checklist``): those held or found by the
+  systems that answered done (a task's ``categories_found`` if it said, else its system's
+  ``categories``); per category, which systems found it and which holding it have not answered.
+  When no answer names a category, every category starts ticked, and the page says so;
 * ``know_categories_preview``: the message, word for word, without sending it;
 * ``know_categories_send``: sends it (a ``Communication``, template ``know_categories``, in the
   consumer's language, §7003), on the timeline and in the audit trail.
@@ -42,6 +45,7 @@ from requests_app.services.timeline import timeline_add
 from tenants.models import Tenant
 
 from .. import categories_rules as rules
+from ..selectors import inventory_codes, request_system_tasks
 
 TEMPLATE = "fulfilment/know_categories"
 SUBJECT = gettext_noop("The personal information we collected about you: %(reference)s")
@@ -55,6 +59,30 @@ class CategoryChoice:
     code: str
     label: str
     ticked: bool
+    found_by: tuple[str, ...] = ()  # the systems that answered done and hold or found it
+    awaiting: tuple[str, ...] = ()  # the systems holding it that have not answered yet
+
+
+@dataclass(frozen=True)
+class CategoryChecklist:
+    """Staff's checklist and why it is ticked as it is (``categories_rules`` names the bases)."""
+
+    choices: list[CategoryChoice]
+    basis: str
+    open_systems: tuple[str, ...]
+    silent_systems: tuple[str, ...]
+
+    @property
+    def from_answers(self) -> bool:
+        return self.basis == rules.FROM_ANSWERS
+
+    @property
+    def nothing_found(self) -> bool:
+        return self.basis == rules.NOTHING_FOUND
+
+    @property
+    def fallback(self) -> bool:
+        return self.basis == rules.FALLBACK
 
 
 def inventory_rows(tenant: Tenant) -> list[rules.InventoryRow]:
@@ -79,12 +107,34 @@ def inventory_rows(tenant: Tenant) -> list[rules.InventoryRow]:
     ]
 
 
-def know_categories_choices(privacy_request: PrivacyRequest) -> list[CategoryChoice]:
-    """Staff's checklist: every category of the inventory, ticked (see the module's note)."""
-    return [
-        CategoryChoice(row.code, statute.category(row.code).label, ticked=True)
-        for row in inventory_rows(privacy_request.tenant)
+def know_categories_checklist(privacy_request: PrivacyRequest) -> CategoryChecklist:
+    """Staff's checklist: the inventory's categories, ticked from the systems' answers."""
+    answers = [
+        rules.SystemAnswer(
+            system=task.system.name,
+            state=task.state,
+            outcome=task.outcome,
+            holds=tuple(task.system.categories or ()),
+            found=tuple(task.categories_found or ()),
+        )
+        for task in request_system_tasks(privacy_request)
     ]
+    checklist = rules.categories_checklist(inventory_codes(privacy_request.tenant), answers)
+    return CategoryChecklist(
+        choices=[
+            CategoryChoice(
+                box.code,
+                statute.category(box.code).label,
+                ticked=box.ticked,
+                found_by=box.found_by,
+                awaiting=box.awaiting,
+            )
+            for box in checklist.boxes
+        ],
+        basis=checklist.basis,
+        open_systems=checklist.open_systems,
+        silent_systems=checklist.silent_systems,
+    )
 
 
 def _check(privacy_request: PrivacyRequest, chosen: Sequence[str]) -> list[rules.InventoryRow]:

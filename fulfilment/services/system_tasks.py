@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,10 @@ from requests_app.models import EventKind, PrivacyRequest
 from requests_app.services.timeline import timeline_add
 from tenants.selectors import tenant_today
 
+from .. import categories_rules
 from .. import task_rules as rules
 from ..models import DataSystem, SystemMethod, SystemTask, TaskState
+from ..selectors import inventory_codes
 
 logger = logging.getLogger(__name__)
 
@@ -198,12 +201,18 @@ def system_task_answer(
     note: str = "",
     basis: str = "",
     explanation: str = "",
+    categories_found: Sequence[str] = (),
     actor: AbstractBaseUser | None,
     actor_label: str | None = None,
 ) -> SystemTask:
     """Record a system's answer: done, exempt (``basis`` required), nothing found, or for a
     deletion impossible (``explanation`` required, detailed: §7022(b)(3); it is shown to staff
     and relayed to the consumer in the answer, ``delete_impossibilities``).
+
+    With done, ``categories_found`` may say which categories of the business's data inventory
+    the system found for this consumer (statutory codes): the categories answer ticks those
+    instead of all the system holds (§7024(k)(1)). A code outside the inventory, or categories
+    with another outcome, are refused before anything is written.
 
     ``actor`` is the staff member who answered, or None for an API key (``actor_label`` names
     it). A task is answered once: the same answer again is accepted and changes nothing (a
@@ -215,13 +224,19 @@ def system_task_answer(
     rules.answer_check(
         outcome=outcome, note=note, basis=basis, action=task.action, explanation=explanation
     )
+    found = list(
+        categories_rules.found_check(
+            outcome=outcome, found=categories_found, inventory=inventory_codes(task.tenant)
+        )
+    )
     note, basis, explanation = note.strip(), basis.strip(), explanation.strip()
     if task.state == TaskState.ANSWERED:
-        if (task.outcome, task.note, task.basis, task.explanation) == (
+        if (task.outcome, task.note, task.basis, task.explanation, task.categories_found) == (
             outcome,
             note,
             basis,
             explanation,
+            found,
         ):
             return task
         raise Refused(
@@ -243,6 +258,7 @@ def system_task_answer(
     task.note = note
     task.basis = basis
     task.explanation = explanation
+    task.categories_found = found
     task.answered_at = now
     task.answered_by = actor if actor is not None and actor.pk else None
     task.answered_by_label = label[:150]
@@ -258,9 +274,10 @@ def system_task_answer(
         actor=actor,
         label=actor_label,
         # The note may quote the consumer's data: it stays on the task, off the timeline.
-        message=f"{said} ({rules.ACTION_PHRASES[task.action]}).",
+        message=f"{said} ({rules.ACTION_PHRASES[task.action]})"
+        + (f"; categories found: {', '.join(found)}." if found else "."),
         reason=basis or explanation,
-        data={"system_task": task.pk, "outcome": outcome},
+        data={"system_task": task.pk, "outcome": outcome, "categories_found": found},
         audit_summary=f"Answered system task {task.pk} ({task.system.name}): {outcome} — "
         f"{privacy_request.reference}",
     )

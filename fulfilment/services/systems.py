@@ -16,7 +16,9 @@ from outbox.services import (
 )
 from tenants.models import Membership, Tenant
 
+from .. import categories_rules
 from ..models import DataSystem, SystemMethod
+from ..selectors import inventory_codes
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ def _needs_new_endpoint(system: DataSystem, webhook_url: str, new_secret: bool) 
 
 def data_system_check(*, system: DataSystem, webhook_url: str = "") -> None:
     """Every rule ``data_system_save`` applies, without saving: raises ``ValidationError`` with
-    the fields (the admin's form shows them before anything is made)."""
+    the fields (the admin's form shows them before anything is made). The categories it holds
+    must be in the business's data inventory; they are kept in the statute's order."""
     tenant = system.tenant
     now = clock.now()
     if system.created_at is None:
@@ -74,8 +77,26 @@ def data_system_check(*, system: DataSystem, webhook_url: str = "") -> None:
                 webhook_url_check(url)
             except Refused as refused:
                 raise ValidationError({"webhook_url": refused.message}) from refused
+    system.categories = _held_categories(tenant, system.categories)
     # The endpoint is made on saving: its constraint is checked then.
     system.full_clean(exclude=["endpoint"])
+
+
+def _held_categories(tenant: Tenant, codes: Any) -> list[str]:
+    """The categories a system holds: codes of the business's data inventory (a category from
+    elsewhere, another business's included, is refused), once each, in the statute's order."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ValidationError({"categories": "Give the categories as a list of statutory codes."})
+    inventory = inventory_codes(tenant)
+    unknown = categories_rules.codes_outside(inventory, codes)
+    if unknown:
+        raise ValidationError(
+            {
+                "categories": f"Not in the business's data inventory: {', '.join(unknown)}. "
+                "Record the category there first (Data inventory, in the notices)."
+            }
+        )
+    return list(categories_rules.in_inventory_order(inventory, codes))
 
 
 @transaction.atomic

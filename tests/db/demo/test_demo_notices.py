@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from demo import seed as demo
-from fulfilment.models import SystemTask
+from fulfilment.models import DataSystem, SystemTask
+from fulfilment.services import system_task_answer
+from fulfilment.services.know_categories import know_categories_checklist
 from notices.checker import findings_for
 from notices.models import NoticeVersion
 from requests_app.services import privacy_request_mark_verified
@@ -69,3 +71,29 @@ def test_a_request_verified_in_the_demo_gets_a_task_for_each_leads_library_syste
     )
     tasks = SystemTask.objects.for_tenant(leads).filter(privacy_request=delete)
     assert tasks.count() == 2
+
+
+def test_leads_library_s_systems_tick_their_inventory_categories_in_a_categories_answer(seeded):
+    """§7024(k)(1): the CRM answering done and the warehouse finding nothing tick the CRM's
+    categories only (the warehouse's health insights, SPI-2B, stay unticked)."""
+    leads, _ = seeded
+    systems = {s.name: s.categories for s in DataSystem.objects.for_tenant(leads)}
+    assert systems == {
+        "Analytics warehouse": ["A", "SPI-2B"],
+        "Contact directory (CRM)": ["A", "B", "I"],
+    }
+    know = make_request(leads, request_type="know", know_scope="categories", email="k@example.com")
+    staff = leads.memberships.get(role=Role.STAFF).user
+    privacy_request_mark_verified(
+        privacy_request=know, actor=staff, method="matched name, email and phone to our records"
+    )
+    for task in SystemTask.objects.for_tenant(leads).filter(privacy_request=know):
+        outcome = "done" if task.system.name.endswith("(CRM)") else "nothing_found"
+        system_task_answer(task=task, outcome=outcome, actor=staff)
+    checklist = know_categories_checklist(know)
+    assert [(c.code, c.ticked) for c in checklist.choices] == [
+        ("A", True),
+        ("B", True),
+        ("I", True),
+        ("SPI-2B", False),
+    ]
