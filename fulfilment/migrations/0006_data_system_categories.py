@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfilment', '0004_package_delivery'),
+        ('fulfilment', '0005_package_hand_delivery'),
     ]
 
     operations = [
