@@ -78,6 +78,13 @@ def system_task_payload(task: SystemTask) -> dict[str, Any]:
         "due_on": task.due_on.isoformat(),
         "subject": subject_identifiers(privacy_request),
         **_request_details(privacy_request),
+        # A request to know's answer may say which of these it found (``categories_found``,
+        # §7024(k)(1)): the inventory categories the system is recorded as holding.
+        **(
+            {"categories_held": list(task.system.categories or [])}
+            if privacy_request.request_type == words.KNOW
+            else {}
+        ),
         "answer_url": settings.PORTAL_BASE_URL
         + reverse("api-v1-system-task-answer", kwargs={"system_task_id": task.pk}),
     }

@@ -314,6 +314,10 @@ def test_7024k1_crm_done_and_warehouse_nothing_found_tick_only_the_crm_s_categor
     assert _boxes_on_page(page) == ["A", "B", "D", "F"]
     assert _ticked_on_page(page) == ["A", "B", "D"]
     assert page.count("Found by: CRM") == 3
+    # Each box's label carries what the systems said, so a screen reader reads it with the box.
+    labels = re.findall(r"<label for=\"id_categories_\d+\">(.*?)</label>", page, re.S)
+    assert len(labels) == 4
+    assert sum("Found by: CRM" in label for label in labels) == 3
     assert "held or found by the data systems that answered “done”" in page
     assert "Still open" not in page
 

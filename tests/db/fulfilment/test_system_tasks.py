@@ -156,6 +156,21 @@ def test_the_webhook_is_queued_signed_with_the_task_and_only_the_request_s_ident
     assert (data["action"], data["due_on"]) == ("delete", "2026-02-22")
     assert data["subject"] == {"name": "Casey Consumer", "email": "consumer@example.com"}
     assert data["answer_url"].endswith(f"/api/v1/system-tasks/{crm_task.pk}/answer")
+    assert "categories_held" not in data  # a deletion: nothing to report by category
+
+
+def test_a_know_task_s_webhook_names_the_categories_its_system_holds(
+    tenant_a, staff_a, systems, started
+):
+    systems["crm"].categories = ["A", "B"]
+    systems["crm"].save(update_fields=["categories"])
+    privacy_request = verified(tenant_a, staff_a, request_type="know")
+    crm_task = next(t for t in _tasks(tenant_a, privacy_request) if t.system.name == "CRM")
+    message = OutboxMessage.objects.for_tenant(tenant_a).get(
+        dedupe_key=f"system-task:{crm_task.pk}"
+    )
+    # What it may answer in categories_found (§7024(k)(1)).
+    assert json.loads(message.body)["data"]["categories_held"] == ["A", "B"]
 
 
 def test_the_webhook_reaches_the_system_with_a_valid_signature_and_its_idempotency_key(
