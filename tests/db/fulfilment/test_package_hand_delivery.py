@@ -24,6 +24,7 @@ from fulfilment.services import (
 from outbox.models import OutboxMessage
 from requests_app.models import Communication, RequestEvent
 from requests_app.portal_selectors import STATUS_KEY
+from requests_app.services.intake import Agent
 from tests.factories import attach_part, verified_request
 from tests.helpers import login
 
@@ -129,6 +130,27 @@ def test_7024f_release_with_an_email_address_says_the_email_was_queued(tenant_a,
         .filter(about_label=privacy_request.reference, subject__contains="is ready")
         .exists()
     )
+
+
+def test_7024f_release_to_an_authorized_agent_says_the_agent_was_emailed(
+    tenant_a, staff_a, started
+):
+    privacy_request = verified_request(
+        tenant_a,
+        staff_a,
+        request_type="know",
+        email="",
+        agent=Agent(name="Rights Helpers", email="desk@rights-helpers.example"),
+    )
+    attach_part(privacy_request, RECORDS, source="Paper files", actor=staff_a)
+    response_package_release(privacy_request=privacy_request, actor=staff_a)
+    entry = events(privacy_request)[-1]
+    assert "The consumer's authorized agent was emailed (queued in the outbox)" in entry.message
+    communication = Communication.objects.for_tenant(tenant_a).get(
+        privacy_request=privacy_request, template="fulfilment/package_ready"
+    )
+    assert communication.recipient == "desk@rights-helpers.example"
+    assert entry.data["communication"] == communication.pk
 
 
 def test_the_admin_page_shows_a_package_awaiting_delivery_by_hand(package, client_a):
