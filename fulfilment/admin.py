@@ -27,7 +27,6 @@ from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -48,6 +47,7 @@ from tenants.context import staff_tenant
 
 from . import task_rules as rules
 from . import withholding
+from .downloads import package_zip_response
 from .models import (
     DataSystem,
     HandDeliveryMethod,
@@ -77,7 +77,6 @@ from .services import (
     subject_identifiers,
     system_task_answer,
 )
-from .services.delivery import package_zip_chunks
 
 
 def _local(moment: Any) -> str:
@@ -640,15 +639,9 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
                 status=409,
             )
         package_staff_download_log(package=package, actor=request.user)
-        response = StreamingHttpResponse(
-            package_zip_chunks(package), content_type="application/zip"
+        return package_zip_response(
+            package, f"{privacy_request.reference}-response-package-{package.pk}.zip"
         )
-        filename = f"{privacy_request.reference}-response-package-{package.pk}.zip"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Content-Length"] = str(package.size)
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
     def package_view(self, request: HttpRequest, privacy_request_id: int) -> HttpResponse:
         privacy_request = self._request(request, privacy_request_id)

@@ -31,6 +31,7 @@ from core import clock
 from requests_app.forms import SignInForm
 from tenants.portal import portal_page, portal_render
 
+from .downloads import package_zip_response
 from .forms import DeliveryEmailForm
 from .models import ResponsePackage
 from .services.delivery import (
@@ -44,7 +45,6 @@ from .services.delivery import (
     package_download_claim,
     package_for_portal,
     package_page_chunks,
-    package_zip_chunks,
 )
 
 # Per tenant: the package this browser signed in to, and until when (a fresh sign-in).
@@ -191,13 +191,7 @@ def package_download(request: HttpRequest, public_id: str) -> HttpResponse:
     if refused is not None:
         return refused
     package: ResponsePackage = request.delivery_package  # type: ignore[attr-defined]
-    response = StreamingHttpResponse(package_zip_chunks(package), content_type="application/zip")
-    filename = f"{package.privacy_request.reference}-your-data.zip"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Content-Length"] = str(package.size)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return package_zip_response(package, f"{package.privacy_request.reference}-your-data.zip")
 
 
 @portal_page
