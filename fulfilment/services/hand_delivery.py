@@ -27,6 +27,7 @@ from core.dates import long_date
 from core.refusals import Refused
 from requests_app.models import Communication, EventKind, PrivacyRequest
 from requests_app.portal_selectors import StatusPageLink
+from requests_app.selectors import privacy_request_for_update
 from requests_app.services.timeline import timeline_add
 from tenants.selectors import tenant_today
 
@@ -61,12 +62,7 @@ def _released_for_update(package: ResponsePackage) -> tuple[PrivacyRequest, Resp
     """The package's request, locked (its timeline is written in turn), and the package as it
     is now; ``Refused`` unless it is released."""
     tenant = package.tenant
-    locked = (
-        PrivacyRequest.objects.for_tenant(tenant)
-        .select_for_update()
-        .select_related("tenant")
-        .get(pk=package.privacy_request_id)
-    )
+    locked = privacy_request_for_update(package.privacy_request)
     current = (
         ResponsePackage.objects.for_tenant(tenant)
         .filter(pk=package.pk, state=PackageState.RELEASED)

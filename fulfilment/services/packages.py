@@ -44,6 +44,7 @@ from core.encrypted_files import encrypted_file_open, encrypted_file_save
 from core.refusals import Refused
 from requests_app import vocabulary as words
 from requests_app.models import EventKind, PrivacyRequest
+from requests_app.selectors import privacy_request_for_update
 from requests_app.services.timeline import timeline_add
 from tenants.selectors import tenant_today
 
@@ -77,15 +78,6 @@ def part_max_bytes() -> int:
 
 
 # --- Attaching a part -------------------------------------------------------------------------------
-
-
-def _lock_request(privacy_request: PrivacyRequest) -> PrivacyRequest:
-    return (
-        PrivacyRequest.objects.for_tenant(privacy_request.tenant)
-        .select_for_update()
-        .select_related("tenant")
-        .get(pk=privacy_request.pk)
-    )
 
 
 def _attach_check(privacy_request: PrivacyRequest, task: SystemTask | None) -> None:
@@ -206,7 +198,7 @@ def package_part_attach(
     sha256, size = part_content_check(content, part_format)
     key = (idempotency_key or "").strip()[:200] or f"sha256:{sha256}"
     with transaction.atomic():
-        locked = _lock_request(privacy_request)
+        locked = privacy_request_for_update(privacy_request)
         existing = PackagePart.objects.for_tenant(locked.tenant).filter(
             privacy_request=locked, idempotency_key=key
         )
@@ -272,7 +264,7 @@ def package_part_mark_exempt(
 ) -> PackagePart:
     """Withhold a part as exempt (§7024(e)), with the basis the consumer is told; an empty
     basis puts it back into the package. Refused once the package is released."""
-    locked = _lock_request(part.privacy_request)
+    locked = privacy_request_for_update(part.privacy_request)
     if released_package(locked) is not None:
         raise Refused(
             "package_released", "The package was already released: it cannot change.", conflict=True
@@ -730,7 +722,7 @@ def response_package_release(
     _release_check(privacy_request)
     package = response_package_assemble(privacy_request=privacy_request)
     with transaction.atomic():
-        locked = _lock_request(privacy_request)
+        locked = privacy_request_for_update(privacy_request)
         existing = released_package(locked)
         if existing is not None:  # released meanwhile by another call
             _discard(package)
@@ -800,7 +792,7 @@ def response_package_release_later(
         return response_package_release(privacy_request=privacy_request, actor=actor)
     except Refused as refused:
         with transaction.atomic():
-            locked = _lock_request(privacy_request)
+            locked = privacy_request_for_update(privacy_request)
             timeline_add(
                 locked,
                 kind=EventKind.NOTE,
