@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -827,8 +828,9 @@ class PackagePartAdmin(PackageRecordMixin, AuditedReadMixin, TenantScopedModelAd
         from .tasks import response_package_release_task
 
         tenant_id, part_id, user_id = privacy_request.tenant_id, parts[0].pk, request.user.pk
+        attempt = uuid.uuid4().hex  # this click: a redelivered task notes a refusal once
         transaction.on_commit(
-            lambda: response_package_release_task.delay(tenant_id, part_id, user_id)
+            lambda: response_package_release_task.delay(tenant_id, part_id, user_id, attempt)
         )
         self.message_user(
             request,

@@ -34,7 +34,7 @@ def system_task_reminder_sweep_task() -> dict[str, int]:
 
 @shared_task(name="fulfilment.response_package_release", base=TenantTask, acks_late=True)
 def response_package_release_task(
-    tenant: Tenant, package_part_id: int, actor_id: int | None = None
+    tenant: Tenant, package_part_id: int, actor_id: int | None = None, attempt: str = ""
 ) -> int:
     """Assemble and release a large response package (``response_package_release_later``)
     away from the staff member's request: the package of the request to know that part
@@ -57,8 +57,12 @@ def response_package_release_task(
     if part is None:
         logger.warning("Package part %s of business %s not found", package_part_id, tenant.pk)
         return 0
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    package = response_package_release_later(privacy_request=part.privacy_request, actor=actor)
+    # The staff member who asked, if they are still one of this business's members.
+    members = get_user_model().objects.filter(memberships__tenant=tenant)
+    actor = members.filter(pk=actor_id).first() if actor_id else None
+    package = response_package_release_later(
+        privacy_request=part.privacy_request, actor=actor, attempt=attempt
+    )
     if package is None:
         logger.warning("Package of part %s not released (see the request's timeline)", part.pk)
         return 0

@@ -43,7 +43,7 @@ from core import clock, encryption
 from core.encrypted_files import encrypted_file_open, encrypted_file_save
 from core.refusals import Refused
 from requests_app import vocabulary as words
-from requests_app.models import EventKind, PrivacyRequest
+from requests_app.models import EventKind, PrivacyRequest, RequestEvent
 from requests_app.selectors import privacy_request_for_update
 from requests_app.services.timeline import timeline_add
 from tenants.selectors import tenant_today
@@ -782,25 +782,33 @@ def response_package_release(
 
 
 def response_package_release_later(
-    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser | None
+    *, privacy_request: PrivacyRequest, actor: AbstractBaseUser | None, attempt: str = ""
 ) -> ResponsePackage | None:
     """``response_package_release`` on its task, for a package too large to release while
     staff wait (``fulfilment.tasks.response_package_release_task``). Staff were told it is
     being assembled, so a refusal is not lost in a log: it is written on the request's timeline
-    (nothing was released, and why) and None is returned."""
+    (nothing was released, and why) and None is returned. ``attempt`` names the staff member's
+    one click: a redelivered task writes its refusal once."""
     try:
         return response_package_release(privacy_request=privacy_request, actor=actor)
     except Refused as refused:
         with transaction.atomic():
             locked = privacy_request_for_update(privacy_request)
-            timeline_add(
-                locked,
-                kind=EventKind.NOTE,
-                at=clock.now(),
-                actor=actor,
-                message=f"The response package was not released: {refused.message}",
-                data={"response_package_refused": refused.code},
-                audit_summary=f"Response package not released ({refused.code}) — "
-                f"{locked.reference}",
+            noted = (
+                attempt
+                and RequestEvent.objects.for_tenant(locked.tenant)
+                .filter(privacy_request=locked, data__release_attempt=attempt)
+                .exists()
             )
+            if not noted:
+                timeline_add(
+                    locked,
+                    kind=EventKind.NOTE,
+                    at=clock.now(),
+                    actor=actor,
+                    message=f"The response package was not released: {refused.message}",
+                    data={"response_package_refused": refused.code, "release_attempt": attempt},
+                    audit_summary=f"Response package not released ({refused.code}) — "
+                    f"{locked.reference}",
+                )
         return None

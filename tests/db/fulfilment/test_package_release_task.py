@@ -91,7 +91,9 @@ def test_releasing_a_large_package_in_the_admin_enqueues_the_task_on_commit(
     assert len(callbacks) == 1
     assert _released(know) == []
     callbacks[0]()
-    assert enqueued == [(know.tenant_id, part.pk, staff_a.pk)]
+    [(tenant_id, part_id, actor_id, attempt)] = enqueued
+    assert (tenant_id, part_id, actor_id) == (know.tenant_id, part.pk, staff_a.pk)
+    assert len(attempt) == 32  # this click's id: a redelivered task notes a refusal once
     page = client_a.get(url).content.decode()
     assert "The package is large: it is being assembled" in page
     assert _released(know) == []
@@ -141,6 +143,21 @@ def test_a_release_refused_because_the_request_was_denied_meanwhile_releases_not
     [said] = _messages(know, "The response package was not released")
     assert f"Request {know.reference} was Denied: nothing is released." in said
     assert _messages(know, "Response package") == []
+
+
+def test_a_redelivered_task_notes_its_refusal_once_a_new_click_again(know, part, staff_a, large):
+    _deny(know, staff_a)
+    for _ in range(2):  # the same click's task, delivered twice (acks_late, a killed worker)
+        assert tasks.response_package_release_task(know.tenant_id, part.pk, staff_a.pk, "c1") == 0
+    assert len(_messages(know, "The response package was not released")) == 1
+    assert tasks.response_package_release_task(know.tenant_id, part.pk, staff_a.pk, "c2") == 0
+    assert len(_messages(know, "The response package was not released")) == 2
+
+
+def test_the_task_names_as_actor_only_a_member_of_the_business(know, part, staff_a, staff_b, large):
+    tasks.response_package_release_task(know.tenant_id, part.pk, staff_b.pk)
+    [package] = _released(know)
+    assert package.released_by is None  # another business's staff is not this release's actor
 
 
 def test_a_request_denied_while_its_package_was_assembled_is_not_released(
