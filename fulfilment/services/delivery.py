@@ -40,11 +40,15 @@ from audit.models import ActorKind, AuditAction
 from audit.services import audit_record
 from core import clock
 from core.encrypted_files import encrypted_file_open
-from core.tokens import token_new, token_usable, token_use
+from core.tokens import token_usable, token_use
 from requests_app.models import Communication, EventKind, PrivacyRequest
 from requests_app.portal_selectors import StatusPageLink
 from requests_app.services.consumer_messages import consumer_email_address, consumer_email_send
-from requests_app.services.status_links import normalize_email, sign_in_link_email
+from requests_app.services.status_links import (
+    normalize_email,
+    request_addresses,
+    sign_in_link_issue,
+)
 from requests_app.services.timeline import timeline_add
 from tenants.models import Tenant
 from tenants.selectors import tenant_today
@@ -127,13 +131,6 @@ def package_delivery_start(
     )
 
 
-def _addresses(privacy_request: PrivacyRequest) -> set[str]:
-    return {
-        normalize_email(privacy_request.requester_email),
-        normalize_email(privacy_request.agent_email),
-    } - {""}
-
-
 def delivery_sign_in_request(
     *, package: ResponsePackage, email: str, link_base: str, language: str
 ) -> None:
@@ -153,30 +150,18 @@ def delivery_sign_in_issue(
     """The link, when ``email`` matches; whether one was sent (never told to the visitor)."""
     email = normalize_email(email)
     privacy_request = package.privacy_request
-    if not email or email not in _addresses(privacy_request):
+    if not email or email not in request_addresses(privacy_request):
         return False
-    now = clock.now()
-    token, token_hash = token_new()
-    link = DeliverySignIn(
-        tenant_id=package.tenant_id,
-        package=package,
-        token_hash=token_hash,
-        email=email,
-        created_at=now,
-        expires_at=now + timedelta(minutes=DELIVERY_LINK_MINUTES),
-    )
-    link.full_clean()
-    link.save()
-    sign_in_link_email(
+    sign_in_link_issue(
+        DeliverySignIn(tenant_id=package.tenant_id, package=package),
         privacy_request,
-        recipient=email,
-        link=f"{link_base}?t={token}",
+        email=email,
+        link_base=link_base,
         subject=gettext_noop("Your link to download your data (request %(reference)s)"),
         template="fulfilment/emails/download_sign_in.txt",
         minutes=DELIVERY_LINK_MINUTES,
-        dedupe_key=f"delivery-sign-in:{link.pk}",
+        dedupe_prefix="delivery-sign-in",
         language=language,
-        now=now,
     )
     return True
 

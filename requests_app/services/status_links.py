@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from core import clock
-from core.tokens import token_new, token_usable, token_use
+from core.tokens import OneTimeToken, token_new, token_usable, token_use
 from outbox.sealing import Secret
 from outbox.services import outbox_email_add
 from tenants.models import Tenant
@@ -74,38 +74,61 @@ def status_link_issue(
     )
     if privacy_request is None or not email:
         return False
-    addresses = {
-        normalize_email(privacy_request.requester_email),
-        normalize_email(privacy_request.agent_email),
-    } - {""}
-    if email not in addresses:
+    if email not in request_addresses(privacy_request):
         return False
-    _issue(privacy_request, email=email, link_base=link_base, language=language)
+    sign_in_link_issue(
+        StatusLink(tenant_id=privacy_request.tenant_id, privacy_request=privacy_request),
+        privacy_request,
+        email=email,
+        link_base=link_base,
+        subject=gettext_noop("Your link to see privacy request %(reference)s"),
+        template="requests_app/emails/status_link.txt",
+        minutes=STATUS_LINK_MINUTES,
+        dedupe_prefix="status-link",
+        language=language,
+    )
     return True
 
 
+def request_addresses(privacy_request: PrivacyRequest) -> set[str]:
+    """The addresses on a request a sign-in link may go to: the consumer's and their agent's."""
+    return {
+        normalize_email(privacy_request.requester_email),
+        normalize_email(privacy_request.agent_email),
+    } - {""}
+
+
 @transaction.atomic
-def _issue(privacy_request: PrivacyRequest, *, email: str, link_base: str, language: str) -> None:
+def sign_in_link_issue(
+    link: OneTimeToken,
+    privacy_request: PrivacyRequest,
+    *,
+    email: str,
+    link_base: str,
+    subject: str,
+    template: str,
+    minutes: int,
+    dedupe_prefix: str,
+    language: str,
+) -> None:
+    """Save ``link`` (an unsaved ``core.tokens.OneTimeToken`` row: the status page's, a
+    package's) with a new token's hash, expiring in ``minutes``, and email the token to
+    ``email`` (``sign_in_link_email``). Only the hash is kept."""
     now = clock.now()
-    token, token_hash = token_new()
-    link = StatusLink(
-        tenant_id=privacy_request.tenant_id,
-        privacy_request=privacy_request,
-        token_hash=token_hash,
-        email=email,
-        created_at=now,
-        expires_at=now + timedelta(minutes=STATUS_LINK_MINUTES),
-    )
+    token, link.token_hash = token_new()
+    link.email = email  # type: ignore[attr-defined]  # each kind of link has its address
+    link.created_at = now
+    link.expires_at = now + timedelta(minutes=minutes)
     link.full_clean()
     link.save()
     sign_in_link_email(
         privacy_request,
         recipient=email,
         link=f"{link_base}?t={token}",
-        subject=gettext_noop("Your link to see privacy request %(reference)s"),
-        template="requests_app/emails/status_link.txt",
-        minutes=STATUS_LINK_MINUTES,
-        dedupe_key=f"status-link:{link.pk}",
+        subject=subject,
+        template=template,
+        minutes=minutes,
+        dedupe_key=f"{dedupe_prefix}:{link.pk}",
         language=language,
         now=now,
     )
