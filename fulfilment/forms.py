@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.utils.translation import gettext_lazy as _
-
-from requests_app.forms import EMAIL_INVALID, REQUIRED, TOO_LONG, PortalForm
+from requests_app.forms import PortalForm, request_email_field
 
 
 class DeliveryEmailForm(PortalForm):
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("The email address you gave with the request."),
-        error_messages={
-            "required": REQUIRED["email"],
-            "invalid": EMAIL_INVALID,
-            "max_length": TOO_LONG,
-        },
-    )
+    email = request_email_field()

@@ -113,6 +113,30 @@ def _required(name: str) -> dict[str, Any]:
     return {"required": REQUIRED[name], "invalid_choice": INVALID_CHOICE, "max_length": TOO_LONG}
 
 
+def reference_field() -> forms.CharField:
+    """A request's reference number, as the consumer types it from our email."""
+    return forms.CharField(
+        label=_("Reference number"),
+        max_length=30,
+        help_text=_("It is in the email we sent you, for example AB-7KQ3-9XW2."),
+        error_messages=_required("reference"),
+    )
+
+
+def request_email_field() -> forms.EmailField:
+    """An email address on a request (where a one-time sign-in link may go)."""
+    return forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("The email address you gave with the request."),
+        error_messages={
+            "required": REQUIRED["email"],
+            "invalid": EMAIL_INVALID,
+            "max_length": TOO_LONG,
+        },
+    )
+
+
 class PortalForm(forms.Form):
     """Shared behaviour: plain messages, no browser validation, and the honeypot.
 
@@ -597,22 +621,8 @@ class CorrectionStatementForm(PortalForm):
 
 
 class StatusLookupForm(PortalForm):
-    reference = forms.CharField(
-        label=_("Reference number"),
-        max_length=30,
-        help_text=_("It is in the email we sent you, for example AB-7KQ3-9XW2."),
-        error_messages=_required("reference"),
-    )
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("The email address you gave with the request."),
-        error_messages={
-            "required": REQUIRED["email"],
-            "invalid": EMAIL_INVALID,
-            "max_length": TOO_LONG,
-        },
-    )
+    reference = reference_field()
+    email = request_email_field()
 
 
 class ChoiceForm(PortalForm):

@@ -14,7 +14,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.forms import EMAIL_INVALID, REQUIRED, TOO_LONG, PortalForm
+from requests_app.forms import (
+    TOO_LONG,
+    PortalForm,
+    reference_field,
+    request_email_field,
+)
 from requests_app.services.status_links import normalize_reference
 
 from . import degrees
@@ -61,22 +66,8 @@ class ConfirmEmailForm(PortalForm):
 
 
 class NewLinkForm(PortalForm):
-    reference = forms.CharField(
-        label=_("Reference number"),
-        max_length=30,
-        help_text=_("It is in the email we sent you, for example AB-7KQ3-9XW2."),
-        error_messages={"required": REQUIRED["reference"], "max_length": TOO_LONG},
-    )
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("The email address you gave with the request."),
-        error_messages={
-            "required": REQUIRED["email"],
-            "invalid": EMAIL_INVALID,
-            "max_length": TOO_LONG,
-        },
-    )
+    reference = reference_field()
+    email = request_email_field()
 
     def clean_reference(self) -> str:
         return normalize_reference(self.cleaned_data["reference"])
